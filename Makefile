@@ -1,0 +1,31 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    creates .venv and trains the default experiment (the tutorial)
+#   make test   creates .venv and runs the test suite
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+EXTRAS ?= cpu,test
+
+.PHONY: run test test-fast venv clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	$(BIN)/python -m framework.train $(ARGS)
+
+# The whole suite; tests marked slow (subprocesses, pip installs) included.
+test: venv
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Fast feedback while developing: skips tests marked slow.
+test-fast: venv
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache

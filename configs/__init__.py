@@ -1,0 +1,1 @@
+# Hydra config root, installed as the package `framework.conf`.

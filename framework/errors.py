@@ -1,0 +1,25 @@
+"""Errors a user can act on. Their message is the whole explanation.
+
+The CLI prints these as one paragraph without a traceback (set
+HYDRA_FULL_ERROR=1 to see it); anything else is a bug and keeps its traceback.
+"""
+
+
+class FrameworkError(Exception):
+    """Base class for errors caused by the user's input, not by a bug."""
+
+
+class ConfigError(FrameworkError):
+    """A config value is missing, misspelled, of the wrong type or out of range."""
+
+
+class UnknownComponentError(ConfigError):
+    """A config names a registry key nobody registered."""
+
+
+class RegistryConflictError(FrameworkError):
+    """Two different components claim one registry key."""
+
+
+class PluginError(FrameworkError):
+    """A plugin module named in `plugins=[...]` could not be imported."""

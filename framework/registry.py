@@ -1,0 +1,246 @@
+"""Registries: every component the framework builds, looked up by key.
+
+Config files name components by registry key only, never by import path, so a
+config cannot run arbitrary code. Built-in components and plugins register the
+same way::
+
+    from framework.registry import LAYERS
+
+    @LAYERS.register("my_layer")
+    class MyLayer(keras.layers.Layer): ...
+
+This module imports neither TensorFlow nor Keras: `--cfg job` and `--help`
+stay fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import difflib
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from framework.errors import ConfigError, RegistryConflictError, UnknownComponentError
+
+T = TypeVar("T", bound=Callable[..., Any])
+
+# The distribution whose plugin module is being imported, so registrations made
+# during that import are attributed to it (see framework.plugins).
+_current_distribution: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "framework_current_distribution", default=None
+)
+
+
+@contextlib.contextmanager
+def registering_for(distribution: str) -> Iterator[None]:
+    """Attributes every registration made inside the block to `distribution`."""
+    token = _current_distribution.set(distribution)
+    try:
+        yield
+    finally:
+        _current_distribution.reset(token)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered component.
+
+    Attributes:
+        key: The registry key configs use.
+        factory: The class or function that builds the component.
+        config: Optional pydantic model validating the factory's keyword
+            arguments; without one the factory validates them itself.
+        distribution: "built-in", or the plugin distribution that registered it.
+    """
+
+    key: str
+    factory: Callable[..., Any]
+    config: type | None
+    distribution: str
+
+    @property
+    def origin(self) -> str:
+        where = f"{self.factory.__module__}.{self.factory.__qualname__}"
+        return f"{where} ({self.distribution})"
+
+
+class Registry(Generic[T]):
+    """Maps keys to component factories of one kind (layer, model, loss...)."""
+
+    def __init__(self, kind: str, on_register: Callable[[Entry], None] | None = None):
+        self.kind = kind
+        self._entries: dict[str, Entry] = {}
+        self._on_register = on_register
+        # Plugins that failed to import; named in unknown-key errors because
+        # the missing component may be theirs.
+        self.failed_plugins: dict[str, str] = {}
+
+    def register(self, key: str, *, config: type | None = None) -> Callable[[T], T]:
+        """Decorator registering a factory under `key`.
+
+        Registering the same factory again is harmless (a plugin imported
+        twice); a different factory under a taken key is an error naming both.
+        """
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ValueError(
+                f"{self.kind} registry keys must be identifiers like 'my_layer'. "
+                f"Received: {key!r}"
+            )
+
+        def decorator(factory: T) -> T:
+            distribution = _current_distribution.get() or _distribution_of(factory)
+            entry = Entry(key, factory, config, distribution)
+            existing = self._entries.get(key)
+            if existing is not None:
+                if _same_factory(existing.factory, factory):
+                    return factory
+                raise RegistryConflictError(
+                    f"Two different {self.kind}s are registered under the key "
+                    f"'{key}': first {existing.origin}, then {entry.origin}. "
+                    f"Uninstall one of them, or register one under another key."
+                )
+            self._entries[key] = entry
+            if self._on_register is not None:
+                self._on_register(entry)
+            return factory
+
+        return decorator
+
+    def get(self, key: str, where: str = "") -> Entry:
+        """Returns the entry for `key`, or raises an error that lists the choices."""
+        try:
+            return self._entries[key]
+        except KeyError:
+            raise UnknownComponentError(self._unknown_key_message(key, where)) from None
+
+    def build(self, spec: Mapping[str, Any], where: str, **runtime: Any) -> Any:
+        """Builds a component from `{name: <key>, **kwargs}` found at config path `where`.
+
+        `runtime` holds arguments that come from the run rather than the
+        config, such as a logger's directory.
+        """
+        entry, kwargs = self.resolve(spec, where)
+        try:
+            return entry.factory(**kwargs, **runtime)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(
+                f"{where}: {self.kind} '{entry.key}' rejected its arguments "
+                f"{_format_kwargs(kwargs)}: {error}.{_accepted_arguments(entry.factory, kwargs)}"
+            ) from error
+
+    def resolve(self, spec: Mapping[str, Any], where: str) -> tuple[Entry, dict[str, Any]]:
+        """Looks up the entry named by `spec` and validates its arguments."""
+        from framework.validation import validate_fields
+
+        if not isinstance(spec, Mapping) or "name" not in spec:
+            raise ConfigError(
+                f"{where}: expected a mapping like {{name: <{self.kind} key>, ...}}. "
+                f"Received: {spec!r}. Available {self.kind}s: {', '.join(self.keys())}."
+            )
+        kwargs = {k: v for k, v in spec.items() if k != "name"}
+        entry = self.get(spec["name"], where=f"{where}.name")
+        if entry.config is not None:
+            kwargs = validate_fields(entry.config, kwargs, where, f"{self.kind} '{entry.key}'")
+        return entry, kwargs
+
+    def keys(self) -> list[str]:
+        return sorted(self._entries)
+
+    def entries(self) -> list[Entry]:
+        return [self._entries[key] for key in self.keys()]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def unregister(self, key: str) -> None:
+        """Removes `key`; for tests that register throwaway components."""
+        self._entries.pop(key, None)
+
+    def _unknown_key_message(self, key: str, where: str) -> str:
+        location = f"{where}: " if where else ""
+        lines = [
+            f"{location}unknown {self.kind} '{key}'. "
+            f"Available {self.kind}s: {', '.join(self.keys()) or '(none)'}."
+        ]
+        close = difflib.get_close_matches(str(key), self.keys(), n=3, cutoff=0.6)
+        if close:
+            lines.append(f"Did you mean {' or '.join(repr(c) for c in close)}?")
+        if self.failed_plugins:
+            failed = "; ".join(f"{name} ({cause})" for name, cause in self.failed_plugins.items())
+            lines.append(f"These installed plugins failed to load and may provide it: {failed}.")
+        lines.append(
+            f"If '{key}' comes from a plugin, pip install that plugin, or list its "
+            f"module in plugins=[...] to import it."
+        )
+        return " ".join(lines)
+
+
+def _distribution_of(factory: Callable[..., Any]) -> str:
+    module = getattr(factory, "__module__", "") or ""
+    return "built-in" if module.split(".")[0] in ("framework", "keras") else module
+
+
+def _same_factory(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
+    # A module imported twice (importlib.reload, a plugin on two paths) makes
+    # new class objects with the same qualified name: still the same component.
+    return a is b or (
+        getattr(a, "__module__", None) == getattr(b, "__module__", None)
+        and getattr(a, "__qualname__", None) == getattr(b, "__qualname__", None)
+    )
+
+
+def _accepted_arguments(factory: Callable[..., Any], kwargs: Mapping[str, Any]) -> str:
+    """Names the factory's keyword arguments and the closest to each unknown one."""
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # some builtins have no signature
+        return ""
+    accepted = [
+        name
+        for name, parameter in parameters.items()
+        if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    ]
+    hints = [f" It accepts: {', '.join(accepted)}."]
+    for name in kwargs:
+        close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.6)
+        if name not in accepted and close:
+            hints.append(f" Did you mean {close[0]} instead of {name}?")
+    return "".join(hints)
+
+
+def _format_kwargs(kwargs: Mapping[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}: {v!r}" for k, v in kwargs.items()) + "}"
+
+
+def _make_keras_serializable(entry: Entry) -> None:
+    # Layers saved in a .keras file reload only if Keras knows their class;
+    # registering in LAYERS is all a plugin has to do for that.
+    import keras
+
+    if entry.factory.__module__.startswith("keras."):
+        return  # Keras's own layers are serializable already, under their own names.
+    package = "framework" if entry.distribution == "built-in" else entry.distribution
+    keras.saving.register_keras_serializable(package=package)(entry.factory)
+
+
+# Every registry, one line each.
+LAYERS: Registry = Registry("layer", on_register=_make_keras_serializable)  # Keras layers for model stacks
+MODELS: Registry = Registry("model")  # builders returning an unbuilt keras.Model
+LOSSES: Registry = Registry("loss")  # Keras loss classes
+DATA: Registry = Registry("data source")  # synthetic data sources returning tf.data pipelines
+STRATEGIES: Registry = Registry("strategy")  # how to loop: GradientTape, model.fit
+OPTIMIZERS: Registry = Registry("optimizer")  # Keras optimizers
+LOGGERS: Registry = Registry("logger")  # Keras callbacks recording a run (TensorBoard, none)
+
+ALL_REGISTRIES: dict[str, Registry] = {
+    "layer": LAYERS,
+    "model": MODELS,
+    "loss": LOSSES,
+    "data": DATA,
+    "strategy": STRATEGIES,
+    "optimizer": OPTIMIZERS,
+    "logger": LOGGERS,
+}

@@ -1,0 +1,44 @@
+"""What a run returns and writes to `summary.json`."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Final metrics and variables of a finished run.
+
+    Attributes:
+        run_dir: Where the run wrote its config, events, model and summary.
+        strategy: The training strategy's registry key.
+        epochs: Epochs completed.
+        global_step: Optimizer steps taken.
+        metrics: Last epoch's logs, e.g. {"loss": ..., "val_loss": ...}.
+        variables: Final value of every trainable variable by path (lists for tensors).
+    """
+
+    run_dir: str
+    strategy: str
+    epochs: int
+    global_step: int
+    metrics: dict[str, float]
+    variables: dict[str, Any]
+
+    @property
+    def objective(self) -> float:
+        """The number a sweeper minimises: validation loss if measured, else loss."""
+        return self.metrics.get("val_loss", self.metrics.get("loss", math.nan))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "objective": self.objective}
+
+    def write(self, path: Path) -> None:
+        # Written to a temporary name first so a crash never leaves half a summary.
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        temporary.replace(path)
