@@ -66,6 +66,10 @@ class SyntheticData(abc.ABC):
     def generate(self, num_examples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Returns float32 inputs [N, features] and targets [N, 1]."""
 
+    def sample(self, num_examples: int) -> tuple[np.ndarray, np.ndarray]:
+        """Up to `num_examples` training examples as float32 NumPy arrays (x, y), for plots and checks."""
+        return self.x_train[:num_examples], self.y_train[:num_examples]
+
     @property
     def num_train_examples(self) -> int:
         return len(self.x_train)
