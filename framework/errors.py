@@ -23,3 +23,7 @@ class RegistryConflictError(FrameworkError):
 
 class PluginError(FrameworkError):
     """A plugin module named in `plugins=[...]` could not be imported."""
+
+
+class NonFiniteLossError(FrameworkError):
+    """The training loss became NaN or infinite; the run stopped there."""

@@ -35,11 +35,14 @@ class RunSettings(ComponentConfig):
     epochs: Passes over the training data.
     plugins: Extra modules to import so their components register (local code
         that is not an installed plugin).
+    verbose: Console output: 0 silent, 1 Keras's progress bar, 2 one line per
+        epoch in the tutorial's words (W, b and the loss).
     """
 
     seed: int
     epochs: Annotated[int, pydantic.Field(ge=1)]
     plugins: list[str]
+    verbose: Annotated[int, pydantic.Field(ge=0, le=2)]
 
 
 def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
@@ -76,7 +79,8 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
 
     run_dir.mkdir(parents=True, exist_ok=True)
     logger = LOGGERS.build(_plain(cfg, "logger"), where="logger", log_dir=run_dir / "tensorboard")
-    job = TrainingJob(model, loss, optimizer, data, settings.epochs, [logger, EpochReport()])
+    console = [EpochReport()] if settings.verbose == 2 else []
+    job = TrainingJob(model, loss, optimizer, data, settings.epochs, logger, console, verbose=settings.verbose)
     try:
         history = strategy.train(job)
     finally:
@@ -125,7 +129,7 @@ def _plain(cfg: DictConfig, key: str) -> Any:
 
 def _build_model_for(model, data) -> None:
     """Builds the model on one example and checks its output fits the targets."""
-    sample = data.x_train[:1]
+    sample, _ = data.sample(1)
     try:
         output = model(sample)
     except (ValueError, TypeError) as error:

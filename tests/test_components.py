@@ -15,7 +15,7 @@ from framework.registry import LOSSES
 
 load_plugins()
 
-COMMON = dict(val_fraction=0.0, shuffle=False, seed=7)
+COMMON = dict(val_fraction=0.0, shuffle=False, seed=7, streaming=False)
 
 
 def test_linear_model_has_the_tutorials_scalar_variables():
@@ -98,40 +98,72 @@ def linear_data(**overrides):
 
 def test_linear_data_follows_the_tutorials_recipe():
     data = linear_data()
-    x, y = data.x_train[:, 0], data.y_train[:, 0]
-    assert data.x_train.shape == (1000, 1) and data.y_train.shape == (1000, 1)
+    x, y = data.sample(1000)
+    assert x.shape == (1000, 1) and y.shape == (1000, 1) and x.dtype == np.float32
+    x, y = x[:, 0], y[:, 0]
     slope, intercept = np.polyfit(x, y, 1)
     assert slope == pytest.approx(3.0, abs=0.15) and intercept == pytest.approx(2.0, abs=0.15)
     assert np.std(y - (3 * x + 2)) == pytest.approx(1.0, abs=0.1)
     assert abs(x.mean()) < 0.1 and x.std() == pytest.approx(1.0, abs=0.1)
 
 
-def test_data_is_deterministic_per_seed():
-    np.testing.assert_array_equal(linear_data().x_train, linear_data().x_train)
-    assert not np.array_equal(linear_data().x_train, linear_data(seed=8).x_train)
+@pytest.mark.parametrize("streaming", [False, True])
+def test_data_is_deterministic_per_seed(streaming):
+    def first_examples(**overrides):
+        return linear_data(num_examples=100, batch_size=10, streaming=streaming, **overrides).sample(30)[0]
+
+    np.testing.assert_array_equal(first_examples(), first_examples())
+    assert not np.array_equal(first_examples(), first_examples(seed=8))
 
 
-def test_validation_split_and_batching():
-    data = linear_data(num_examples=100, batch_size=32, val_fraction=0.2, num_features=3)
-    assert data.x_train.shape == (80, 3) and data.x_val.shape == (20, 3)
-    assert data.steps_per_epoch == 3
-    assert [int(x.shape[0]) for x, _ in data.train_dataset(epochs=2)] == [32, 32, 16] * 2
-    assert sum(int(x.shape[0]) for x, _ in data.validation_dataset()) == 20
+def epoch_inputs(data, epochs, initial_epoch=0):
+    """Each epoch's inputs, concatenated, as the fit strategy's pipeline yields them."""
+    batches = [x.numpy() for x, _ in data.train_dataset(epochs, initial_epoch)]
+    per_epoch = data.steps_per_epoch
+    return [np.concatenate(batches[i : i + per_epoch]).ravel() for i in range(0, len(batches), per_epoch)]
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_validation_split_and_batching(streaming):
+    data = linear_data(num_examples=100, batch_size=32, val_fraction=0.2, num_features=3, streaming=streaming)
+    assert (data.num_train_examples, data.num_validation_examples) == (80, 20)
+    assert data.steps_per_epoch == 3 and data.validation_steps == 1
+    assert [tuple(x.shape) for x, _ in data.train_dataset(epochs=2)] == [(32, 3), (32, 3), (16, 3)] * 2
+    assert [tuple(x.shape) for x, _ in data.validation_dataset()] == [(20, 3)]
+    train = np.concatenate([x.numpy() for x, _ in data.train_dataset(epochs=1)])
+    validation = np.concatenate([x.numpy() for x, _ in data.validation_dataset()])
+    assert not np.isin(validation, train).any()  # held-out examples are never trained on
     assert linear_data(num_examples=10).validation_dataset() is None
 
 
-def test_shuffled_order_depends_only_on_seed_and_epoch():
-    data = linear_data(num_examples=50, batch_size=50, shuffle=True)
-    first, second = [x.numpy().ravel() for x, _ in data.train_dataset(epochs=2)]
+@pytest.mark.parametrize("streaming", [False, True])
+def test_shuffled_order_depends_only_on_seed_and_epoch(streaming):
+    data = linear_data(num_examples=60, batch_size=20, shuffle=True, streaming=streaming)
+    first, second = epoch_inputs(data, epochs=2)
     assert not np.array_equal(first, second)
-    np.testing.assert_array_equal(np.sort(first), np.sort(data.x_train.ravel()))
+    np.testing.assert_array_equal(np.sort(first), np.sort(second))  # the same examples, reordered
     # A fresh source, or one starting at epoch 1 (a resumed run), sees the same batches.
-    again = linear_data(num_examples=50, batch_size=50, shuffle=True)
-    np.testing.assert_array_equal(next(iter(again.train_dataset(epochs=1)))[0].numpy().ravel(), first)
-    np.testing.assert_array_equal(next(iter(again.train_dataset(epochs=2, initial_epoch=1)))[0].numpy().ravel(), second)
+    again = linear_data(num_examples=60, batch_size=20, shuffle=True, streaming=streaming)
+    np.testing.assert_array_equal(epoch_inputs(again, epochs=1)[0], first)
+    np.testing.assert_array_equal(epoch_inputs(again, epochs=2, initial_epoch=1)[0], second)
+
+
+def test_a_batch_larger_than_the_data_is_the_whole_data():
+    data = linear_data(num_examples=50, batch_size=4096)
+    assert data.batch_size == 50 and data.steps_per_epoch == 1
+
+
+def test_streamed_data_holds_no_examples_in_memory():
+    data = linear_data(num_examples=10**9, batch_size=1000, streaming=True)
+    assert data.steps_per_epoch == 10**6
+    x, y = next(iter(data.train_dataset(epochs=1)))
+    assert x.shape == (1000, 1)
+    slope, intercept = np.polyfit(x.numpy()[:, 0], y.numpy()[:, 0], 1)
+    assert slope == pytest.approx(3.0, abs=0.2) and intercept == pytest.approx(2.0, abs=0.2)
 
 
 def test_sine_data_stays_in_range_and_follows_sin():
     data = SineData(num_examples=500, batch_size=50, low=-1.0, high=2.0, noise_std=0.0, **COMMON)
-    assert data.x_train.min() >= -1.0 and data.x_train.max() <= 2.0
-    np.testing.assert_allclose(data.y_train, np.sin(data.x_train), atol=1e-6)
+    x, y = data.sample(500)
+    assert x.min() >= -1.0 and x.max() <= 2.0
+    np.testing.assert_allclose(y, np.sin(x), atol=1e-6)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-import keras
 import numpy as np
+
+from framework.callbacks.epoch_callback import EpochCallback
 
 log = logging.getLogger("framework")
 
 
-class EpochReport(keras.callbacks.Callback):
+class EpochReport(EpochCallback):
     """Logs each epoch's loss with the scalar variables as they were when the
     epoch began, which is what the tutorial prints."""
 

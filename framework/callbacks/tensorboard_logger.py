@@ -7,15 +7,20 @@ means the same thing under every strategy):
     step/loss          running epoch loss every `log_every_n_steps` steps
     variables/<path>   each trainable variable: scalars as scalars, tensors as
                        histograms; also written once before training starts
+
+Every write is a tf.summary op guarded by `record_if`, so the same code runs
+eagerly (fit) and inside the tape strategy's compiled loop.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import keras
-import numpy as np
 import pydantic
 import tensorflow as tf
 
@@ -23,13 +28,21 @@ from framework.callbacks.run_logger import RunLogger
 from framework.registry import LOGGERS
 from framework.validation import ComponentConfig
 
+# TensorBoard keeps 1000 points per scalar tag by default; logging more often
+# than that only costs time.
+_POINTS_PER_CURVE = 1000
+
 
 class TensorBoardLoggerConfig(ComponentConfig):
     """Attributes:
+    log_every_n_epochs: Epoch records (loss, learning rate, variables) every N
+        epochs and at the last; 0 picks N so a curve has at most 1000 points
+        (every epoch for runs of up to 1000 epochs).
     log_every_n_steps: Also logs the running loss every N steps; 0 logs per epoch only.
     histograms: Logs non-scalar variables as histograms.
     """
 
+    log_every_n_epochs: Annotated[int, pydantic.Field(ge=0)]
     log_every_n_steps: Annotated[int, pydantic.Field(ge=0)]
     histograms: bool
 
@@ -38,65 +51,74 @@ class TensorBoardLoggerConfig(ComponentConfig):
 class TensorBoardLogger(RunLogger):
     """Writes scalars and histograms under `log_dir` with tf.summary."""
 
-    def __init__(self, log_dir: Path, log_every_n_steps: int, histograms: bool):
-        super().__init__()
+    def __init__(self, log_dir: Path, log_every_n_epochs: int, log_every_n_steps: int, histograms: bool):
         self.log_dir = Path(log_dir)
+        self.log_every_n_epochs = log_every_n_epochs
         self.log_every_n_steps = log_every_n_steps
         self.histograms = histograms
         self._writer: tf.summary.SummaryWriter | None = None
+        self._model: keras.Model | None = None
+        self._epochs = 0
+        self._epoch_interval = 1
 
-    def on_train_begin(self, logs=None):
+    def open(self, model: keras.Model, epochs: int) -> None:
+        self._model, self._epochs = model, epochs
+        self._epoch_interval = self.log_every_n_epochs or max(1, math.ceil(epochs / _POINTS_PER_CURVE))
         self._writer = tf.summary.create_file_writer(str(self.log_dir))
-        self._write_variables(self._global_step())
+        step = model.optimizer.iterations
+        if int(step.numpy()) == 0:  # a resumed run has these already
+            with self._writing(step):
+                self._write_variables()
         self._writer.flush()
 
-    def on_train_batch_end(self, batch, logs=None):
-        if not self.log_every_n_steps or not logs:
-            return
-        step = self._global_step()
-        if step % self.log_every_n_steps == 0:
-            with self._writer.as_default(step=step):
-                tf.summary.scalar("step/loss", float(logs["loss"]))
+    def step_due(self, step):
+        return self.log_every_n_steps > 0 and step % max(self.log_every_n_steps, 1) == 0
 
-    def on_epoch_end(self, epoch, logs=None):
-        step = self._global_step()
-        with self._writer.as_default(step=step):
-            for name, value in (logs or {}).items():
-                tf.summary.scalar(f"epoch/{name}", float(value))
-            tf.summary.scalar("epoch/learning_rate", _current_learning_rate(self.model.optimizer))
-        self._write_variables(step)
-        self._writer.flush()
+    def epoch_due(self, epoch):
+        # Written with operators that mean the same for ints and tensors.
+        return ((epoch + 1) % self._epoch_interval == 0) | (epoch == self._epochs - 1)
 
-    def on_train_end(self, logs=None):
-        self.close()
+    def log_step(self, step, loss) -> None:
+        with self._writing(step):
+            tf.summary.scalar("step/loss", loss)
+
+    def log_epoch(self, step, epoch, logs: dict) -> None:
+        with self._writing(step):
+            for name, value in logs.items():
+                tf.summary.scalar(f"epoch/{name}", value)
+            tf.summary.scalar("epoch/learning_rate", self._model.optimizer.learning_rate)
+            self._write_variables()
+
+    def flush(self) -> None:
+        if self._writer is not None:
+            self._writer.flush()
 
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
 
-    def _global_step(self) -> int:
-        return int(self.model.optimizer.iterations.numpy())
+    @contextlib.contextmanager
+    def _writing(self, step) -> Iterator[None]:
+        # Summaries take the enclosing name scope as a tag prefix; inside the
+        # tape strategy's loop that is "while/", so tags are written from the
+        # root scope to read the same under every strategy.
+        with self._writer.as_default(step=step), tf.compat.v1.name_scope(None):
+            yield
 
-    def _write_variables(self, step: int) -> None:
-        with self._writer.as_default(step=step):
-            for variable in self.model.trainable_variables:
-                value = np.asarray(variable.numpy())
-                tag = f"variables/{variable.path}"
-                if value.size == 1:
-                    tf.summary.scalar(tag, float(value.reshape(())))
-                elif self.histograms:
-                    tf.summary.histogram(tag, value)
+    def _write_variables(self) -> None:
+        for variable in self._model.trainable_variables:
+            tag = f"variables/{variable.path}"
+            size = math.prod(variable.shape)
+            if size == 1:
+                tf.summary.scalar(tag, tf.reshape(variable.value, ()))
+            elif self.histograms:
+                tf.summary.histogram(tag, variable.value)
 
 
 @LOGGERS.register("none", config=None)
 class NoLogger(RunLogger):
-    """Records nothing."""
+    """Records nothing (and costs nothing inside a compiled loop)."""
 
     def __init__(self, log_dir: Path):
-        super().__init__()
-
-
-def _current_learning_rate(optimizer: keras.optimizers.Optimizer) -> float:
-    # Keras resolves a schedule against the current iteration here.
-    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        del log_dir

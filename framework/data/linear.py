@@ -2,8 +2,8 @@
 
 from typing import Annotated
 
-import numpy as np
 import pydantic
+import tensorflow as tf
 
 from framework.data.synthetic import SyntheticData, SyntheticDataConfig
 from framework.registry import DATA
@@ -34,8 +34,9 @@ class LinearRegressionData(SyntheticData):
         self.noise_std = noise_std
         super().__init__(**common)
 
-    def generate(self, num_examples, rng):
-        x = rng.standard_normal((num_examples, self.num_features), dtype=np.float32)
-        noise = rng.standard_normal((num_examples, 1), dtype=np.float32) * self.noise_std
-        y = (x * self.true_w).sum(axis=1, keepdims=True) + self.true_b + noise
-        return x, y.astype(np.float32)
+    def generate(self, num_examples, seed):
+        x = tf.random.stateless_normal(tf.stack([num_examples, self.num_features]), seed=seed)
+        noise_seed = tf.random.experimental.stateless_fold_in(seed, 1)
+        noise = tf.random.stateless_normal(tf.stack([num_examples, 1]), seed=noise_seed) * self.noise_std
+        y = tf.reduce_sum(x * self.true_w, axis=1, keepdims=True) + self.true_b + noise
+        return x, y

@@ -2,8 +2,8 @@
 
 from typing import Annotated
 
-import numpy as np
 import pydantic
+import tensorflow as tf
 
 from framework.data.synthetic import SyntheticData, SyntheticDataConfig
 from framework.registry import DATA
@@ -37,7 +37,9 @@ class SineData(SyntheticData):
         self.noise_std = noise_std
         super().__init__(**common)
 
-    def generate(self, num_examples, rng):
-        x = rng.uniform(self.low, self.high, size=(num_examples, 1)).astype(np.float32)
-        noise = rng.standard_normal((num_examples, 1), dtype=np.float32) * self.noise_std
-        return x, (np.sin(x) + noise).astype(np.float32)
+    def generate(self, num_examples, seed):
+        shape = tf.stack([num_examples, 1])
+        x = tf.random.stateless_uniform(shape, seed=seed, minval=self.low, maxval=self.high)
+        noise_seed = tf.random.experimental.stateless_fold_in(seed, 1)
+        noise = tf.random.stateless_normal(shape, seed=noise_seed) * self.noise_std
+        return x, tf.sin(x) + noise

@@ -2,40 +2,68 @@
 
 from __future__ import annotations
 
-import keras
-import pydantic
+import logging
+import math
 
+import keras
+
+from framework.callbacks.logger_callback import LoggerCallback
 from framework.registry import STRATEGIES
-from framework.strategies.job import TrainingJob, TrainingStrategy
+from framework.strategies.job import TrainingJob, TrainingStrategy, non_finite_loss_error
 from framework.validation import ComponentConfig
+
+log = logging.getLogger("framework")
 
 
 class FitStrategyConfig(ComponentConfig):
     """Attributes:
     jit_compile: Compiles the training step with XLA.
-    verbose: 0 silent, 1 a progress bar, 2 one line per epoch.
     """
 
     jit_compile: bool
-    verbose: int = pydantic.Field(ge=0, le=2)
 
 
 @STRATEGIES.register("fit", config=FitStrategyConfig)
 class FitStrategy(TrainingStrategy):
-    """Trains with `model.fit` on the job's tf.data pipelines."""
+    """Trains with `model.fit` on one tf.data pipeline spanning every epoch.
 
-    def __init__(self, jit_compile: bool, verbose: int):
+    A pipeline over all epochs with `steps_per_epoch` spares Keras from
+    rebuilding its iterator each epoch, the main per-epoch cost of
+    `fit(x, y)` on small data, while an epoch is still one pass over the data.
+    """
+
+    def __init__(self, jit_compile: bool):
         self.jit_compile = jit_compile
-        self.verbose = verbose
 
     def train(self, job: TrainingJob) -> keras.callbacks.History:
         job.model.compile(optimizer=job.optimizer, loss=job.loss, jit_compile=self.jit_compile)
-        return job.model.fit(
-            job.data.train_dataset(job.epochs),
+        if job.model.jit_compile:
+            log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
+        history = job.model.fit(
+            job.data.train_dataset(job.epochs, job.initial_epoch),
             epochs=job.epochs,
+            initial_epoch=job.initial_epoch,
             steps_per_epoch=job.data.steps_per_epoch,
             validation_data=job.data.validation_dataset(),
-            callbacks=job.callbacks,
-            verbose=self.verbose,
-            shuffle=False,  # the data source shuffles, seeded
+            callbacks=[LoggerCallback(job.logger, job.epochs), *job.callbacks, _StopOnNonFiniteLoss(job)],
+            verbose=1 if job.verbose == 1 else 0,  # other levels: the epoch report speaks
+            shuffle=False,  # the data source orders each epoch, seeded
         )
+        return history
+
+
+class _StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Raises at the first step whose loss is not finite, as the tape strategy does."""
+
+    def __init__(self, job: TrainingJob):
+        super().__init__()
+        self.job = job
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float(logs["loss"])
+        if not math.isfinite(loss):
+            raise non_finite_loss_error(self.job, self._epoch, loss)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 import keras
 
+from framework.callbacks.run_logger import RunLogger
 from framework.data.synthetic import SyntheticData
+from framework.errors import NonFiniteLossError
 
 
 @dataclass
@@ -19,8 +21,13 @@ class TrainingJob:
         loss: The Keras loss.
         optimizer: The Keras optimizer.
         data: The data source; each epoch is one pass over its training examples.
-        epochs: Number of epochs.
-        callbacks: Keras callbacks; every strategy calls them at the same points.
+        epochs: Train until this many epochs are done.
+        logger: Records the run; every strategy calls it at the same points.
+        callbacks: Keras callbacks; every strategy calls them for every epoch.
+        verbose: 0 silent, 1 Keras's progress bar; other values leave the
+            console to the callbacks (the epoch report).
+        initial_epoch: Epochs already done (a resumed run), also the optimizer's
+            position: every epoch has the same number of steps.
     """
 
     model: keras.Model
@@ -28,7 +35,10 @@ class TrainingJob:
     optimizer: keras.optimizers.Optimizer
     data: SyntheticData
     epochs: int
+    logger: RunLogger
     callbacks: list[keras.callbacks.Callback] = field(default_factory=list)
+    verbose: int = 0
+    initial_epoch: int = 0
 
 
 class TrainingStrategy(abc.ABC):
@@ -38,3 +48,15 @@ class TrainingStrategy(abc.ABC):
     @abc.abstractmethod
     def train(self, job: TrainingJob) -> keras.callbacks.History:
         """Trains `job.model` in place and returns the per-epoch logs."""
+
+
+def non_finite_loss_error(job: TrainingJob, epoch: int, loss: float) -> NonFiniteLossError:
+    """The error for a loss that stopped being finite, with the step and a hint."""
+    job.logger.flush()  # what was recorded up to here stays
+    step = int(job.optimizer.iterations.numpy())
+    learning_rate = float(keras.ops.convert_to_numpy(job.optimizer.learning_rate))
+    return NonFiniteLossError(
+        f"The training loss became {loss} at step {step} (epoch {epoch}); training stopped there. "
+        f"This usually means the optimizer diverged: lower optimizer.learning_rate "
+        f"(now {learning_rate:g}), or check the data and the model for values that overflow."
+    )

@@ -1,92 +1,100 @@
-"""A hand-written training loop: tf.GradientTape inside a compiled step."""
+"""A hand-written training loop: tf.GradientTape steps, many epochs per graph call."""
 
 from __future__ import annotations
 
+import logging
+from typing import Annotated
+
 import keras
 import pydantic
-import tensorflow as tf
 
+from framework.callbacks.epoch_callback import needs_live_model
 from framework.registry import STRATEGIES
-from framework.strategies.job import TrainingJob, TrainingStrategy
+from framework.strategies.compiled_epochs import CompiledEpochs
+from framework.strategies.job import TrainingJob, TrainingStrategy, non_finite_loss_error
 from framework.validation import ComponentConfig
+
+log = logging.getLogger("framework")
 
 
 class TapeStrategyConfig(ComponentConfig):
     """Attributes:
     jit_compile: Compiles the training step with XLA.
-    verbose: 0 silent, 1 a Keras progress bar, 2 one line per epoch (as in fit).
+    steps_per_call: Training steps run per graph call (whole epochs, at least
+        one): Python is visited once per call, not once per step.
     """
 
     jit_compile: bool
-    verbose: int = pydantic.Field(ge=0, le=2)
+    steps_per_call: Annotated[int, pydantic.Field(ge=1)]
 
 
 @STRATEGIES.register("tape", config=TapeStrategyConfig)
 class TapeStrategy(TrainingStrategy):
     """Computes the loss under tf.GradientTape and applies the Keras optimizer.
 
-    Callbacks see the same calls as under `model.fit`, and the running epoch
-    loss is tracked the same way (a mean weighted by batch size), so logs from
-    both strategies mean the same thing.
+    Epochs run inside one compiled function, `steps_per_call` steps at a time;
+    per-epoch work (loss, validation, logging) happens inside it. Callbacks see
+    the same calls as under `model.fit`: those that read only logs are replayed
+    after each call, and a call ends early at every epoch where a callback must
+    see the live model (see framework.callbacks.epoch_callback).
     """
 
-    def __init__(self, jit_compile: bool, verbose: int):
+    def __init__(self, jit_compile: bool, steps_per_call: int):
         self.jit_compile = jit_compile
-        self.verbose = verbose
+        self.steps_per_call = steps_per_call
+        self.compiled: CompiledEpochs | None = None  # kept for inspection (trace and call counts)
 
     def train(self, job: TrainingJob) -> keras.callbacks.History:
-        model, loss_fn, optimizer = job.model, job.loss, job.optimizer
+        model = job.model
         # Compiling attaches the optimizer and loss to the model, so callbacks
         # and the saved .keras file see them exactly as under fit.
-        model.compile(optimizer=optimizer, loss=loss_fn, jit_compile=self.jit_compile)
-        optimizer.build(model.trainable_variables)
-        loss_tracker = keras.metrics.Mean(name="loss")
-        val_loss_tracker = keras.metrics.Mean(name="val_loss")
-
-        def train_step(x, y):
-            with tf.GradientTape() as tape:
-                y_pred = model(x, training=True)
-                loss = loss_fn(y, y_pred) + sum(model.losses)
-            gradients = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-            loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])
-
-        def val_step(x, y):
-            loss = loss_fn(y, model(x, training=False)) + sum(model.losses)
-            val_loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])
-
-        train_step = tf.function(train_step, jit_compile=self.jit_compile, reduce_retracing=True)
-        val_step = tf.function(val_step, jit_compile=self.jit_compile, reduce_retracing=True)
-
-        batches = iter(job.data.train_dataset(job.epochs))
-        validation_dataset = job.data.validation_dataset()
+        model.compile(optimizer=job.optimizer, loss=job.loss, jit_compile=self.jit_compile)
+        job.optimizer.build(model.trainable_variables)
+        self.compiled = CompiledEpochs(job, self.jit_compile)
+        history = keras.callbacks.History()
+        history.set_model(model)
         callbacks = keras.callbacks.CallbackList(
             job.callbacks,
-            add_history=True,
-            add_progbar=self.verbose != 0,
+            add_progbar=job.verbose == 1,
             model=model,
-            verbose=self.verbose,
+            verbose=job.verbose,
             epochs=job.epochs,
             steps=job.data.steps_per_epoch,
         )
+        job.logger.open(model, job.epochs)
         model.stop_training = False
         callbacks.on_train_begin()
-        logs: dict[str, float] = {}
-        for epoch in range(job.epochs):
-            callbacks.on_epoch_begin(epoch)
-            loss_tracker.reset_state()
-            for step in range(job.data.steps_per_epoch):
-                callbacks.on_train_batch_begin(step)
-                train_step(*next(batches))
-                callbacks.on_train_batch_end(step, {"loss": loss_tracker.result()})
-            logs = {"loss": float(loss_tracker.result())}
-            if validation_dataset is not None:
-                val_loss_tracker.reset_state()
-                for x, y in validation_dataset:
-                    val_step(x, y)
-                logs["val_loss"] = float(val_loss_tracker.result())
-            callbacks.on_epoch_end(epoch, logs)
-            if model.stop_training:
-                break
+        history.on_train_begin()
+        epoch, logs = job.initial_epoch, {}
+        while epoch < job.epochs and not model.stop_training:
+            num_epochs = self._epochs_in_next_call(epoch, job)
+            live = any(needs_live_model(c, epoch) for c in job.callbacks)
+            if live:
+                callbacks.on_epoch_begin(epoch)
+            results, finite = self.compiled.run(epoch, num_epochs)
+            if self.jit_compile and self.compiled.calls == 1:
+                log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
+            for index, loss in enumerate(results["loss"]):
+                logs = {name: values[index] for name, values in results.items() if index < len(values)}
+                if not finite and index == len(results["loss"]) - 1:
+                    raise non_finite_loss_error(job, epoch + index, loss)
+                if not live:
+                    callbacks.on_epoch_begin(epoch + index)
+                callbacks.on_epoch_end(epoch + index, logs)
+                history.on_epoch_end(epoch + index, logs)
+                if model.stop_training:
+                    break
+            job.logger.flush()
+            epoch += num_epochs
         callbacks.on_train_end(logs)
-        return model.history
+        return history
+
+    def _epochs_in_next_call(self, epoch: int, job: TrainingJob) -> int:
+        """Epochs to run from `epoch` on: up to steps_per_call steps, ending before
+        the next epoch where a callback must see the live model (or at it)."""
+        limit = min(max(1, self.steps_per_call // job.data.steps_per_epoch), job.epochs - epoch)
+        for offset in range(limit):
+            if any(needs_live_model(c, epoch + offset) for c in job.callbacks):
+                return max(offset, 1)
+        return limit
+

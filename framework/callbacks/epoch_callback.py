@@ -1,0 +1,30 @@
+"""Callbacks that must see the live model at the end of some epochs.
+
+The tape strategy runs many epochs inside one graph call and replays the
+epoch callbacks from the recorded logs afterwards. That is exact for
+callbacks that only read logs (History, the progress bar); a callback that
+reads the model (its weights, to print or save them) says at which epochs
+it needs it, and the strategy ends a graph call there.
+"""
+
+from __future__ import annotations
+
+import keras
+
+# Keras callbacks that read nothing but the logs they are given.
+_LOG_ONLY_CALLBACKS = (keras.callbacks.History, keras.callbacks.ProgbarLogger)
+
+
+class EpochCallback(keras.callbacks.Callback):
+    """A Keras callback that declares when it must see the live model."""
+
+    def needs_live_model(self, epoch: int) -> bool:
+        """Whether `on_epoch_begin`/`on_epoch_end` of `epoch` must see the model as it is then."""
+        return True
+
+
+def needs_live_model(callback: keras.callbacks.Callback, epoch: int) -> bool:
+    """Whether `callback` must run at the real end of `epoch`; unknown callbacks always must."""
+    if isinstance(callback, EpochCallback):
+        return callback.needs_live_model(epoch)
+    return not isinstance(callback, _LOG_ONLY_CALLBACKS)
