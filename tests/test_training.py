@@ -80,8 +80,10 @@ def test_long_training_converges(train, strategy):
     assert result.variables["linear/b"] == pytest.approx(2.0, abs=0.1)
 
 
-def test_parity_holds_with_minibatches_shuffling_and_validation(train):
+@pytest.mark.parametrize("streaming", ["false", "true"])
+def test_parity_holds_with_minibatches_shuffling_and_validation(train, streaming):
     overrides = (
+        f"data.streaming={streaming}",
         "model=sequential",
         "data=sine",
         "data.num_examples=200",

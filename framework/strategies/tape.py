@@ -74,19 +74,24 @@ class TapeStrategy(TrainingStrategy):
             results, finite = self.compiled.run(epoch, num_epochs)
             if self.jit_compile and self.compiled.calls == 1:
                 log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
-            for index, loss in enumerate(results["loss"]):
-                logs = {name: values[index] for name, values in results.items() if index < len(values)}
-                if not finite and index == len(results["loss"]) - 1:
-                    raise non_finite_loss_error(job, epoch + index, loss)
-                if not live:
-                    callbacks.on_epoch_begin(epoch + index)
-                callbacks.on_epoch_end(epoch + index, logs)
-                history.on_epoch_end(epoch + index, logs)
-                if model.stop_training:
-                    break
+            epoch_logs = [
+                {name: values[index] for name, values in results.items()}
+                for index in range(len(results["loss"]) - (0 if finite else 1))
+            ]
+            for index, logs in enumerate(epoch_logs):
+                if callbacks.callbacks:  # without any, replaying costs more than the epoch
+                    if not live:
+                        callbacks.on_epoch_begin(epoch + index)
+                    callbacks.on_epoch_end(epoch + index, logs)
+            _extend_history(history, epoch, epoch_logs)
+            if not finite:
+                raise non_finite_loss_error(job, epoch + len(epoch_logs), results["loss"][-1])
             job.logger.flush()
             epoch += num_epochs
         callbacks.on_train_end(logs)
+        log.debug(
+            "Tape loop: %d graph call(s), traced %d time(s).", self.compiled.calls, self.compiled.tracing_count
+        )
         return history
 
     def _epochs_in_next_call(self, epoch: int, job: TrainingJob) -> int:
@@ -98,3 +103,11 @@ class TapeStrategy(TrainingStrategy):
                 return max(offset, 1)
         return limit
 
+
+
+def _extend_history(history: keras.callbacks.History, first_epoch: int, epoch_logs: list[dict[str, float]]) -> None:
+    """What History.on_epoch_end does for each epoch, for many epochs at once."""
+    history.epoch.extend(range(first_epoch, first_epoch + len(epoch_logs)))
+    for logs in epoch_logs:
+        for name, value in logs.items():
+            history.history.setdefault(name, []).append(value)

@@ -1,0 +1,111 @@
+"""What makes the tape strategy fast: many epochs per graph call, one trace,
+and Python visited only where a callback must see the live model."""
+
+import logging
+import re
+
+import numpy as np
+import pytest
+
+from framework.callbacks import EpochCallback
+
+
+def loop_stats(caplog) -> tuple[int, int]:
+    """(graph calls, traces) of the last tape run, from its own debug line."""
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Tape loop:")]
+    calls, traces = re.match(r"Tape loop: (\d+) graph call\(s\), traced (\d+) time", lines[-1]).groups()
+    return int(calls), int(traces)
+
+
+@pytest.fixture
+def debug_log(caplog):
+    caplog.set_level(logging.DEBUG, logger="framework")
+    return caplog
+
+
+def test_many_epochs_run_in_few_calls_traced_once(train, debug_log):
+    result = train("+experiment=seed_linear", "epochs=95", "strategy.steps_per_call=10", "verbose=0")
+    assert result.epochs == 95 and result.global_step == 95
+    assert loop_stats(debug_log) == (10, 1)  # 9 calls of 10 epochs, one of 5; one trace for all
+
+
+def test_minibatch_epochs_count_steps_per_call_in_whole_epochs(train, debug_log):
+    overrides = ("data=sine", "data.num_examples=200", "data.batch_size=32", "model=sequential", "verbose=0")
+    result = train(*overrides, "epochs=12", "strategy.steps_per_call=40")  # 5 steps per epoch: 8 epochs per call
+    assert result.global_step == 60
+    assert loop_stats(debug_log) == (2, 1)
+    train(*overrides, "epochs=2", "strategy.steps_per_call=1")  # fewer steps than an epoch: one epoch per call
+    assert loop_stats(debug_log) == (2, 1)
+
+
+def test_the_epoch_report_sees_every_epoch_live(train, debug_log):
+    train("+experiment=seed_linear", "epochs=6", "verbose=2")
+    assert loop_stats(debug_log) == (6, 1)
+    lines = [r.getMessage() for r in debug_log.records if r.getMessage().startswith("Epoch ")]
+    assert len(lines) == 6 and lines[0].startswith("Epoch  0: W=5.00 b=0.00, loss=")
+
+
+class RecordsWeights(EpochCallback):
+    """Reads the model at epochs 3 and 7 only; every other epoch is replayed from logs."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = {}
+        self.replayed = []
+
+    def needs_live_model(self, epoch):
+        return epoch in (3, 7)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.needs_live_model(epoch):
+            self.seen[epoch] = (int(self.model.optimizer.iterations.numpy()), float(self.model.W.numpy()))
+        else:
+            self.replayed.append((epoch, logs["loss"]))
+
+
+def test_calls_end_where_a_callback_needs_the_live_model(compose_config, tmp_path, debug_log):
+    from framework.callbacks import NoLogger
+    from framework.data import LinearRegressionData
+    from framework.models import LinearModel
+    from framework.registry import LOSSES, OPTIMIZERS
+    from framework.strategies import TapeStrategy, TrainingJob
+
+    data = LinearRegressionData(1, 3.0, 2.0, 1.0, num_examples=100, batch_size=100, val_fraction=0.0, shuffle=False, seed=1, streaming=False)
+    model = LinearModel(5.0, 0.0)
+    model(data.sample(1)[0])
+    callback = RecordsWeights()
+    job = TrainingJob(
+        model, LOSSES.build({"name": "mse"}, "loss"), OPTIMIZERS.build({"name": "sgd", "learning_rate": 0.1, "momentum": 0.0, "nesterov": False}, "optimizer"),
+        data, epochs=10, logger=NoLogger(tmp_path), callbacks=[callback],
+    )
+    strategy = TapeStrategy(jit_compile=False, steps_per_call=1000)
+    history = strategy.train(job)
+    # Calls: epochs 0-2, 3 (live), 4-6, 7 (live), 8-9.
+    assert strategy.compiled.calls == 5 and strategy.compiled.tracing_count == 1
+    assert sorted(callback.seen) == [3, 7]
+    assert callback.seen[3][0] == 4 and callback.seen[7][0] == 8  # the live model, right after that epoch
+    assert [epoch for epoch, _ in callback.replayed] == [0, 1, 2, 4, 5, 6, 8, 9]
+    assert [loss for _, loss in callback.replayed] == [history.history["loss"][e] for e, _ in callback.replayed]
+
+
+def test_xla_is_reported_when_on(train, caplog):
+    caplog.set_level(logging.INFO, logger="framework")
+    first = train("+experiment=seed_linear", "epochs=3", "verbose=0", "strategy.jit_compile=true")
+    assert any("compiled with XLA" in r.getMessage() for r in caplog.records)
+    second = train("+experiment=seed_linear", "epochs=3", "verbose=0")
+    np.testing.assert_allclose(first.variables["linear/W"], second.variables["linear/W"], atol=1e-5)
+
+
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_a_diverging_run_stops_with_a_clear_error(train, strategy):
+    from framework.errors import NonFiniteLossError
+
+    with pytest.raises(NonFiniteLossError, match=r"The training loss became (nan|inf) at step \d+ \(epoch \d+\).*lower optimizer.learning_rate \(now 1e\+06\)"):
+        train("+experiment=seed_linear", f"strategy={strategy}", "epochs=200", "optimizer.learning_rate=1e6", "verbose=0")
+
+
+def test_streaming_data_trains_like_held_data(train):
+    result = train("+experiment=seed_linear", "data.streaming=true", "data.num_examples=4000", "data.batch_size=500", "epochs=5", "verbose=0", "data.shuffle=true")
+    assert result.global_step == 40
+    assert result.variables["linear/W"] == pytest.approx(3.0, abs=0.1)
+    assert result.variables["linear/b"] == pytest.approx(2.0, abs=0.1)
