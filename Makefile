@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXTRAS ?= cpu,test
 
-.PHONY: run test test-fast venv clean
+.PHONY: run test test-fast bench venv clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,7 @@ test-fast: venv
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache
+
+# The benchmark suite: prints every ratio and writes BENCHMARKS.md (about 10 minutes on 2 cores).
+bench: venv
+	$(BIN)/python benchmarks/run.py

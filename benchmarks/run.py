@@ -1,0 +1,176 @@
+"""The benchmark suite: `python benchmarks/run.py` prints every ratio and writes BENCHMARKS.md.
+
+All in-process arms run in one process, interleaved (every arm once per
+repeat), and each ratio uses the median of the repeats. Throughput is the
+marginal rate (steps between a small and a large run over the time between
+them), so start-up and tracing are not counted as training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# Run as a script, so its own folder is on sys.path.
+import arms  # noqa: E402
+import processes  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Epochs of the small and large call of each kind of arm, and repeats."""
+
+    repeats: int
+    graph: tuple[int, int]  # arms running ~100k steps/s
+    keras: tuple[int, int]  # ~1k steps/s
+    slow: tuple[int, int]  # ~50 steps/s
+    big_batch: tuple[int, int]
+    big_batch_examples: int
+    rss_examples: tuple[int, int]
+    process_repeats: int
+
+
+FULL = Sizes(5, (2_000, 102_000), (100, 1_100), (10, 110), (20, 420), 65_536, (10**5, 10**7), 5)
+SMOKE = Sizes(1, (10, 60), (5, 15), (2, 4), (2, 4), 4_096, (10**3, 10**4), 1)
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    numerator: str
+    denominator: str
+    target: float
+    higher_is_better: bool = True
+
+
+def measure_throughput(sizes: Sizes) -> dict[str, float]:
+    """Median marginal steps/s of every in-process arm."""
+    big = sizes.big_batch_examples
+    plan = {
+        "tape, logging every epoch": (arms.framework_arm("logger.log_every_n_epochs=1"), sizes.graph),
+        "hand-written in-graph loop": (arms.hand_written_graph_loop(steps_per_call=1000), sizes.graph),
+        "tape, default logging": (arms.framework_arm(), sizes.graph),
+        "tape, logging off": (arms.framework_arm("logger=none"), sizes.graph),
+        "tutorial eager loop": (arms.eager_tutorial_loop, sizes.keras),
+        "fit strategy": (arms.framework_arm("strategy=fit"), sizes.keras),
+        "raw model.fit(x, y)": (arms.raw_fit_on_arrays, sizes.slow),
+        "raw model.fit, same inputs": (arms.raw_fit_like_the_strategy, sizes.keras),
+        f"tape, batch {big}": (arms.framework_arm(f"data.num_examples={big}"), sizes.big_batch),
+        f"NumPy SGD, batch {big}": (arms.numpy_sgd(big), sizes.big_batch),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in plan}
+    for repeat in range(sizes.repeats):
+        for name, (arm, (small, large)) in plan.items():
+            small_time, small_steps = _timed(arm, small)
+            large_time, large_steps = _timed(arm, large)
+            rates[name].append((large_steps - small_steps) / (large_time - small_time))
+        print(f"repeat {repeat + 1}/{sizes.repeats} done", flush=True)
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
+def _timed(arm, epochs: int) -> tuple[float, int]:
+    start = time.perf_counter()
+    steps = arm(epochs)
+    return time.perf_counter() - start, steps
+
+
+def measure_processes(sizes: Sizes) -> dict[str, float]:
+    small, large = sizes.rss_examples
+    streamed = ("data.streaming=true", "data.batch_size=10000", "epochs=1", "verbose=0")
+    values: dict[str, list[float]] = {}
+    for _ in range(sizes.process_repeats):
+        for name, probe in {
+            f"peak RSS MiB, {large:.0e} streamed examples": lambda: processes.peak_rss_mib(*streamed, f"data.num_examples={large}"),
+            f"peak RSS MiB, {small:.0e} streamed examples": lambda: processes.peak_rss_mib(*streamed, f"data.num_examples={small}"),
+            "--cfg job seconds": processes.cfg_job_seconds,
+            "first training step seconds": processes.first_step_seconds,
+            "import tensorflow seconds": processes.import_tensorflow_seconds,
+        }.items():
+            values.setdefault(name, []).append(probe())
+    medians = {name: statistics.median(v) for name, v in values.items()}
+    medians["one (reference)"] = 1.0
+    return medians
+
+
+def rows(sizes: Sizes) -> list[Row]:
+    big = sizes.big_batch_examples
+    small, large = sizes.rss_examples
+    return [
+        Row("tape strategy / hand-written in-graph loop (K=1000, loss W b logged every epoch)", "tape, logging every epoch", "hand-written in-graph loop", 0.95),
+        Row("tape strategy / the tutorial's eager loop, per epoch", "tape, default logging", "tutorial eager loop", 50),
+        Row("fit strategy / raw model.fit(x, y, epochs=E) as in the tutorial", "fit strategy", "raw model.fit(x, y)", 10),
+        Row("fit strategy / raw model.fit with identical inputs and compile arguments", "fit strategy", "raw model.fit, same inputs", 0.97),
+        Row("default logging on / logging off (tape)", "tape, default logging", "tape, logging off", 0.90),
+        Row(f"examples/s at batch {big} / hand-written NumPy SGD step", f"tape, batch {big}", f"NumPy SGD, batch {big}", 0.5),
+        Row(f"peak RSS training on {large:.0e} streamed examples / on {small:.0e}", f"peak RSS MiB, {large:.0e} streamed examples", f"peak RSS MiB, {small:.0e} streamed examples", 1.2, higher_is_better=False),
+        Row("`python -m framework.train --cfg job` wall time, seconds", "--cfg job seconds", "one (reference)", 1.0, higher_is_better=False),
+        Row("time to first training step / bare `import tensorflow`", "first training step seconds", "import tensorflow seconds", 1.5, higher_is_better=False),
+    ]
+
+
+def report(sizes: Sizes, values: dict[str, float], tf_imported_for_cfg_job: bool) -> str:
+    import keras
+    import tensorflow as tf
+
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Produced by `python benchmarks/run.py` on {datetime.date.today().isoformat()}.",
+        f"Machine: {_cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}; no GPU used.",
+        f"Versions: Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}.",
+        f"Method: in-process arms interleaved, median of {sizes.repeats} repeats, marginal steps/s between a small and a large run; "
+        f"process rows median of {sizes.process_repeats}.",
+        "",
+        "| ratio | measured | ratio | target | met |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows(sizes):
+        numerator, denominator = values[row.numerator], values[row.denominator]
+        ratio = numerator / denominator
+        met = ratio >= row.target if row.higher_is_better else ratio <= row.target
+        sign = ">=" if row.higher_is_better else "<="
+        lines.append(
+            f"| {row.name} | {numerator:,.3g} / {denominator:,.3g} | {ratio:,.3g} | {sign} {row.target:g} | {'yes' if met else 'NO'} |"
+        )
+    lines.append("")
+    lines.append(f"TensorFlow imported by `--cfg job`: {'yes (NOT at target)' if tf_imported_for_cfg_job else 'no'}.")
+    lines.append("")
+    lines.append("Throughput of every arm (steps/s, or the process measure):")
+    lines.append("")
+    lines.extend(f"- {name}: {value:,.4g}" for name, value in values.items() if name != "one (reference)")
+    return "\n".join(lines) + "\n"
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat: checks the suite runs, measures nothing")
+    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parents[1] / "BENCHMARKS.md")
+    options = parser.parse_args()
+    sizes = SMOKE if options.smoke else FULL
+    values = {**measure_throughput(sizes), **measure_processes(sizes)}
+    text = report(sizes, values, processes.imports_tensorflow_for_cfg_job())
+    print(text)
+    options.output.write_text(text)
+    print(f"Written to {options.output}")
+
+
+if __name__ == "__main__":
+    main()
