@@ -22,18 +22,25 @@ class RunLogger:
         """Whether `log_step` wants optimizer step `step` (an int or a tensor; the answer is of the same kind)."""
         return False
 
-    def epoch_due(self, epoch):
-        """Whether `log_epoch` wants epoch `epoch` (an int or a tensor; the answer is of the same kind)."""
+    def epoch_due(self, epoch: int) -> bool:
+        """Whether `log_epoch` wants epoch `epoch`."""
+        return False
+
+    @property
+    def logs_every_epoch(self) -> bool:
+        """True when every epoch is due: a compiled loop then logs each without asking."""
         return False
 
     def log_step(self, step, loss) -> None:
         """After optimizer step `step`, which `step_due` accepted: the running epoch loss."""
+        return None  # AutoGraph cannot convert a body that is only a docstring
 
     def log_epoch(self, step, epoch, logs: dict) -> None:
         """After epoch `epoch`, which `epoch_due` accepted and which ended at optimizer step `step`."""
+        return None  # AutoGraph cannot convert a body that is only a docstring
 
     def flush(self) -> None:
-        """Makes everything recorded so far durable."""
+        """Makes what was recorded durable, at most about once a second (strategies call it often)."""
 
     def close(self) -> None:
-        """Flushes and releases whatever the logger holds. Safe to call twice."""
+        """Flushes everything and releases whatever the logger holds. Safe to call twice."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,9 @@ from framework.validation import ComponentConfig
 # TensorBoard keeps 1000 points per scalar tag by default; logging more often
 # than that only costs time.
 _POINTS_PER_CURVE = 1000
+# A flush is a file write: strategies ask at every graph call or epoch, which
+# for small models is thousands of times a second.
+_FLUSH_SECONDS = 1.0
 
 
 class TensorBoardLoggerConfig(ComponentConfig):
@@ -60,6 +64,7 @@ class TensorBoardLogger(RunLogger):
         self._model: keras.Model | None = None
         self._epochs = 0
         self._epoch_interval = 1
+        self._last_flush = 0.0
 
     def open(self, model: keras.Model, epochs: int) -> None:
         self._model, self._epochs = model, epochs
@@ -70,13 +75,17 @@ class TensorBoardLogger(RunLogger):
             with self._writing(step):
                 self._write_variables()
         self._writer.flush()
+        self._last_flush = time.monotonic()
 
     def step_due(self, step):
         return self.log_every_n_steps > 0 and step % max(self.log_every_n_steps, 1) == 0
 
-    def epoch_due(self, epoch):
-        # Written with operators that mean the same for ints and tensors.
-        return ((epoch + 1) % self._epoch_interval == 0) | (epoch == self._epochs - 1)
+    def epoch_due(self, epoch: int) -> bool:
+        return (epoch + 1) % self._epoch_interval == 0 or epoch == self._epochs - 1
+
+    @property
+    def logs_every_epoch(self) -> bool:
+        return self._epoch_interval == 1
 
     def log_step(self, step, loss) -> None:
         with self._writing(step):
@@ -90,8 +99,9 @@ class TensorBoardLogger(RunLogger):
             self._write_variables()
 
     def flush(self) -> None:
-        if self._writer is not None:
+        if self._writer is not None and time.monotonic() - self._last_flush >= _FLUSH_SECONDS:
             self._writer.flush()
+            self._last_flush = time.monotonic()
 
     def close(self) -> None:
         if self._writer is not None:

@@ -15,39 +15,53 @@ from framework.strategies.job import TrainingJob
 
 
 class CompiledEpochs:
-    """`run(first_epoch, num_epochs) -> (per-epoch logs, finite)` for one job.
+    """`run(first_epoch, num_epochs, log_last) -> (per-epoch logs, finite)` for one job.
 
     The logs hold one value per epoch run; `finite` is False when a loss
     stopped being finite, in which case the last epoch in the logs is the one
-    it happened in and training stopped right after that step.
+    it happened in and training stopped right after that step. `log_last`
+    asks for the logger's epoch records of the call's last epoch; a logger
+    that records every epoch is called inside the loop instead.
+
+    The loop body is kept free of branches (each costs as much as a small
+    training step): the NaN check is part of the loop condition, epochs of one
+    step have no inner loop, and which epochs the logger records is decided
+    in Python, by where a call ends.
     """
 
     def __init__(self, job: TrainingJob, jit_compile: bool):
         self.job = job
         self.calls = 0
         # XLA compiles the step alone: summary writes in the loop around it
-        # have no XLA kernel.
-        self._train_step = tf.function(self._train_step, jit_compile=jit_compile)
+        # have no XLA kernel. Without XLA the step is inlined into the loop.
+        if jit_compile:
+            self._train_step = tf.function(self._train_step, jit_compile=True)
         self._function = tf.function(self._run_epochs)
 
     @property
     def tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
 
-    def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], bool]:
+    def run(self, first_epoch: int, num_epochs: int, log_last: bool) -> tuple[dict[str, list[float]], bool]:
         self.calls += 1
-        logs, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
+        logs, finite = self._function(
+            tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64), tf.constant(log_last)
+        )
         return {name: values.numpy().tolist() for name, values in logs.items()}, bool(finite)
 
     def _train_step(self, x, y):
         model, optimizer = self.job.model, self.job.optimizer
         with tf.GradientTape() as tape:
-            y_pred = model(x, training=True)
-            loss = self.job.loss(y, y_pred) + sum(model.losses)
+            loss = self._loss(y, model(x, training=True))
             scaled_loss = optimizer.scale_loss(loss)  # mixed precision; identity otherwise
         gradients = tape.gradient(scaled_loss, model.trainable_variables)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return loss
+        return tf.cast(loss, tf.float32)
+
+    def _loss(self, y, y_pred):
+        """The loss Keras's fit reports: the loss function plus the model's own losses."""
+        loss = self.job.loss(y, y_pred)
+        return loss + tf.add_n(self.job.model.losses) if self.job.model.losses else loss
 
     def _validation_loss(self):
         # As Keras's evaluate: the mean of batch losses weighted by batch size.
@@ -55,44 +69,53 @@ class CompiledEpochs:
         total, count = tf.constant(0.0), tf.constant(0.0)
         for step in tf.range(data.validation_steps):
             x, y = data.validation_batch(step)
-            loss = self.job.loss(y, model(x, training=False)) + sum(model.losses)
+            loss = self._loss(y, model(x, training=False))
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total += tf.cast(loss, tf.float32) * size
             count += size
         return total / count
 
-    def _run_epochs(self, first_epoch, num_epochs):
+    def _epoch_loss(self, epoch):
+        """Trains one epoch; returns its loss (the running mean Keras reports) and whether every step's loss was finite."""
         data, logger, iterations = self.job.data, self.job.logger, self.job.optimizer.iterations
-        losses = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
-        val_losses = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
-        finite = tf.constant(True)
-        for index in tf.range(num_epochs):
-            epoch = first_epoch + index
-            order = data.epoch_order(epoch)
-            # The running epoch loss, as Keras tracks it: batch losses weighted by batch size.
-            total, count = tf.constant(0.0), tf.constant(0.0)
-            for step in tf.range(data.steps_per_epoch):
-                x, y = data.train_batch(order, step)
-                loss = tf.cast(self._train_step(x, y), tf.float32)
-                size = tf.cast(tf.shape(x)[0], tf.float32)
-                total += loss * size
-                count += size
-                if logger.step_due(iterations):
-                    logger.log_step(iterations, total / count)
-                if not tf.math.is_finite(loss):
-                    finite = tf.constant(False)
-                    break
-            epoch_loss = total / count
-            losses = losses.write(tf.cast(index, tf.int32), epoch_loss)
-            if not finite:
-                break
-            logs = {"loss": epoch_loss}
-            if data.validation_steps:
-                logs["val_loss"] = self._validation_loss()
-                val_losses = val_losses.write(tf.cast(index, tf.int32), logs["val_loss"])
-            if logger.epoch_due(epoch):
-                logger.log_epoch(iterations, epoch, logs)
-        stacked = {"loss": losses.stack()}
-        if data.validation_steps:
-            stacked["val_loss"] = val_losses.stack()
-        return stacked, finite
+        order = data.epoch_order(epoch)
+        if data.steps_per_epoch == 1:
+            loss = self._train_step(*data.train_batch(order, 0))
+            if logger.step_due(iterations):
+                logger.log_step(iterations, loss)
+            return loss, tf.math.is_finite(loss)
+        total, count, finite, step = tf.constant(0.0), tf.constant(0.0), tf.constant(True), tf.constant(0, tf.int64)
+        while tf.logical_and(step < data.steps_per_epoch, finite):
+            x, y = data.train_batch(order, step)
+            loss = self._train_step(x, y)
+            size = tf.cast(tf.shape(x)[0], tf.float32)
+            total += loss * size
+            count += size
+            finite = tf.math.is_finite(loss)
+            step += 1
+            if logger.step_due(iterations):
+                logger.log_step(iterations, total / count)
+        return total / count, finite
+
+    def _epoch_logs(self, epoch_loss):
+        logs = {"loss": epoch_loss}
+        if self.job.data.validation_steps:
+            logs["val_loss"] = self._validation_loss()
+        return logs
+
+    def _run_epochs(self, first_epoch, num_epochs, log_last):
+        data, logger, iterations = self.job.data, self.job.logger, self.job.optimizer.iterations
+        names = ["loss", "val_loss"] if data.validation_steps else ["loss"]
+        values = {name: tf.TensorArray(tf.float32, size=0, dynamic_size=True) for name in names}
+        index, finite = tf.constant(0, tf.int64), tf.constant(True)
+        logs = {name: tf.constant(0.0) for name in names}
+        while tf.logical_and(index < num_epochs, finite):
+            epoch_loss, finite = self._epoch_loss(first_epoch + index)
+            logs = self._epoch_logs(epoch_loss)
+            values = {name: values[name].write(tf.cast(index, tf.int32), logs[name]) for name in names}
+            if logger.logs_every_epoch:
+                logger.log_epoch(iterations, first_epoch + index, logs)
+            index += 1
+        if not logger.logs_every_epoch and tf.logical_and(log_last, finite):
+            logger.log_epoch(iterations, first_epoch + index - 1, logs)
+        return {name: array.stack() for name, array in values.items()}, finite

@@ -67,11 +67,11 @@ class TapeStrategy(TrainingStrategy):
         history.on_train_begin()
         epoch, logs = job.initial_epoch, {}
         while epoch < job.epochs and not model.stop_training:
-            num_epochs = self._epochs_in_next_call(epoch, job)
-            live = any(needs_live_model(c, epoch) for c in job.callbacks)
+            num_epochs, log_last = self._plan_call(epoch, job)
+            live = _needs_live_model(job, epoch)
             if live:
                 callbacks.on_epoch_begin(epoch)
-            results, finite = self.compiled.run(epoch, num_epochs)
+            results, finite = self.compiled.run(epoch, num_epochs, log_last)
             if self.jit_compile and self.compiled.calls == 1:
                 log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
             epoch_logs = [
@@ -94,15 +94,26 @@ class TapeStrategy(TrainingStrategy):
         )
         return history
 
-    def _epochs_in_next_call(self, epoch: int, job: TrainingJob) -> int:
-        """Epochs to run from `epoch` on: up to steps_per_call steps, ending before
-        the next epoch where a callback must see the live model (or at it)."""
-        limit = min(max(1, self.steps_per_call // job.data.steps_per_epoch), job.epochs - epoch)
-        for offset in range(limit):
-            if any(needs_live_model(c, epoch + offset) for c in job.callbacks):
-                return max(offset, 1)
-        return limit
+    def _plan_call(self, epoch: int, job: TrainingJob) -> tuple[int, bool]:
+        """How many epochs the next call runs from `epoch`, and whether the logger records its last.
 
+        Up to steps_per_call steps; a call ends before an epoch where a callback
+        must see the live model (that epoch runs alone), and at an epoch the
+        logger records, unless it records every epoch inside the loop.
+        """
+        limit = min(max(1, self.steps_per_call // job.data.steps_per_epoch), job.epochs - epoch)
+        logger = job.logger
+        for offset in range(limit):
+            due = not logger.logs_every_epoch and logger.epoch_due(epoch + offset)
+            if _needs_live_model(job, epoch + offset):
+                return (offset, False) if offset else (1, due)
+            if due:
+                return offset + 1, True
+        return limit, False
+
+
+def _needs_live_model(job: TrainingJob, epoch: int) -> bool:
+    return any(needs_live_model(callback, epoch) for callback in job.callbacks)
 
 
 def _extend_history(history: keras.callbacks.History, first_epoch: int, epoch_logs: list[dict[str, float]]) -> None:
