@@ -23,3 +23,8 @@ class RegistryConflictError(FrameworkError):
 
 class PluginError(FrameworkError):
     """A plugin module named in `plugins=[...]` could not be imported."""
+
+
+class InputError(FrameworkError):
+    """A file or value handed to a command cannot be used: a missing run
+    directory, an unreadable CSV file, examples of the wrong width."""
