@@ -27,3 +27,6 @@ class PluginError(FrameworkError):
 
 class NonFiniteLossError(FrameworkError):
     """The training loss became NaN or infinite; the run stopped there."""
+class InputError(FrameworkError):
+    """A file or value handed to a command cannot be used: a missing run
+    directory, an unreadable CSV file, examples of the wrong width."""

@@ -233,6 +233,7 @@ LOSSES: Registry = Registry("loss")  # Keras loss classes
 DATA: Registry = Registry("data source")  # synthetic data sources returning tf.data pipelines
 STRATEGIES: Registry = Registry("strategy")  # how to loop: GradientTape, model.fit
 OPTIMIZERS: Registry = Registry("optimizer")  # Keras optimizers
+SCHEDULES: Registry = Registry("learning-rate schedule")  # optimizer.schedule: Keras schedules, optional warmup
 LOGGERS: Registry = Registry("logger")  # Keras callbacks recording a run (TensorBoard, none)
 
 ALL_REGISTRIES: dict[str, Registry] = {

@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pydantic
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from framework.errors import ConfigError
+from framework.export import ExportSettings, export_saved_model
 from framework.plugins import load_plugins
 from framework.registry import ALL_REGISTRIES, DATA, LOGGERS, LOSSES, MODELS, OPTIMIZERS, STRATEGIES, Registry
 from framework.result import RunResult
@@ -37,12 +38,20 @@ class RunSettings(ComponentConfig):
         that is not an installed plugin).
     verbose: Console output: 0 silent, 1 Keras's progress bar, 2 one line per
         epoch in the tutorial's words (W, b and the loss).
+    precision: Keras dtype policy: float32, or mixed_bfloat16 / mixed_float16
+        (variables in float32, computation in 16 bits).
+    run_eagerly: Runs tf.functions eagerly, so breakpoints and prints in
+        layers and losses work (slow; `debug=eager` sets it).
+    export: Extra exports besides model.keras.
     """
 
     seed: int
     epochs: Annotated[int, pydantic.Field(ge=1)]
     plugins: list[str]
     verbose: Annotated[int, pydantic.Field(ge=0, le=2)]
+    precision: Literal["float32", "mixed_bfloat16", "mixed_float16"]
+    run_eagerly: bool
+    export: ExportSettings
 
 
 def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
@@ -62,11 +71,14 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
     settings = _validate(cfg)
 
     import keras  # deferred: validation above needs no TensorFlow
+    import tensorflow as tf
 
     # A fresh Keras session makes layer names, and so variable paths and
     # TensorBoard tags, the same in every run regardless of earlier runs.
     keras.backend.clear_session()
     keras.utils.set_random_seed(settings.seed)
+    keras.mixed_precision.set_global_policy(settings.precision)  # before any layer is built
+    tf.config.run_functions_eagerly(settings.run_eagerly)  # so breakpoints stop inside compiled steps
     data = DATA.build(_plain(cfg, "data"), where="data")
     model = MODELS.build(_plain(cfg, "model"), where="model")
     _build_model_for(model, data)
@@ -75,6 +87,7 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
     strategy = STRATEGIES.build(_plain(cfg, "strategy"), where="strategy")
 
     from framework.callbacks import EpochReport
+    from framework.reports.run_report import write_run_report
     from framework.strategies import TrainingJob
 
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -87,6 +100,8 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
         logger.close()
 
     _save_model(model, run_dir / "model.keras")
+    if settings.export.saved_model:
+        export_saved_model(model, run_dir / "saved_model")
     result = RunResult(
         run_dir=str(run_dir),
         strategy=cfg.strategy.name,
@@ -96,6 +111,7 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
         variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
     )
     result.write(run_dir / "summary.json")
+    write_run_report(cfg, result, data, model)
     log.info("Run finished: %s", ", ".join(f"{k}={v:.5f}" for k, v in result.metrics.items()))
     return result
 

@@ -48,7 +48,7 @@ def _describe(problem: Mapping[str, Any], schema: type[pydantic.BaseModel], wher
     known = list(schema.model_fields)
     if problem["type"] == "extra_forbidden":
         close = difflib.get_close_matches(location, known, n=1, cutoff=0.6)
-        hint = f" Did you mean {where}.{close[0]}?" if close else ""
+        hint = f" Did you mean {'.'.join(part for part in (where, close[0]) if part)}?" if close else ""
         return f"{key}={received!r} is not a known key; expected one of: {', '.join(known)}.{hint}"
     if problem["type"] == "missing":
         return f"{key} is missing; set it in the config or on the command line ({key}=...)."

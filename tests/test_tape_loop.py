@@ -67,7 +67,8 @@ def test_calls_end_where_a_callback_needs_the_live_model(compose_config, tmp_pat
     from framework.callbacks import NoLogger
     from framework.data import LinearRegressionData
     from framework.models import LinearModel
-    from framework.registry import LOSSES, OPTIMIZERS
+    import keras
+
     from framework.strategies import TapeStrategy, TrainingJob
 
     data = LinearRegressionData(1, 3.0, 2.0, 1.0, num_examples=100, batch_size=100, val_fraction=0.0, shuffle=False, seed=1, streaming=False)
@@ -75,7 +76,7 @@ def test_calls_end_where_a_callback_needs_the_live_model(compose_config, tmp_pat
     model(data.sample(1)[0])
     callback = RecordsWeights()
     job = TrainingJob(
-        model, LOSSES.build({"name": "mse"}, "loss"), OPTIMIZERS.build({"name": "sgd", "learning_rate": 0.1, "momentum": 0.0, "nesterov": False}, "optimizer"),
+        model, keras.losses.MeanSquaredError(), keras.optimizers.SGD(0.1),
         data, epochs=10, logger=NoLogger(tmp_path), callbacks=[callback],
     )
     strategy = TapeStrategy(jit_compile=False, steps_per_call=1000)

@@ -1,0 +1,138 @@
+"""`python -m framework.predict run=<run dir> x=[1.0,2.0]`: a trained run's predictions.
+
+Examples come from the command line (`x=[1.0,2.0]`: one example per value
+for a one-feature model; `x=[[1,2],[3,4]]`: one row per example) or from a
+CSV file (`csv=data.csv`: one example per row, an optional header line).
+Predictions print as CSV on stdout. Arguments are `key=value` pairs, values
+in YAML syntax as in Hydra overrides.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pydantic
+from omegaconf import OmegaConf
+
+from framework.cli_errors import report_user_errors
+from framework.errors import InputError
+from framework.validation import ComponentConfig, validate_fields
+
+USAGE = "python -m framework.predict run=<run dir> x=[1.0,2.0] | csv=<file> [plugins=[module]]"
+
+
+class PredictArguments(ComponentConfig):
+    """Attributes:
+    run: A finished run's directory (it holds model.keras).
+    x: Examples: a list of numbers (one-feature models: one example each;
+        wider models: one example) or a list of rows.
+    csv: A CSV file with one example per row; a first line that is not
+        numbers is read as a header.
+    plugins: Modules to import so the model's plugin layers load.
+    """
+
+    run: Path
+    x: list[float] | list[list[float]] | None = None
+    csv: Path | None = None
+    plugins: list[str] = pydantic.Field(default_factory=list)
+
+
+def predict(arguments: PredictArguments) -> tuple[np.ndarray, np.ndarray]:
+    """Loads the run's model and returns (examples, predictions) as 2-D arrays."""
+    model_path = _model_path(arguments.run)
+    rows = _read_csv(arguments.csv) if arguments.csv is not None else arguments.x
+
+    from framework.saving import load_model  # TensorFlow loads only for valid arguments
+
+    model = load_model(model_path, tuple(arguments.plugins))
+    features = model.get_build_config()["input_shape"][-1]
+    examples = _examples(rows, features, "csv" if arguments.csv is not None else "x")
+    predictions = model.predict(examples, verbose=0)
+    return examples, np.asarray(predictions, dtype=np.float32).reshape(len(examples), -1)
+
+
+def format_predictions(examples: np.ndarray, predictions: np.ndarray) -> str:
+    """CSV text: the examples' features, then the predictions, one row per example."""
+    x_names = ["x"] if examples.shape[1] == 1 else [f"x{i}" for i in range(examples.shape[1])]
+    y_names = ["prediction"] if predictions.shape[1] == 1 else [f"prediction{i}" for i in range(predictions.shape[1])]
+    lines = [",".join(x_names + y_names)]
+    for x, y in zip(examples, predictions):
+        lines.append(",".join(f"{value:.6g}" for value in (*x, *y)))
+    return "\n".join(lines)
+
+
+def parse_arguments(argv: Sequence[str]) -> PredictArguments:
+    """`key=value` strings -> validated arguments."""
+    for argument in argv:
+        if "=" not in argument:
+            raise InputError(f"'{argument}' is not a key=value argument. Usage: {USAGE}")
+    fields = OmegaConf.to_container(OmegaConf.from_dotlist(list(argv)))
+    arguments = PredictArguments(**validate_fields(PredictArguments, fields, "", "framework.predict"))
+    if (arguments.x is None) == (arguments.csv is None):
+        raise InputError(f"Pass the examples as exactly one of x=[...] or csv=<file>. Usage: {USAGE}")
+    return arguments
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
+    with report_user_errors():
+        examples, predictions = predict(parse_arguments(sys.argv[1:] if argv is None else argv))
+        print(format_predictions(examples, predictions))
+
+
+def _model_path(run_dir: Path) -> Path:
+    if not run_dir.is_dir():
+        raise InputError(
+            f"run={run_dir}: no such directory. Pass the directory of a finished run, "
+            f"e.g. run=outputs/2024-01-31/12-00-00 (it holds model.keras)."
+        )
+    path = run_dir / "model.keras"
+    if not path.is_file():
+        raise InputError(f"run={run_dir}: there is no model.keras in it. Did the run finish? Train it again.")
+    return path
+
+
+def _read_csv(path: Path) -> list[list[float]]:
+    try:
+        with open(path, newline="") as file:
+            lines = [row for row in csv.reader(file) if row]
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"csv={path}: cannot read the file: {error}.") from None
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            rows.append([float(value) for value in line])
+        except ValueError:
+            if number == 1:
+                continue  # a header line
+            raise InputError(
+                f"csv={path}, line {number}: expected numbers separated by commas. Received: {','.join(line)!r}."
+            ) from None
+    if not rows:
+        raise InputError(f"csv={path}: the file holds no examples; write one row of numbers per example.")
+    return rows
+
+
+def _examples(rows: list[float] | list[list[float]], features: int, where: str) -> np.ndarray:
+    """Rows of `features` numbers; a flat list is one example per value for a
+    one-feature model, else one example."""
+    if not rows:
+        raise InputError(f"{where}: no examples given; pass at least one, e.g. x=[1.0].")
+    if not isinstance(rows[0], list):
+        rows = [[value] for value in rows] if features == 1 else [rows]
+    for number, row in enumerate(rows, start=1):
+        if len(row) != features:
+            raise InputError(
+                f"{where}: example {number} has {len(row)} value(s) but the model takes {features} "
+                f"feature(s) per example. Give each example {features} number(s)."
+            )
+    return np.array(rows, dtype=np.float32).reshape(-1, features)
+
+
+if __name__ == "__main__":
+    main()

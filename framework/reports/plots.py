@@ -1,0 +1,70 @@
+"""The tutorial's pictures of a run on 1-D data, as PNG bytes.
+
+Figures are drawn with matplotlib's object API on the Agg canvas: no pyplot,
+no global state, no display needed.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+# A curve to draw: epoch numbers and the values at them.
+EpochSeries = tuple[np.ndarray, np.ndarray]
+
+_SIZE = (6.4, 4.0)
+_DPI = 100
+
+
+def fit_plot(x: np.ndarray, y: np.ndarray, predictions: np.ndarray) -> bytes:
+    """The data (blue dots) with the model's predictions (red line)."""
+    figure, axes = _figure()
+    order = np.argsort(x[:, 0])
+    axes.plot(x[:, 0], y[:, 0], ".", color="blue", markersize=3, label="Data")
+    axes.plot(x[order, 0], predictions[order, 0], "-", color="red", label="Predictions")
+    axes.set(xlabel="x", ylabel="y", title="Data and predictions")
+    axes.legend()
+    return _png(figure)
+
+
+def variables_plot(trajectories: Mapping[str, EpochSeries], true_values: Mapping[str, float]) -> bytes:
+    """Each scalar variable over epochs (solid), its true value if known (dashed, same color).
+
+    `trajectories` maps a variable's path to its values by epoch (0 = before
+    training); `true_values` maps some of those paths to the value it should reach.
+    """
+    figure, axes = _figure()
+    for index, (path, (epochs, values)) in enumerate(trajectories.items()):
+        color = f"C{index % 10}"
+        axes.plot(epochs, values, "-", color=color, label=path)
+        if path in true_values:
+            axes.axhline(true_values[path], linestyle="--", color=color, label=f"true {path}")
+    axes.set(xlabel="epochs completed", ylabel="value", title="Variables")
+    axes.legend()
+    return _png(figure)
+
+
+def loss_plot(losses: Mapping[str, EpochSeries]) -> bytes:
+    """Each epoch loss (training, validation) over epochs."""
+    figure, axes = _figure()
+    for name, (epochs, values) in losses.items():
+        axes.plot(epochs, values, ".-", label=name)
+    axes.set(xlabel="epochs completed", ylabel="loss", title="Loss")
+    axes.legend()
+    return _png(figure)
+
+
+def _figure():
+    figure = Figure(figsize=_SIZE, dpi=_DPI, layout="tight")
+    FigureCanvasAgg(figure)
+    return figure, figure.add_subplot()
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,86 @@
+"""`python -m framework.predict`: a saved run answers for values and CSV files."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from framework.errors import ConfigError, InputError
+from framework.predict import format_predictions, parse_arguments, predict
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    from hydra import compose, initialize_config_module
+
+    from framework.run import run
+
+    with initialize_config_module("framework.conf", version_base="1.3"):
+        cfg = compose("train", overrides=["epochs=3", "logger=none"])
+    return run(cfg, tmp_path_factory.mktemp("trained"))
+
+
+def _line(result, x):
+    return result.variables["linear/W"] * x + result.variables["linear/b"]
+
+
+def test_values_on_the_command_line_are_one_example_each(trained_run):
+    examples, predictions = predict(parse_arguments([f"run={trained_run.run_dir}", "x=[1.0,-2.5]"]))
+    np.testing.assert_allclose(predictions[:, 0], [_line(trained_run, 1.0), _line(trained_run, -2.5)], rtol=1e-5)
+    text = format_predictions(examples, predictions)
+    assert text.splitlines()[0] == "x,prediction" and text.splitlines()[2].startswith("-2.5,")
+
+
+def test_a_csv_file_with_a_header_is_one_example_per_row(trained_run, tmp_path):
+    path = tmp_path / "inputs.csv"
+    path.write_text("x\n0.5\n\n2\n")
+    examples, predictions = predict(parse_arguments([f"run={trained_run.run_dir}", f"csv={path}"]))
+    assert examples[:, 0].tolist() == [0.5, 2.0]
+    np.testing.assert_allclose(predictions[:, 0], [_line(trained_run, 0.5), _line(trained_run, 2.0)], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["run=/no/such/run", "x=[1.0]"], r"run=/no/such/run: no such directory. Pass the directory of a finished run"),
+        (["run={run}", "x=[[1.0,2.0]]"], r"x: example 1 has 2 value\(s\) but the model takes 1 feature\(s\) per example"),
+        (["run={run}", "csv={tmp}/missing.csv"], r"csv=.*missing.csv: cannot read the file: \[Errno 2\] No such file"),
+        (["run={run}", "csv={tmp}/bad.csv"], r"csv=.*bad.csv, line 3: expected numbers separated by commas. Received: 'oops'"),
+        (["run={run}", "csv={tmp}/empty.csv"], r"csv=.*empty.csv: the file holds no examples"),
+        (["run={run}", "x=[]"], r"x: no examples given"),
+        (["run={run}"], r"Pass the examples as exactly one of x=\[...\] or csv=<file>"),
+        (["run={tmp}", "x=[1.0]"], r"there is no model.keras in it"),
+        (["run"], r"'run' is not a key=value argument. Usage: python -m framework.predict"),
+    ],
+)
+def test_bad_input_is_a_clear_error(trained_run, tmp_path, arguments, message):
+    (tmp_path / "bad.csv").write_text("x\n1.0\noops\n")
+    (tmp_path / "empty.csv").write_text("x\n")
+    arguments = [a.format(run=trained_run.run_dir, tmp=tmp_path) for a in arguments]
+    with pytest.raises(InputError, match=message):
+        predict(parse_arguments(arguments))
+
+
+def test_unknown_argument_names_the_valid_ones():
+    with pytest.raises(ConfigError, match=r"xs=\[1\] is not a known key; expected one of: run, x, csv, plugins. Did you mean x\?"):
+        parse_arguments(["run=r", "xs=[1]"])
+
+
+@pytest.mark.slow
+def test_command_line_prints_csv_or_one_error_line_with_status_2(trained_run):
+    def predict_cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "framework.predict", *args],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )
+
+    ok = predict_cli(f"run={trained_run.run_dir}", "x=[1.0,2.0]")
+    assert ok.returncode == 0, ok.stderr
+    lines = ok.stdout.strip().splitlines()
+    assert lines[0] == "x,prediction" and len(lines) == 3
+    assert float(lines[1].split(",")[1]) == pytest.approx(_line(trained_run, 1.0), rel=1e-4)
+    bad = predict_cli("run=/no/such/run", "x=[1.0]")
+    assert bad.returncode == 2
+    assert "Error: run=/no/such/run: no such directory" in bad.stderr and "Traceback" not in bad.stderr

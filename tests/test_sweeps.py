@@ -1,0 +1,58 @@
+"""Sweep presets: they compose, and a tiny real Optuna search runs its trials
+in parallel through the joblib launcher, minimizing what each run returns."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hydra import compose, initialize_config_module
+
+from conftest import run_cli
+
+
+def _compose_with_hydra(*overrides):
+    with initialize_config_module("framework.conf", version_base="1.3"):
+        return compose("train", overrides=list(overrides), return_hydra_config=True)
+
+
+def test_optuna_preset_searches_learning_rate_and_strategy():
+    cfg = _compose_with_hydra("sweep=optuna")
+    sweeper = cfg.hydra.sweeper
+    assert sweeper._target_.endswith("OptunaSweeper") and sweeper.direction == "minimize"
+    assert set(sweeper.params) == {"optimizer.learning_rate", "strategy"}
+    assert cfg.hydra.callbacks.job_summary.total_jobs == sweeper.n_trials
+
+
+def test_parallel_preset_uses_the_joblib_launcher():
+    cfg = _compose_with_hydra("sweep=parallel")
+    assert cfg.hydra.launcher._target_.endswith("JoblibLauncher") and cfg.hydra.launcher.n_jobs == 2
+
+
+def test_presets_combine_and_leave_the_run_config_alone(compose_config):
+    cfg = _compose_with_hydra("sweep=[optuna,parallel]")
+    assert cfg.hydra.sweeper._target_.endswith("OptunaSweeper") and cfg.hydra.launcher._target_.endswith("JoblibLauncher")
+    assert compose_config("sweep=[optuna,parallel]") == compose_config()
+
+
+@pytest.mark.slow
+def test_optuna_sweep_runs_parallel_trials_and_minimizes_the_run_objective(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    out = run_cli(
+        "-m", "sweep=[optuna,parallel]", f"hydra.sweep.dir={sweep_dir}",
+        "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=2", "epochs=2", "logger=none",
+        cwd=tmp_path, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Job 1 of 2" in out.stdout and "Job 2 of 2" in out.stdout
+    objectives = {}
+    for summary_path in sweep_dir.glob("*/summary.json"):
+        summary = json.loads(summary_path.read_text())
+        overrides = yaml.safe_load((summary_path.parent / ".hydra" / "overrides.yaml").read_text())
+        objectives[summary["objective"]] = overrides
+    assert len(objectives) == 2
+    results = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
+    assert results["best_value"] == pytest.approx(min(objectives))
+    best = objectives[min(objectives)]
+    assert f"optimizer.learning_rate={results['best_params']['optimizer.learning_rate']}" in best
+    assert f"strategy={results['best_params']['strategy']}" in best
