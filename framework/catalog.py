@@ -17,7 +17,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from framework.config_sources import BUILTIN_CONFIGS_PACKAGE, plugin_config_files
+from framework.config_sources import BUILTIN_CONFIGS_PACKAGE, load_config_file, plugin_config_files
 from framework.registry import Entry, Registry
 
 
@@ -89,12 +89,11 @@ def _config_files(group: str) -> dict[str, tuple[str, Mapping[str, Any]]]:
     """{key: (file, values)} for config files `<group>/<key>.yaml` that build `key` itself."""
     files = {}
     folder = importlib.resources.files(BUILTIN_CONFIGS_PACKAGE) / group
-    candidates = [(f"configs/{group}/{r.name}", r.name.removesuffix(".yaml"), r.read_text())
+    candidates = [(f"configs/{group}/{r.name}", r.name.removesuffix(".yaml"), OmegaConf.create(r.read_text()))
                   for r in (folder.iterdir() if folder.is_dir() else ()) if r.name.endswith(".yaml")]
-    candidates += [(f"{c.path} ({c.distribution})", c.name, c.path.read_text())
+    candidates += [(f"{c.path} ({c.distribution})", c.name, load_config_file(c))
                    for c in plugin_config_files() if c.group == group]
-    for where, name, text in candidates:
-        values = OmegaConf.to_container(OmegaConf.create(text), resolve=False)
-        if isinstance(values, dict) and values.get("name") == name:
-            files.setdefault(name, (where, values))
+    for where, name, node in candidates:
+        if node is not None and node.get("name") == name:
+            files.setdefault(name, (where, OmegaConf.to_container(node, resolve=False)))
     return files

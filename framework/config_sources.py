@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+import yaml
 from hydra.core.config_store import ConfigStore
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from framework.errors import PluginError
@@ -101,20 +102,30 @@ def register_plugin_configs() -> list[ConfigFile]:
     for config in plugin_config_files():
         owner = owners.setdefault(config.option, config.distribution)
         if owner != config.distribution:
+            first = "the framework itself" if owner == "built-in" else f"'{owner}'"
             raise PluginError(
-                f"The config {config.option} is shipped by both '{owner}' and "
+                f"The config {config.option} is shipped by both {first} and the plugin "
                 f"'{config.distribution}' ({config.path}); one name can select only one of them. "
-                f"Uninstall one plugin, or rename its file."
+                f"Rename the plugin's file, or uninstall one of the plugins."
             )
-        text = config.path.read_text()
-        try:
-            node = OmegaConf.create(text)
-        except (OmegaConfBaseException, ValueError) as error:  # yaml's errors are ValueErrors
-            log.warning("Plugin '%s': skipping the config %s, which is not valid YAML: %s", config.distribution, config.path, error)
-            continue
-        store.store(group=config.group, name=config.name, node=node, package=_package_of(config.group, text))
-        registered.append(config)
+        node = load_config_file(config)
+        if node is not None:
+            store.store(group=config.group, name=config.name, node=node, package=_package_of(config.group, config.path.read_text()))
+            registered.append(config)
     return registered
+
+
+def load_config_file(config: ConfigFile) -> DictConfig | None:
+    """The file's contents, or None (and a warning naming it) if it is not a YAML mapping."""
+    try:
+        node = OmegaConf.create(config.path.read_text())
+    except (yaml.YAMLError, OmegaConfBaseException) as error:
+        log.warning("Plugin '%s': skipping the config %s, which is not valid YAML: %s", config.distribution, config.path, error)
+        return None
+    if not isinstance(node, DictConfig):
+        log.warning("Plugin '%s': skipping the config %s, which is not a mapping of keys to values", config.distribution, config.path)
+        return None
+    return node
 
 
 def plugin_config_files() -> list[ConfigFile]:

@@ -44,9 +44,9 @@ def _format(kind: str, components: list[Component]) -> str:
         fields = ", ".join(
             f"{name} (required)" if value is REQUIRED else f"{name}={value!r}" for name, value in component.fields.items()
         ) or "(no arguments)"
-        if component.defaults_from:
-            fields += f"  [defaults from {component.defaults_from}]"
         lines += textwrap.wrap(fields, width=100, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        if component.defaults_from:
+            lines.append(f"      defaults from {component.defaults_from}")
     return "\n".join(lines)
 
 
