@@ -93,17 +93,18 @@ class Registry(Generic[T]):
             )
 
         def decorator(factory: T) -> T:
-            distribution = _distribution_of(factory)
-            entry = Entry(key, factory, config, distribution)
             existing = self._entries.get(key)
-            if existing is not None:
-                if _same_factory(existing.factory, factory):
-                    return factory
+            if existing is not None and existing.factory is factory:
+                return factory
+            entry = Entry(key, factory, config, _distribution_of(factory))
+            if existing is not None and not _same_factory(existing.factory, factory):
                 raise RegistryConflictError(
                     f"Two different {self.kind}s are registered under the key "
                     f"'{key}': first {existing.origin}, then {entry.origin}. "
                     f"Uninstall one of them, or register one under another key."
                 )
+            if existing is not None:  # a reloaded module: its new class object is the one in use now
+                entry = Entry(key, factory, config, existing.distribution)
             self._entries[key] = entry
             if self._on_register is not None:
                 self._on_register(entry)

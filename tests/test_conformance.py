@@ -69,6 +69,7 @@ def test_an_unexpected_output_shape_is_caught(cleanup_keys):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Gradients do not exist")  # what this layer does on purpose
 def test_a_layer_whose_weights_never_train_is_caught(tmp_path, cleanup_keys):
     with pytest.raises(AssertionError, match=r"FrozenGradientLayer trained with strategy=tape: training did not change the layer's weights \['sequential/frozen_gradient_layer/kernel'\]"):
         check_layer(FrozenGradientLayer, {}, strategies=["tape"], fresh_process=False, workdir=tmp_path)

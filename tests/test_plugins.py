@@ -12,6 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import keras
 import pytest
 from hydra import compose, initialize_config_module
 from hydra.core.config_store import ConfigStore
@@ -100,8 +101,10 @@ def test_loading_a_plugin_again_is_harmless(site):
     install_distribution(site, "fake-twice", {"fake_twice/__init__.py": layer_module("fake_twice_layer")}, plugin="fake_twice")
     load_plugins()
     load_plugins(["fake_twice", "fake_twice"])
-    importlib.reload(sys.modules["fake_twice"])  # new class objects, same component
-    assert LAYERS.get("fake_twice_layer").distribution == "fake-twice"
+    reloaded = importlib.reload(sys.modules["fake_twice"]).FakeLayer  # a new class object, the same component
+    entry = LAYERS.get("fake_twice_layer")
+    assert entry.factory is reloaded and entry.distribution == "fake-twice"
+    assert keras.saving.get_registered_name(reloaded) == "fake_twice>FakeLayer"
 
 
 def test_a_broken_installed_plugin_is_one_warning_and_the_others_still_load(site, caplog):
