@@ -4,7 +4,7 @@ and modules named in `plugins=[...]`.
 A plugin is any installed distribution with an entry point in the group
 `framework.plugins` whose value is a module; importing the module registers
 its components. Entry points are read with importlib.metadata, which sees
-regular and editable (PEP 660) installs alike.
+regular and editable (PEP 660) installs alike: no scan of namespace packages.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ import functools
 import importlib
 import importlib.metadata
 import logging
-import warnings
 from collections.abc import Iterable
 
-from framework.errors import PluginError
+from framework.errors import FrameworkError, PluginError
 from framework.registry import ALL_REGISTRIES, registering_for
 
 ENTRY_POINT_GROUP = "framework.plugins"
@@ -37,8 +36,11 @@ log = logging.getLogger(__name__)
 def load_plugins(modules: Iterable[str] = ()) -> None:
     """Registers built-ins, every installed plugin, then each module in `modules`.
 
+    Loading again is harmless: a module is imported once per process.
+
     Raises:
         PluginError: A module named in `modules` failed to import.
+        RegistryConflictError: Two plugins registered different components under one key.
     """
     for name in BUILTIN_MODULES:
         importlib.import_module(name)
@@ -49,10 +51,10 @@ def load_plugins(modules: Iterable[str] = ()) -> None:
 
 @functools.cache
 def load_installed_plugins() -> dict[str, str]:
-    """Imports each installed plugin once; returns {distribution: error} for those that failed.
+    """Imports each installed plugin once; returns {distribution: cause} for those that failed.
 
-    A broken plugin the run may not need is a warning, not an error: it is
-    recorded in every registry so an unknown-key error can name it.
+    A broken plugin the run may not need is one warning, not an error: it is
+    recorded in every registry so that an unknown-key error names it.
     """
     failures: dict[str, str] = {}
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -60,13 +62,13 @@ def load_installed_plugins() -> dict[str, str]:
         try:
             with registering_for(distribution):
                 entry_point.load()
+        except FrameworkError:
+            raise  # a key conflict is the user's to resolve, whichever plugin the run needs
         except Exception as error:  # any import-time failure of third-party code
-            cause = f"{type(error).__name__}: {error}"
-            failures[distribution] = cause
-            warnings.warn(
-                f"Plugin '{distribution}' (entry point {entry_point.value}) failed to load and "
-                f"is skipped: {cause}",
-                stacklevel=2,
+            failures[distribution] = f"{type(error).__name__}: {error}"
+            log.warning(
+                "Plugin '%s' (entry point %s = %s) failed to load and is skipped: %s",
+                distribution, entry_point.name, entry_point.value, failures[distribution],
             )
     for registry in ALL_REGISTRIES.values():
         registry.failed_plugins.update(failures)
@@ -74,13 +76,14 @@ def load_installed_plugins() -> dict[str, str]:
 
 
 def import_plugin_module(name: str) -> None:
-    """Imports a module named in `plugins=[...]`, attributing its registrations to it."""
+    """Imports a module named in `plugins=[...]`; its registrations name its distribution if installed."""
     try:
-        with registering_for(name.split(".")[0]):
-            importlib.import_module(name)
+        importlib.import_module(name)
+    except FrameworkError:
+        raise  # already explains itself (e.g. a key conflict naming both origins)
     except Exception as error:  # the plugin's own failure, reported with its cause
         raise PluginError(
             f"plugins=[{name}]: could not import the plugin module '{name}': "
-            f"{type(error).__name__}: {error}. Check that it is installed or on PYTHONPATH "
-            f"and imports cleanly (python -c 'import {name}')."
+            f"{type(error).__name__}: {error}. Check that it is installed (pip install ...) "
+            f"or on PYTHONPATH and imports cleanly: python -c 'import {name}'."
         ) from error

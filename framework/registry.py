@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import difflib
+import functools
+import importlib.metadata
 import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -91,17 +93,18 @@ class Registry(Generic[T]):
             )
 
         def decorator(factory: T) -> T:
-            distribution = _current_distribution.get() or _distribution_of(factory)
-            entry = Entry(key, factory, config, distribution)
             existing = self._entries.get(key)
-            if existing is not None:
-                if _same_factory(existing.factory, factory):
-                    return factory
+            if existing is not None and existing.factory is factory:
+                return factory
+            entry = Entry(key, factory, config, _distribution_of(factory))
+            if existing is not None and not _same_factory(existing.factory, factory):
                 raise RegistryConflictError(
                     f"Two different {self.kind}s are registered under the key "
                     f"'{key}': first {existing.origin}, then {entry.origin}. "
                     f"Uninstall one of them, or register one under another key."
                 )
+            if existing is not None:  # a reloaded module: its new class object is the one in use now
+                entry = Entry(key, factory, config, existing.distribution)
             self._entries[key] = entry
             if self._on_register is not None:
                 self._on_register(entry)
@@ -178,9 +181,24 @@ class Registry(Generic[T]):
         return " ".join(lines)
 
 
+def _top_level_package(factory: Callable[..., Any]) -> str:
+    return (getattr(factory, "__module__", "") or "").split(".")[0]
+
+
 def _distribution_of(factory: Callable[..., Any]) -> str:
-    module = getattr(factory, "__module__", "") or ""
-    return "built-in" if module.split(".")[0] in ("framework", "keras") else module
+    # The same class gets the same origin however its module was first
+    # imported: through its entry point, by plugins=[...], or by user code.
+    package = _top_level_package(factory)
+    if package in ("framework", "keras"):
+        return "built-in"
+    installed = _installed_distributions().get(package)
+    return _current_distribution.get() or (installed[0] if installed else package)
+
+
+@functools.cache
+def _installed_distributions() -> Mapping[str, list[str]]:
+    """{top-level import package: [distributions providing it]}, read once."""
+    return importlib.metadata.packages_distributions()
 
 
 def _same_factory(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
@@ -217,12 +235,15 @@ def _format_kwargs(kwargs: Mapping[str, Any]) -> str:
 
 def _make_keras_serializable(entry: Entry) -> None:
     # Layers saved in a .keras file reload only if Keras knows their class;
-    # registering in LAYERS is all a plugin has to do for that.
+    # registering in LAYERS is all a plugin has to do for that. The Keras
+    # package is the layer's top-level import package, which never changes
+    # with how it was installed or imported, so a model saved while the code
+    # was local (plugins=[...]) still reloads once the plugin is installed.
     import keras
 
-    if entry.factory.__module__.startswith("keras."):
+    package = _top_level_package(entry.factory)
+    if package == "keras":
         return  # Keras's own layers are serializable already, under their own names.
-    package = "framework" if entry.distribution == "built-in" else entry.distribution
     keras.saving.register_keras_serializable(package=package)(entry.factory)
 
 

@@ -10,7 +10,7 @@ import hydra
 from omegaconf import DictConfig
 
 from framework.cli_errors import report_user_errors
-from framework.config_sources import register_experiments
+from framework.config_sources import register_configs
 
 
 @hydra.main(version_base="1.3", config_path="pkg://framework.conf", config_name="train")
@@ -24,8 +24,8 @@ def _train(cfg: DictConfig) -> float:
 
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
-    register_experiments()
     with report_user_errors():
+        register_configs()
         _train()
 
 

@@ -12,10 +12,10 @@ import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
-from framework.config_sources import register_experiments
+from framework.config_sources import register_configs
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-register_experiments()
+register_configs()
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

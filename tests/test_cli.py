@@ -26,7 +26,7 @@ def test_tutorial_run_prints_the_tutorials_lines(tmp_path):
 @pytest.mark.parametrize(
     "override, expected",
     [
-        ("model=no_such_model", r"model=no_such_model: there is no option 'no_such_model' in config group 'model'. Available options: linear, my_dense, sequential"),
+        ("model=no_such_model", r"model=no_such_model: there is no option 'no_such_model' in config group 'model'. Available options: (\w+, )*linear, my_dense, sequential"),
         ("optimizer.learning_rate=abc", r"optimizer.learning_rate='abc' is invalid: input should be a valid number"),
         ("data.num_examples=-5", r"data.num_examples=-5 is invalid: input should be greater than or equal to 1"),
         ("data.no_such_key=1", r"data.no_such_key=1: 'no_such_key' is not a key of data. Valid keys: name, num_examples, batch_size"),

@@ -1,0 +1,220 @@
+"""Conformance kit: checks a layer the way the framework will use it.
+
+Any plugin's tests call it with the layer class and its arguments::
+
+    from framework.testing import check_layer
+    from my_plugin import MyLayer
+
+    def test_my_layer_conforms(tmp_path):
+        check_layer(MyLayer, {"units": 4}, workdir=tmp_path)
+
+Each check raises AssertionError saying what the layer did and what the
+framework expects. Training goes through the public entry points only
+(`hydra.compose` of the framework's configs, then `framework.run.run`), so a
+layer that passes here trains from the command line too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from framework.registry import LAYERS
+
+Shape = tuple[int, ...]
+
+DEFAULT_INPUT_SHAPES: tuple[Shape, ...] = ((2, 1), (3, 4), (2, 5, 3))
+STRATEGIES: tuple[str, ...] = ("tape", "fit")
+# A short run on the `sine` data; the longer run must end with a lower loss.
+_TRAINING_OVERRIDES = (
+    "model=sequential", "data=sine", "logger=none", "optimizer=adam", "optimizer.learning_rate=0.01",
+    "data.num_examples=64", "data.batch_size=16", "data.val_fraction=0",
+)
+_SHORT_EPOCHS, _LONG_EPOCHS = 1, 3
+
+
+def check_layer(
+    layer_cls: type,
+    init_kwargs: Mapping[str, Any],
+    *,
+    input_shapes: Sequence[Shape] = DEFAULT_INPUT_SHAPES,
+    output_shape: Callable[[Shape], Shape] | None = None,
+    strategies: Sequence[str] = STRATEGIES,
+    fresh_process: bool = True,
+    workdir: str | Path | None = None,
+) -> None:
+    """Checks `layer_cls(**init_kwargs)` against everything the framework relies on.
+
+    1. `get_config` holds every init argument, and `from_config` rebuilds an
+       equal layer.
+    2. For each input shape the layer builds, its eager output has the shape
+       its symbolic output (and `output_shape(input_shape)`, if given) says,
+       keeps the batch dimension, and is finite.
+    3. Under each strategy, a model `[layer, dense(1)]` trained on the `sine`
+       data through the public API ends with a lower loss after more epochs,
+       and the layer's own trainable weights change.
+    4. A `.keras` file of a model holding the layer reloads with the same
+       outputs, in this process and (if `fresh_process`) in a new one.
+
+    A layer not yet registered in LAYERS is registered under its class name
+    in snake case, as a plugin would register it.
+
+    Args:
+        layer_cls: The Keras layer class.
+        init_kwargs: Arguments for it, as a config would give them.
+        input_shapes: Input shapes to build for, batch dimension first; the
+            first is used for saving.
+        output_shape: Expected output shape for an input shape.
+        strategies: Strategy keys to train under.
+        fresh_process: Also reload the saved model in a new Python process.
+        workdir: Where runs and files go; a temporary folder if None.
+    """
+    from framework.plugins import load_plugins
+
+    load_plugins()
+    key = _registered_key(layer_cls)
+    with _folder(workdir) as folder:
+        _check_config_round_trip(layer_cls, init_kwargs)
+        for shape in input_shapes:
+            _check_output_shape(layer_cls, init_kwargs, tuple(shape), output_shape)
+        for strategy in strategies:
+            _check_training(layer_cls, key, init_kwargs, strategy, folder)
+        _check_saving(layer_cls, init_kwargs, tuple(input_shapes[0]), folder, fresh_process)
+
+
+def _check_config_round_trip(layer_cls: type, init_kwargs: Mapping[str, Any]) -> None:
+    config = layer_cls(**init_kwargs).get_config()
+    name = layer_cls.__name__
+    missing = [key for key in init_kwargs if key not in config]
+    assert not missing, (
+        f"{name}.get_config() lacks {', '.join(missing)}: it must return every __init__ argument, "
+        f"or a saved model rebuilds a different layer. Received: {config}"
+    )
+    changed = {key: config[key] for key, value in init_kwargs.items() if config[key] != value}
+    assert not changed, f"{name}.get_config() changed init arguments {dict(init_kwargs)} into {changed}"
+    rebuilt = layer_cls.from_config(config).get_config()
+    assert rebuilt == config, f"{name}.from_config(config).get_config() differs from config: {rebuilt} != {config}"
+
+
+def _check_output_shape(
+    layer_cls: type, init_kwargs: Mapping[str, Any], shape: Shape, output_shape: Callable[[Shape], Shape] | None
+) -> None:
+    import keras
+
+    inputs = np.random.default_rng(0).normal(size=shape).astype("float32")
+    eager = keras.ops.convert_to_numpy(layer_cls(**init_kwargs)(inputs))
+    symbolic = tuple(layer_cls(**init_kwargs)(keras.KerasTensor(shape)).shape)
+    where = f"{layer_cls.__name__} on inputs of shape {shape}"
+    assert eager.shape == symbolic, (
+        f"{where}: outputs shape {eager.shape} but its symbolic call (compute_output_shape) says {symbolic}"
+    )
+    assert eager.shape[0] == shape[0], f"{where}: changed the batch dimension to {eager.shape[0]}"
+    if output_shape is not None:
+        assert eager.shape == tuple(output_shape(shape)), f"{where}: outputs shape {eager.shape}, expected {tuple(output_shape(shape))}"
+    assert np.isfinite(eager).all(), f"{where}: outputs non-finite values"
+
+
+def _check_training(layer_cls: type, key: str, init_kwargs: Mapping[str, Any], strategy: str, folder: Path) -> None:
+    short, long = (_train(key, init_kwargs, strategy, epochs, folder) for epochs in (_SHORT_EPOCHS, _LONG_EPOCHS))
+    where = f"{layer_cls.__name__} trained with strategy={strategy}"
+    before, after = short.metrics["loss"], long.metrics["loss"]
+    assert math.isfinite(after) and after < before, (
+        f"{where}: the loss did not go down: {before:.6f} after {_SHORT_EPOCHS} epoch(s), {after:.6f} after {_LONG_EPOCHS}"
+    )
+    # The layer comes first in the model, so its variables come first.
+    layer_variables = list(short.variables)[: len(_built(layer_cls, init_kwargs).trainable_weights)]
+    assert not layer_variables or any(
+        not np.allclose(short.variables[path], long.variables[path]) for path in layer_variables
+    ), f"{where}: training did not change the layer's weights {layer_variables}; are its gradients zero?"
+
+
+def _train(key: str, init_kwargs: Mapping[str, Any], strategy: str, epochs: int, folder: Path):
+    from hydra import compose, initialize_config_module
+
+    from framework.run import run
+
+    with initialize_config_module("framework.conf", version_base="1.3"):
+        cfg = compose("train", overrides=[*_TRAINING_OVERRIDES, f"strategy={strategy}", f"epochs={epochs}"])
+    cfg.model.layers = [{"name": key, **init_kwargs}, {"name": "dense", "units": 1}]
+    return run(cfg, folder / f"{strategy}-{epochs}-epochs")
+
+
+def _check_saving(layer_cls: type, init_kwargs: Mapping[str, Any], shape: Shape, folder: Path, fresh_process: bool) -> None:
+    import keras
+
+    from framework.saving import load_model
+
+    model = keras.Sequential([keras.Input(shape[1:], batch_size=shape[0]), layer_cls(**init_kwargs)])
+    inputs = np.random.default_rng(1).normal(size=shape).astype("float32")
+    expected = keras.ops.convert_to_numpy(model(inputs))
+    path = folder / "layer.keras"
+    model.save(path)
+    reloaded = keras.ops.convert_to_numpy(load_model(path)(inputs))
+    np.testing.assert_allclose(reloaded, expected, rtol=1e-5, atol=1e-6, err_msg=f"{layer_cls.__name__} reloaded in this process")
+    if fresh_process:
+        np.save(folder / "inputs.npy", inputs)
+        _reload_in_fresh_process(layer_cls, path, folder)
+        np.testing.assert_allclose(
+            np.load(folder / "outputs.npy"), expected, rtol=1e-5, atol=1e-6,
+            err_msg=f"{layer_cls.__name__} reloaded in a fresh process",
+        )
+
+
+def _reload_in_fresh_process(layer_cls: type, path: Path, folder: Path) -> None:
+    script = "import sys; from framework.testing import _predict_with_saved_model; _predict_with_saved_model(*sys.argv[1:])"
+    # The new process imports the layer's module from where this one did
+    # (a plugin's tests may define layers in modules only pytest put on the path).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    arguments = [str(path), str(folder / "inputs.npy"), str(folder / "outputs.npy"), layer_cls.__module__, layer_cls.__qualname__]
+    done = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, f"{layer_cls.__name__}: the saved model did not reload in a fresh process:\n{done.stderr[-3000:]}"
+
+
+def _predict_with_saved_model(model_path: str, inputs_path: str, outputs_path: str, module: str, qualname: str) -> None:
+    """Runs in the fresh process: registers what check_layer registered, reloads, predicts."""
+    import keras
+
+    from framework.plugins import load_plugins
+    from framework.saving import load_model
+
+    load_plugins()
+    _registered_key(functools.reduce(getattr, qualname.split("."), importlib.import_module(module)))
+    outputs = load_model(model_path)(np.load(inputs_path))
+    np.save(outputs_path, keras.ops.convert_to_numpy(outputs))
+
+
+def _registered_key(layer_cls: type) -> str:
+    for entry in LAYERS.entries():
+        if entry.factory is layer_cls:
+            return entry.key
+    key = re.sub(r"(?<!^)(?=[A-Z])", "_", layer_cls.__name__).lower()
+    LAYERS.register(key)(layer_cls)
+    return key
+
+
+def _built(layer_cls: type, init_kwargs: Mapping[str, Any]):
+    layer = layer_cls(**init_kwargs)
+    layer.build((None, 1))  # the sine data's one feature
+    return layer
+
+
+@contextlib.contextmanager
+def _folder(workdir: str | Path | None) -> Iterator[Path]:
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        yield Path(workdir)
+        return
+    with tempfile.TemporaryDirectory(prefix="check_layer-") as folder:
+        yield Path(folder)
