@@ -27,3 +27,11 @@ class PluginError(FrameworkError):
 
 class NonFiniteLossError(FrameworkError):
     """The training loss became NaN or infinite; the run stopped there."""
+
+
+class DeviceError(FrameworkError):
+    """The requested device (device=gpu) is not available, or cannot be selected any more."""
+
+
+class DistributionError(FrameworkError):
+    """A distribution strategy cannot start: missing cluster description, devices already initialised."""

@@ -234,6 +234,7 @@ DATA: Registry = Registry("data source")  # synthetic data sources returning tf.
 STRATEGIES: Registry = Registry("strategy")  # how to loop: GradientTape, model.fit
 OPTIMIZERS: Registry = Registry("optimizer")  # Keras optimizers
 LOGGERS: Registry = Registry("logger")  # Keras callbacks recording a run (TensorBoard, none)
+DISTRIBUTIONS: Registry = Registry("distribution")  # tf.distribute set-ups: none, mirrored, multi_worker
 
 ALL_REGISTRIES: dict[str, Registry] = {
     "layer": LAYERS,
@@ -243,4 +244,5 @@ ALL_REGISTRIES: dict[str, Registry] = {
     "strategy": STRATEGIES,
     "optimizer": OPTIMIZERS,
     "logger": LOGGERS,
+    "distribution": DISTRIBUTIONS,
 }

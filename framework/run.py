@@ -8,12 +8,14 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pydantic
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from framework.devices import log_variable_placement, select_devices
+from framework.distribution import DISTRIBUTIONS  # importing it registers the distributions
 from framework.errors import ConfigError
 from framework.plugins import load_plugins
 from framework.registry import ALL_REGISTRIES, DATA, LOGGERS, LOSSES, MODELS, OPTIMIZERS, STRATEGIES, Registry
@@ -37,12 +39,15 @@ class RunSettings(ComponentConfig):
         that is not an installed plugin).
     verbose: Console output: 0 silent, 1 Keras's progress bar, 2 one line per
         epoch in the tutorial's words (W, b and the loss).
+    device: auto trains on a GPU when TensorFlow sees one, else the CPU; cpu
+        hides the GPUs; gpu requires one.
     """
 
     seed: int
     epochs: Annotated[int, pydantic.Field(ge=1)]
     plugins: list[str]
     verbose: Annotated[int, pydantic.Field(ge=0, le=2)]
+    device: Literal["auto", "cpu", "gpu"]
 
 
 def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
@@ -58,18 +63,30 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
     Raises:
         ConfigError: The config is invalid; nothing was trained.
     """
-    run_dir = Path(run_dir)
     settings = _validate(cfg)
+    distribution = DISTRIBUTIONS.build(_plain(cfg, "distribution"), where="distribution")
+    distribution.check_strategy(cfg.strategy.name)
+    # Devices and the tf.distribute strategy are fixed first: TensorFlow
+    # accepts device settings only before its first op.
+    placement = distribution.start(select_devices(settings.device))
 
-    import keras  # deferred: validation above needs no TensorFlow
+    import keras
 
     # A fresh Keras session makes layer names, and so variable paths and
-    # TensorBoard tags, the same in every run regardless of earlier runs.
+    # TensorBoard tags, the same in every run regardless of earlier runs. It
+    # resets TensorFlow's default graph, so it comes before the strategy's scope.
     keras.backend.clear_session()
     keras.utils.set_random_seed(settings.seed)
+    with placement.scope(), placement.output_dir(Path(run_dir)) as output_dir:
+        return _train(cfg, settings, output_dir)
+
+
+def _train(cfg: DictConfig, settings: RunSettings, run_dir: Path) -> RunResult:
+    """Builds every component (under the distribution's scope), trains and saves into `run_dir`."""
     data = DATA.build(_plain(cfg, "data"), where="data")
     model = MODELS.build(_plain(cfg, "model"), where="model")
     _build_model_for(model, data)
+    log_variable_placement(model)
     loss = LOSSES.build(_plain(cfg, "loss"), where="loss")
     optimizer = OPTIMIZERS.build(_plain(cfg, "optimizer"), where="optimizer")
     strategy = STRATEGIES.build(_plain(cfg, "strategy"), where="strategy")

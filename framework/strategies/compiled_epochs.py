@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from framework.distribution.replicated_step import ReplicatedTrainStep
 from framework.strategies.job import TrainingJob
 
 
@@ -27,7 +28,10 @@ class CompiledEpochs:
         self.calls = 0
         # XLA compiles the step alone: summary writes in the loop around it
         # have no XLA kernel.
-        self._train_step = tf.function(self._train_step, jit_compile=jit_compile)
+        if tf.distribute.has_strategy():  # run() trains inside the scope of distribution=mirrored/multi_worker
+            self._train_step = ReplicatedTrainStep(job, tf.distribute.get_strategy(), jit_compile)
+        else:
+            self._train_step = tf.function(self._train_step, jit_compile=jit_compile)
         self._function = tf.function(self._run_epochs)
 
     @property
