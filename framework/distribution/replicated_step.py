@@ -19,31 +19,49 @@ if TYPE_CHECKING:  # framework.strategies imports this module
     from framework.strategies.job import TrainingJob
 
 
-class ReplicatedTrainStep:
-    """`step(x, y) -> loss` over the global batch (x, y), run on every replica."""
+class ReplicatedStep:
+    """`train(x, y)` and `loss(x, y)` over the global batch (x, y), run on every replica.
+
+    Both return the mean loss of the whole batch, as on one device.
+    """
 
     def __init__(self, job: TrainingJob, strategy: tf.distribute.Strategy, jit_compile: bool):
         self.job = job
         self.strategy = strategy
-        self._replica_step = tf.function(self._replica_step, jit_compile=jit_compile)
+        self._replica_train = tf.function(self._replica_train, jit_compile=jit_compile)
 
-    def __call__(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-        losses = self.strategy.run(self._replica_step, args=(x, y))
+    def train(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        """One optimizer step on the batch; returns its loss."""
+        return self._sum_over_replicas(self._replica_train, x, y)
+
+    def loss(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        """The batch's loss without training (validation)."""
+        return self._sum_over_replicas(lambda x, y: self._replica_loss(x, y, training=False), x, y)
+
+    def _sum_over_replicas(self, replica_fn, x, y):
+        losses = self.strategy.run(replica_fn, args=(x, y))
         return self.strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
 
-    def _replica_step(self, x, y):
+    def _replica_train(self, x, y):
         model, optimizer = self.job.model, self.job.optimizer
-        global_batch_size = tf.shape(x)[0]
-        x, y = _replica_slice(x), _replica_slice(y)
         with tf.GradientTape() as tape:
-            y_pred = model(x, training=True)
-            per_example = self.job.loss.call(y, y_pred)  # Loss.call: per-example values, unreduced
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
-            if model.losses:
-                loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
+            loss = self._replica_loss(x, y, training=True)
             scaled_loss = optimizer.scale_loss(loss)  # mixed precision; identity otherwise
         gradients = tape.gradient(scaled_loss, model.trainable_variables)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        return loss
+
+    def _replica_loss(self, x, y, training: bool):
+        """This replica's share of the batch loss: its examples' losses over the GLOBAL batch size."""
+        model = self.job.model
+        global_batch_size = tf.shape(x)[0]
+        x, y = _replica_slice(x), _replica_slice(y)
+        # Loss.call gives per-example values; Loss.__call__ would average them
+        # over this replica's slice and divide by the replica count.
+        per_example = self.job.loss.call(y, model(x, training=training))
+        loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
+        if model.losses:
+            loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
         return loss
 
 

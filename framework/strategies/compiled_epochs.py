@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from framework.distribution.replicated_step import ReplicatedTrainStep
+from framework.distribution.replicated_step import ReplicatedStep
 from framework.strategies.job import TrainingJob
 
 
@@ -29,7 +29,8 @@ class CompiledEpochs:
         # XLA compiles the step alone: summary writes in the loop around it
         # have no XLA kernel.
         if tf.distribute.has_strategy():  # run() trains inside the scope of distribution=mirrored/multi_worker
-            self._train_step = ReplicatedTrainStep(job, tf.distribute.get_strategy(), jit_compile)
+            replicated = ReplicatedStep(job, tf.distribute.get_strategy(), jit_compile)
+            self._train_step, self._batch_loss = replicated.train, replicated.loss
         else:
             self._train_step = tf.function(self._train_step, jit_compile=jit_compile)
         self._function = tf.function(self._run_epochs)
@@ -53,13 +54,17 @@ class CompiledEpochs:
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         return loss
 
+    def _batch_loss(self, x, y):
+        model = self.job.model
+        return self.job.loss(y, model(x, training=False)) + sum(model.losses)
+
     def _validation_loss(self):
         # As Keras's evaluate: the mean of batch losses weighted by batch size.
-        data, model = self.job.data, self.job.model
+        data = self.job.data
         total, count = tf.constant(0.0), tf.constant(0.0)
         for step in tf.range(data.validation_steps):
             x, y = data.validation_batch(step)
-            loss = self.job.loss(y, model(x, training=False)) + sum(model.losses)
+            loss = self._batch_loss(x, y)
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total += tf.cast(loss, tf.float32) * size
             count += size
