@@ -19,11 +19,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=_positive, required=True, help="number of worker processes")
     parser.add_argument("overrides", nargs=argparse.REMAINDER, help="Hydra overrides, as for framework.train")
-    arguments = parser.parse_args(argv)
-    multirun = {"-m", "--multirun"} & set(arguments.overrides)
+    multirun = {"-m", "--multirun"} & set(argv)
     if multirun:
         parser.error(f"{multirun.pop()}: a sweep cannot be launched as one multi-worker run; launch each job separately.")
-    return arguments
+    return parser.parse_args(argv)
 
 
 def _positive(text: str) -> int:
