@@ -89,6 +89,13 @@ def test_bad_distribution_and_device_values_are_config_errors(train):
         train(*TUTORIAL, "device=tpu")
 
 
+def test_xla_under_a_distribution_is_refused_by_the_tape_strategy(train):
+    from framework.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"strategy.jit_compile=true: the tape strategy cannot compile its step with XLA under a tf.distribute strategy"):
+        train(*TUTORIAL, "distribution=mirrored", "strategy.jit_compile=true", "logger=none")
+
+
 def test_device_gpu_without_a_gpu_is_a_clear_error(train):
     import tensorflow as tf
 

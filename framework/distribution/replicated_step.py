@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import tensorflow as tf
 
+from framework.errors import ConfigError
+
 if TYPE_CHECKING:  # framework.strategies imports this module
     from framework.strategies.job import TrainingJob
 
@@ -26,9 +28,16 @@ class ReplicatedStep:
     """
 
     def __init__(self, job: TrainingJob, strategy: tf.distribute.Strategy, jit_compile: bool):
+        if jit_compile:
+            # XLA cannot compile the optimizer's cross-replica update (a merge_call).
+            raise ConfigError(
+                "strategy.jit_compile=true: the tape strategy cannot compile its step with XLA "
+                "under a tf.distribute strategy (distribution=mirrored or multi_worker). "
+                "Set strategy.jit_compile=false, or use distribution=none."
+            )
         self.job = job
         self.strategy = strategy
-        self._replica_train = tf.function(self._replica_train, jit_compile=jit_compile)
+        self._replica_train = tf.function(self._replica_train)
 
     def train(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         """One optimizer step on the batch; returns its loss."""
