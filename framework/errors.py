@@ -27,6 +27,16 @@ class PluginError(FrameworkError):
 
 class NonFiniteLossError(FrameworkError):
     """The training loss became NaN or infinite; the run stopped there."""
+
+
 class InputError(FrameworkError):
     """A file or value handed to a command cannot be used: a missing run
     directory, an unreadable CSV file, examples of the wrong width."""
+
+
+class DeviceError(FrameworkError):
+    """The requested device (device=gpu) is not available, or cannot be selected any more."""
+
+
+class DistributionError(FrameworkError):
+    """A distribution strategy cannot start: missing cluster description, devices already initialised."""

@@ -28,6 +28,7 @@ BUILTIN_MODULES = (
     "framework.data",
     "framework.strategies",
     "framework.callbacks",
+    "framework.distribution",
 )
 
 log = logging.getLogger(__name__)

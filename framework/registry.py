@@ -256,6 +256,7 @@ STRATEGIES: Registry = Registry("strategy")  # how to loop: GradientTape, model.
 OPTIMIZERS: Registry = Registry("optimizer")  # Keras optimizers
 SCHEDULES: Registry = Registry("learning-rate schedule")  # optimizer.schedule: Keras schedules, optional warmup
 LOGGERS: Registry = Registry("logger")  # Keras callbacks recording a run (TensorBoard, none)
+DISTRIBUTIONS: Registry = Registry("distribution")  # tf.distribute set-ups: none, mirrored, multi_worker
 
 ALL_REGISTRIES: dict[str, Registry] = {
     "layer": LAYERS,
@@ -265,4 +266,5 @@ ALL_REGISTRIES: dict[str, Registry] = {
     "strategy": STRATEGIES,
     "optimizer": OPTIMIZERS,
     "logger": LOGGERS,
+    "distribution": DISTRIBUTIONS,
 }

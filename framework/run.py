@@ -14,10 +14,11 @@ import pydantic
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from framework.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
 from framework.export import ExportSettings, export_saved_model
 from framework.plugins import load_plugins
-from framework.registry import ALL_REGISTRIES, DATA, LOGGERS, LOSSES, MODELS, OPTIMIZERS, STRATEGIES, Registry
+from framework.registry import ALL_REGISTRIES, DATA, DISTRIBUTIONS, LOGGERS, LOSSES, MODELS, OPTIMIZERS, STRATEGIES, Registry
 from framework.result import RunResult
 from framework.validation import ComponentConfig, validate_fields
 
@@ -43,6 +44,8 @@ class RunSettings(ComponentConfig):
     run_eagerly: Runs tf.functions eagerly, so breakpoints and prints in
         layers and losses work (slow; `debug=eager` sets it).
     export: Extra exports besides model.keras.
+    device: auto trains on a GPU when TensorFlow sees one, else the CPU; cpu
+        hides the GPUs; gpu requires one.
     """
 
     seed: int
@@ -52,6 +55,7 @@ class RunSettings(ComponentConfig):
     precision: Literal["float32", "mixed_bfloat16", "mixed_float16"]
     run_eagerly: bool
     export: ExportSettings
+    device: Literal["auto", "cpu", "gpu"]
 
 
 def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
@@ -67,21 +71,33 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
     Raises:
         ConfigError: The config is invalid; nothing was trained.
     """
-    run_dir = Path(run_dir)
     settings = _validate(cfg)
+    distribution = DISTRIBUTIONS.build(_plain(cfg, "distribution"), where="distribution")
+    distribution.check_strategy(cfg.strategy.name)
+    # Devices and the tf.distribute strategy are fixed first: TensorFlow
+    # accepts device settings only before its first op.
+    placement = distribution.start(select_devices(settings.device))
 
-    import keras  # deferred: validation above needs no TensorFlow
+    import keras
     import tensorflow as tf
 
     # A fresh Keras session makes layer names, and so variable paths and
-    # TensorBoard tags, the same in every run regardless of earlier runs.
+    # TensorBoard tags, the same in every run regardless of earlier runs. It
+    # resets TensorFlow's default graph, so it comes before the strategy's scope.
     keras.backend.clear_session()
     keras.utils.set_random_seed(settings.seed)
     keras.mixed_precision.set_global_policy(settings.precision)  # before any layer is built
     tf.config.run_functions_eagerly(settings.run_eagerly)  # so breakpoints stop inside compiled steps
+    with placement.scope(), placement.output_dir(Path(run_dir)) as output_dir:
+        return _train(cfg, settings, output_dir)
+
+
+def _train(cfg: DictConfig, settings: RunSettings, run_dir: Path) -> RunResult:
+    """Builds every component (under the distribution's scope), trains and saves into `run_dir`."""
     data = DATA.build(_plain(cfg, "data"), where="data")
     model = MODELS.build(_plain(cfg, "model"), where="model")
     _build_model_for(model, data)
+    log_variable_placement(model)
     loss = LOSSES.build(_plain(cfg, "loss"), where="loss")
     optimizer = OPTIMIZERS.build(_plain(cfg, "optimizer"), where="optimizer")
     strategy = STRATEGIES.build(_plain(cfg, "strategy"), where="strategy")

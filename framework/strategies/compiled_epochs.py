@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from framework.distribution.replicated_step import ReplicatedStep
 from framework.strategies.job import TrainingJob
 
 
@@ -34,7 +35,10 @@ class CompiledEpochs:
         self.calls = 0
         # XLA compiles the step alone: summary writes in the loop around it
         # have no XLA kernel. Without XLA the step is inlined into the loop.
-        if jit_compile:
+        if tf.distribute.has_strategy():  # run() trains inside the scope of distribution=mirrored/multi_worker
+            replicated = ReplicatedStep(job, tf.distribute.get_strategy(), jit_compile)
+            self._train_step, self._batch_loss = replicated.train, replicated.loss
+        elif jit_compile:
             self._train_step = tf.function(self._train_step, jit_compile=True)
         self._function = tf.function(self._run_epochs)
 
@@ -63,13 +67,16 @@ class CompiledEpochs:
         loss = self.job.loss(y, y_pred)
         return loss + tf.add_n(self.job.model.losses) if self.job.model.losses else loss
 
+    def _batch_loss(self, x, y):
+        return self._loss(y, self.job.model(x, training=False))
+
     def _validation_loss(self):
         # As Keras's evaluate: the mean of batch losses weighted by batch size.
-        data, model = self.job.data, self.job.model
+        data = self.job.data
         total, count = tf.constant(0.0), tf.constant(0.0)
         for step in tf.range(data.validation_steps):
             x, y = data.validation_batch(step)
-            loss = self._loss(y, model(x, training=False))
+            loss = self._batch_loss(x, y)
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total += tf.cast(loss, tf.float32) * size
             count += size

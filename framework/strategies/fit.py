@@ -8,6 +8,7 @@ import math
 import keras
 
 from framework.callbacks.logger_callback import LoggerCallback
+from framework.errors import ConfigError
 from framework.registry import STRATEGIES
 from framework.strategies.job import TrainingJob, TrainingStrategy, non_finite_loss_error
 from framework.validation import ComponentConfig
@@ -36,6 +37,7 @@ class FitStrategy(TrainingStrategy):
         self.jit_compile = jit_compile
 
     def train(self, job: TrainingJob) -> keras.callbacks.History:
+        _check_batch_splits_evenly(job)
         job.model.compile(optimizer=job.optimizer, loss=job.loss, jit_compile=self.jit_compile)
         if job.model.jit_compile:
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
@@ -50,6 +52,19 @@ class FitStrategy(TrainingStrategy):
             shuffle=False,  # the data source orders each epoch, seeded
         )
         return history
+
+
+def _check_batch_splits_evenly(job: TrainingJob) -> None:
+    # Under a tf.distribute strategy, model.fit averages the first batch across
+    # replicas to build its metrics, which fails unless every replica gets as many examples.
+    replicas = job.model.distribute_strategy.num_replicas_in_sync
+    if job.data.batch_size % replicas:
+        raise ConfigError(
+            f"strategy=fit: Keras's model.fit needs the batch to split evenly across the "
+            f"{replicas} replicas, but a batch holds {job.data.batch_size} examples "
+            f"(data.batch_size, at most the training examples). Use a data.batch_size divisible "
+            f"by {replicas}, or strategy=tape, which splits any batch."
+        )
 
 
 class _StopOnNonFiniteLoss(keras.callbacks.Callback):

@@ -1,0 +1,97 @@
+"""Which devices a run trains on (`device=auto|cpu|gpu`) and where its variables live.
+
+TensorFlow fixes its device list at its first op: hiding GPUs and splitting
+the CPU into logical devices work only before that. The functions here are
+called first thing in a run, and say clearly when a process has already
+started TensorFlow with another layout (several runs in one process).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import keras
+import tensorflow as tf
+
+from framework.errors import DeviceError, DistributionError
+
+log = logging.getLogger("framework")
+
+
+@dataclass(frozen=True)
+class LocalDevices:
+    """The devices of this process a run may train on.
+
+    Attributes:
+        gpus: Names of the GPUs TensorFlow may use; empty when training on the CPU.
+    """
+
+    gpus: tuple[str, ...]
+
+
+def select_devices(device: str) -> LocalDevices:
+    """Applies `device` (auto, cpu or gpu) and logs whether a GPU is available.
+
+    Raises:
+        DeviceError: device=gpu without a GPU, or device=cpu after TensorFlow
+            started in this process with its GPUs visible.
+    """
+    gpus = tf.config.list_physical_devices("GPU")  # does not start TensorFlow's runtime
+    log.info(
+        "GPU available: %s",
+        f"yes, {len(gpus)} ({', '.join(gpu.name for gpu in gpus)})" if gpus else "no",
+    )
+    if device == "gpu" and not gpus:
+        raise DeviceError(
+            "device=gpu: TensorFlow sees no GPU on this machine "
+            "(tf.config.list_physical_devices('GPU') is empty). Install the CUDA build "
+            "(pip install -e '.[gpu]'), check that nvidia-smi lists a GPU and that "
+            "CUDA_VISIBLE_DEVICES does not hide it, or run with device=auto or device=cpu."
+        )
+    if device == "cpu" and gpus:
+        _hide_gpus()
+        gpus = []
+    return LocalDevices(gpus=tuple(gpu.name for gpu in gpus))
+
+
+def split_cpu(replicas: int) -> list[str]:
+    """Splits the CPU into `replicas` logical devices; returns their names.
+
+    Raises:
+        DistributionError: TensorFlow already started in this process with a
+            different number of CPU devices.
+    """
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * replicas)
+    except RuntimeError:  # TensorFlow has started; fine if it has the wanted layout already
+        started_with = len(tf.config.list_logical_devices("CPU"))
+        if started_with != replicas:
+            raise DistributionError(
+                f"distribution.cpu_replicas={replicas}: the CPU must be split into {replicas} "
+                f"logical devices before TensorFlow starts, but TensorFlow already started in "
+                f"this process with {started_with} CPU device(s). Run it in a fresh process "
+                f"(python -m framework.train ...), not after another run in the same process."
+            ) from None
+    return [device.name for device in tf.config.list_logical_devices("CPU")[:replicas]]
+
+
+def log_variable_placement(model: keras.Model) -> None:
+    """Logs the devices holding the model's variables (every replica's copy under a distribution)."""
+    strategy = tf.distribute.get_strategy()
+    devices = sorted(
+        {copy.device for variable in model.variables for copy in strategy.experimental_local_results(variable.value)}
+    )
+    log.info("Model variables live on: %s", ", ".join(devices) or "(the model has no variables)")
+
+
+def _hide_gpus() -> None:
+    try:
+        tf.config.set_visible_devices([], "GPU")
+    except RuntimeError:
+        raise DeviceError(
+            "device=cpu: TensorFlow already started in this process with its GPUs visible, "
+            "and they can only be hidden before it starts. Run it in a fresh process, or set "
+            "CUDA_VISIBLE_DEVICES= before starting Python."
+        ) from None

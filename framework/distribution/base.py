@@ -1,0 +1,72 @@
+"""What every distribution shares: a config-built description that starts a tf.distribute strategy."""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import tensorflow as tf
+
+from framework.devices import LocalDevices
+from framework.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a started run trains, and whether this process writes its results.
+
+    Attributes:
+        strategy: The tf.distribute strategy; None trains on one device with
+            no tf.distribute machinery at all.
+        is_chief: Whether this process writes the run directory (TensorBoard
+            events, model, summary). One process per run is the chief.
+    """
+
+    strategy: tf.distribute.Strategy | None
+    is_chief: bool = True
+
+    def scope(self) -> contextlib.AbstractContextManager:
+        """Variables (model, optimizer) created inside are placed by the strategy."""
+        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def output_dir(self, run_dir: Path) -> Iterator[Path]:
+        """The directory this process writes: `run_dir` for the chief; for other
+        workers a temporary one, deleted afterwards, so they run the same code
+        (TensorFlow's collectives need every worker to) without touching the run."""
+        if self.is_chief:
+            yield run_dir
+            return
+        scratch = Path(tempfile.mkdtemp(prefix="framework-worker-"))
+        try:
+            yield scratch
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+class Distribution(abc.ABC):
+    """How a run spreads over devices and machines, as configured by `distribution=`.
+
+    Building one touches no TensorFlow device; `start` creates the strategy and
+    must come before any other TensorFlow op of the process.
+    """
+
+    key: ClassVar[str]  # the registry key, for messages
+    # Training strategy keys this distribution cannot run, each with the reason.
+    unsupported_strategies: ClassVar[dict[str, str]] = {}
+
+    def check_strategy(self, strategy: str) -> None:
+        """Raises ConfigError up front when the training strategy cannot run here."""
+        reason = self.unsupported_strategies.get(strategy)
+        if reason is not None:
+            raise ConfigError(f"strategy={strategy} cannot run with distribution={self.key}: {reason}")
+
+    @abc.abstractmethod
+    def start(self, devices: LocalDevices) -> Placement:
+        """Creates the tf.distribute strategy over `devices`."""

@@ -1,0 +1,52 @@
+"""distribution=mirrored: one machine, one replica per GPU (or per logical CPU device)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import pydantic
+import tensorflow as tf
+
+from framework.devices import LocalDevices, split_cpu
+from framework.distribution.base import Distribution, Placement
+from framework.registry import DISTRIBUTIONS
+from framework.validation import ComponentConfig
+
+log = logging.getLogger("framework")
+
+
+class MirroredConfig(ComponentConfig):
+    """Attributes:
+    cpu_replicas: Replicas when training on the CPU (no GPU, or device=cpu):
+        the CPU is split into this many logical devices. Useful to test
+        distributed training on a laptop; with GPUs each GPU is a replica.
+    """
+
+    cpu_replicas: Annotated[int, pydantic.Field(ge=1)]
+
+
+@DISTRIBUTIONS.register("mirrored", config=MirroredConfig)
+class MirroredDistribution(Distribution):
+    """tf.distribute.MirroredStrategy: every replica holds a copy of the
+    variables; gradients are summed across replicas each step."""
+
+    key = "mirrored"
+
+    def __init__(self, cpu_replicas: int):
+        self.cpu_replicas = cpu_replicas
+
+    def start(self, devices: LocalDevices) -> Placement:
+        tf.get_logger().setLevel(logging.WARNING)  # tf.distribute logs every reduction at INFO
+        if devices.gpus:
+            if self.cpu_replicas > 1:
+                log.info("distribution.cpu_replicas=%d is ignored: training on the GPUs.", self.cpu_replicas)
+            strategy = tf.distribute.MirroredStrategy()  # every visible GPU
+        else:
+            strategy = tf.distribute.MirroredStrategy(devices=split_cpu(self.cpu_replicas))
+        log.info(
+            "Distribution: MirroredStrategy, %d replica(s) on %s",
+            strategy.num_replicas_in_sync,
+            ", ".join(strategy.extended.worker_devices),
+        )
+        return Placement(strategy=strategy)

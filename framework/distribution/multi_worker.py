@@ -1,0 +1,117 @@
+"""distribution=multi_worker: several processes (machines), each with its local replicas.
+
+TensorFlow's MultiWorkerMirroredStrategy reads the cluster from the TF_CONFIG
+environment variable: every worker's address, and which one this process is.
+`python -m framework.launch` sets it for workers on one machine; on a SLURM
+cluster `cluster: slurm` builds it from SLURM's environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+import pydantic
+import tensorflow as tf
+
+from framework.devices import LocalDevices
+from framework.distribution.base import Distribution, Placement
+from framework.distribution.slurm import slurm_tf_config
+from framework.errors import DistributionError
+from framework.registry import DISTRIBUTIONS
+from framework.validation import ComponentConfig
+
+log = logging.getLogger("framework")
+
+_KERAS_FIT_LIMITATION = (
+    "Keras 3's model.fit cannot train under MultiWorkerMirroredStrategy: it reduces the first "
+    "batch and every step's logs across workers with Strategy.reduce on PerReplica values, which "
+    "fails ('Attempt to convert a value (PerReplica:{...}) with an unsupported type'). "
+    "Use strategy=tape: the same training, with gradients all-reduced across workers."
+)
+
+
+class MultiWorkerConfig(ComponentConfig):
+    """Attributes:
+    cluster: Where the cluster is described: `tf_config` reads the TF_CONFIG
+        environment variable (set by framework.launch, or by you); `slurm`
+        builds it from the SLURM job's environment.
+    port: With cluster=slurm, the port of the first worker on each node.
+    """
+
+    cluster: Literal["tf_config", "slurm"]
+    port: Annotated[int, pydantic.Field(ge=1024, le=65535)]
+
+
+@DISTRIBUTIONS.register("multi_worker", config=MultiWorkerConfig)
+class MultiWorkerDistribution(Distribution):
+    """tf.distribute.MultiWorkerMirroredStrategy: synchronous training over
+    workers; worker 0 is the chief and alone writes the run directory."""
+
+    key = "multi_worker"
+    unsupported_strategies = {"fit": _KERAS_FIT_LIMITATION}
+
+    def __init__(self, cluster: str, port: int):
+        self.cluster = cluster
+        self.port = port
+
+    def start(self, devices: LocalDevices) -> Placement:
+        tf.get_logger().setLevel(logging.WARNING)  # tf.distribute logs every reduction at INFO
+        tf_config = _CLUSTER_SOURCES[self.cluster](self.port)
+        os.environ["TF_CONFIG"] = json.dumps(tf_config)
+        try:
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        except (RuntimeError, ValueError) as error:
+            raise DistributionError(
+                f"distribution=multi_worker: MultiWorkerMirroredStrategy could not start ({error}). "
+                f"It must be created before TensorFlow starts, once per process: run each "
+                f"worker in a fresh process, e.g. with python -m framework.launch --workers N."
+            ) from None
+        task = tf_config["task"]
+        is_chief = task["type"] == "chief" or (
+            task["type"] == "worker" and task["index"] == 0 and "chief" not in tf_config["cluster"]
+        )
+        log.info(
+            "Distribution: MultiWorkerMirroredStrategy, %s %d of %d worker(s), %d replica(s) in all%s",
+            task["type"],
+            task["index"],
+            sum(len(addresses) for addresses in tf_config["cluster"].values()),
+            strategy.num_replicas_in_sync,
+            " (chief: writes the run directory)" if is_chief else "",
+        )
+        return Placement(strategy=strategy, is_chief=is_chief)
+
+
+def _from_environment(port: int) -> dict:
+    del port  # the addresses are in TF_CONFIG
+    text = os.environ.get("TF_CONFIG")
+    if not text:
+        raise DistributionError(
+            "distribution=multi_worker needs the TF_CONFIG environment variable, which describes "
+            "the cluster and this worker's place in it. Start the workers with "
+            "python -m framework.launch --workers N <overrides>, set TF_CONFIG yourself, or on "
+            "SLURM use +cluster=slurm (see the README)."
+        )
+    try:
+        tf_config = json.loads(text)
+        task = tf_config["task"]
+        valid = task["type"] in tf_config["cluster"] and isinstance(task["index"], int)
+    except (json.JSONDecodeError, KeyError, TypeError):
+        valid = False
+    if not valid:
+        raise DistributionError(
+            "TF_CONFIG is not a cluster description with this task in it: expected JSON like "
+            f'{{"cluster": {{"worker": ["host1:port", "host2:port"]}}, "task": {{"type": "worker", "index": 0}}}}. '
+            f"Received: {text!r}"
+        ) from None
+    return tf_config
+
+
+def _from_slurm(port: int) -> dict:
+    return slurm_tf_config(os.environ, port)
+
+
+_CLUSTER_SOURCES: dict[str, Callable[[int], dict]] = {"tf_config": _from_environment, "slurm": _from_slurm}

@@ -1,0 +1,17 @@
+"""distribution=none: one device, no tf.distribute machinery (and no overhead)."""
+
+from __future__ import annotations
+
+from framework.devices import LocalDevices
+from framework.distribution.base import Distribution, Placement
+from framework.registry import DISTRIBUTIONS
+
+
+@DISTRIBUTIONS.register("none", config=None)
+class SingleDevice(Distribution):
+    """Trains on TensorFlow's default device: the first GPU if any, else the CPU."""
+
+    key = "none"
+
+    def start(self, devices: LocalDevices) -> Placement:
+        return Placement(strategy=None)

@@ -1,0 +1,149 @@
+"""N training workers on this machine: TF_CONFIG, prefixed output, fail together.
+
+Each worker is `python -m framework.train <overrides> distribution=multi_worker`
+with a TF_CONFIG naming every worker at 127.0.0.1 on a free port. Worker 0 is
+the chief and writes the run directory; the others get a scratch Hydra
+directory, deleted at the end. Synchronous training cannot go on without a
+worker: when one dies the others would wait in their next all-reduce forever,
+so they are stopped and the launcher exits with the failed worker's status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+log = logging.getLogger("framework.launch")
+
+# How long a stopped worker may take to exit on SIGTERM before it is killed.
+STOP_GRACE_SECONDS = 5.0
+_POLL_SECONDS = 0.1
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct ports nobody listens on now (the OS picks them)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:  # all held open at once, so the OS hands out distinct ports
+            sock.bind((host, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def tf_config(addresses: Sequence[str], index: int) -> dict:
+    """The TF_CONFIG of worker `index` in a cluster of `addresses`."""
+    return {"cluster": {"worker": list(addresses)}, "task": {"type": "worker", "index": index}}
+
+
+@dataclass
+class LocalCluster:
+    """Running worker processes and their output relays."""
+
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    relays: list[threading.Thread] = field(default_factory=list)
+
+    def first_failure(self) -> int | None:
+        """The index of a worker that exited with a non-zero status, if any."""
+        for index, process in enumerate(self.processes):
+            if process.poll() not in (None, 0):
+                return index
+        return None
+
+    def all_succeeded(self) -> bool:
+        return all(process.poll() == 0 for process in self.processes)
+
+    def stop(self) -> None:
+        """SIGTERM to every worker still running, SIGKILL after STOP_GRACE_SECONDS."""
+        running = [process for process in self.processes if process.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in running:
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for relay in self.relays:
+            relay.join(timeout=STOP_GRACE_SECONDS)
+
+
+def launch_local_workers(num_workers: int, overrides: Sequence[str], out: TextIO = sys.stdout) -> int:
+    """Trains with `num_workers` local workers; returns the exit status (0: all succeeded).
+
+    Args:
+        num_workers: Worker processes to start.
+        overrides: Hydra overrides for every worker, as for framework.train.
+        out: Where the workers' prefixed output lines go.
+    """
+    addresses = [f"127.0.0.1:{port}" for port in free_ports(num_workers)]
+    cluster = LocalCluster()
+    lock = threading.Lock()
+    with tempfile.TemporaryDirectory(prefix="framework-launch-") as scratch:
+        try:
+            for index in range(num_workers):
+                process = _start_worker(index, addresses, overrides, scratch)
+                cluster.processes.append(process)
+                _write(out, lock, f"[launch] worker {index}: pid {process.pid}, {addresses[index]}\n")
+                relay = threading.Thread(target=_relay, args=(process.stdout, f"[worker {index}] ", out, lock), daemon=True)
+                relay.start()
+                cluster.relays.append(relay)
+            return _wait(cluster, out, lock)
+        except KeyboardInterrupt:
+            _write(out, lock, "[launch] interrupted: stopping the workers\n")
+            cluster.stop()
+            return 128 + signal.SIGINT
+
+
+def _start_worker(index: int, addresses: list[str], overrides: Sequence[str], scratch: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "framework.train", *overrides, "distribution=multi_worker"]
+    if index > 0:  # only the chief writes the run directory, Hydra's own files included
+        command.append(f"hydra.run.dir={os.path.join(scratch, f'worker-{index}')}")
+    env = {**os.environ, "TF_CONFIG": json.dumps(tf_config(addresses, index)), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _wait(cluster: LocalCluster, out: TextIO, lock: threading.Lock) -> int:
+    while True:
+        failed = cluster.first_failure()
+        if failed is not None:
+            status = cluster.processes[failed].returncode
+            _write(out, lock, f"[launch] worker {failed} failed ({_describe(status)}): stopping the others\n")
+            cluster.stop()
+            return status if status > 0 else 128 - status  # killed by a signal: 128 + its number
+        if cluster.all_succeeded():
+            for relay in cluster.relays:
+                relay.join()
+            _write(out, lock, "[launch] all workers finished\n")
+            return 0
+        time.sleep(_POLL_SECONDS)
+
+
+def _relay(stream: TextIO, prefix: str, out: TextIO, lock: threading.Lock) -> None:
+    for line in stream:
+        _write(out, lock, prefix + line)
+
+
+def _write(out: TextIO, lock: threading.Lock, text: str) -> None:
+    with lock:
+        out.write(text)
+        out.flush()
+
+
+def _describe(status: int) -> str:
+    if status < 0:
+        return f"killed by {signal.Signals(-status).name}"
+    return f"exit status {status}"
