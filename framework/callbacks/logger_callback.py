@@ -12,8 +12,12 @@ class LoggerCallback(keras.callbacks.Callback):
     """Calls the logger at the points the tape strategy calls it inside its graph.
 
     The writes run as compiled functions (traced once): eager summary ops
-    would cost more than a whole training step of a small model.
+    would cost more than a whole training step of a small model. The batch
+    hook is safe to run on Keras's callback threads (`async_safe`), so Keras
+    keeps dispatching training steps without waiting for it.
     """
+
+    async_safe = True
 
     def __init__(self, logger: RunLogger, epochs: int):
         super().__init__()
@@ -21,16 +25,20 @@ class LoggerCallback(keras.callbacks.Callback):
         self.epochs = epochs
         self._log_step = tf.function(logger.log_step)
         self._log_epoch = tf.function(logger.log_epoch)
-        self._step = 0
+        self._first_step_of_epoch = 0
 
     def on_train_begin(self, logs=None):
         self.logger.open(self.model, self.epochs)
-        self._step = int(self.model.optimizer.iterations.numpy())
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._first_step_of_epoch = int(self.model.optimizer.iterations.numpy())
 
     def on_train_batch_end(self, batch, logs=None):
-        self._step += 1  # counted here: reading the optimizer's counter costs a device sync
-        if self.logger.step_due(self._step):
-            self._log_step(self.model.optimizer.iterations, tf.constant(float(logs["loss"])))
+        # The step comes from the arguments, not from shared state: Keras may
+        # run this on several threads at once, and the optimizer is ahead.
+        step = self._first_step_of_epoch + batch + 1
+        if self.logger.step_due(step):
+            self._log_step(tf.constant(step, tf.int64), tf.constant(float(logs["loss"])))
 
     def on_epoch_end(self, epoch, logs=None):
         if self.logger.epoch_due(epoch):

@@ -47,7 +47,8 @@ class FitStrategy(TrainingStrategy):
             initial_epoch=job.initial_epoch,
             steps_per_epoch=job.data.steps_per_epoch,
             validation_data=job.data.validation_dataset(),
-            callbacks=[LoggerCallback(job.logger, job.epochs), *job.callbacks, _StopOnNonFiniteLoss(job)],
+            # The NaN check first: nothing after it sees a non-finite epoch.
+            callbacks=[_StopOnNonFiniteLoss(job), LoggerCallback(job.logger, job.epochs), *job.callbacks],
             verbose=1 if job.verbose == 1 else 0,  # other levels: the epoch report speaks
             shuffle=False,  # the data source orders each epoch, seeded
         )
@@ -68,17 +69,17 @@ def _check_batch_splits_evenly(job: TrainingJob) -> None:
 
 
 class _StopOnNonFiniteLoss(keras.callbacks.Callback):
-    """Raises at the first step whose loss is not finite, as the tape strategy does."""
+    """Raises when an epoch's loss is not finite.
+
+    Checked per epoch, not per step: a batch hook would make Keras wait for
+    every step, and one non-finite step makes the epoch's mean loss non-finite.
+    """
 
     def __init__(self, job: TrainingJob):
         super().__init__()
         self.job = job
-        self._epoch = 0
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
+    def on_epoch_end(self, epoch, logs=None):
         loss = float(logs["loss"])
         if not math.isfinite(loss):
-            raise non_finite_loss_error(self.job, self._epoch, loss)
+            raise non_finite_loss_error(self.job, epoch, loss)
