@@ -14,6 +14,10 @@ import pydantic
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from framework.callbacks.early_stopping import EarlyStoppingSettings
+from framework.checkpoints.run_status import marking_failure
+from framework.checkpoints.settings import CheckpointSettings
+from framework.config_trust import reject_code_references
 from framework.errors import ConfigError
 from framework.plugins import load_plugins
 from framework.registry import ALL_REGISTRIES, DATA, LOGGERS, LOSSES, MODELS, OPTIMIZERS, STRATEGIES, Registry
@@ -37,12 +41,18 @@ class RunSettings(ComponentConfig):
         that is not an installed plugin).
     verbose: Console output: 0 silent, 1 Keras's progress bar, 2 one line per
         epoch in the tutorial's words (W, b and the loss).
+    checkpoint: When checkpoints are saved and how many are kept.
+    early_stopping: Whether and when to stop before `epochs`.
+    resume: The run directory being continued (set by `resume=<run dir>`), or None.
     """
 
     seed: int
     epochs: Annotated[int, pydantic.Field(ge=1)]
     plugins: list[str]
     verbose: Annotated[int, pydantic.Field(ge=0, le=2)]
+    checkpoint: CheckpointSettings
+    early_stopping: EarlyStoppingSettings
+    resume: str | None
 
 
 def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
@@ -57,8 +67,18 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
 
     Raises:
         ConfigError: The config is invalid; nothing was trained.
+        NonFiniteLossError: The loss diverged; the last finite checkpoint is kept.
+        TrainingInterrupted: A signal stopped training; a checkpoint was saved.
+        
+    A run that raises leaves `run_dir/FAILED` holding the error (except when
+    interrupted: that run can be resumed).
     """
     run_dir = Path(run_dir)
+    with marking_failure(run_dir):
+        return _train(cfg, run_dir)
+
+
+def _train(cfg: DictConfig, run_dir: Path) -> RunResult:
     settings = _validate(cfg)
 
     import keras  # deferred: validation above needs no TensorFlow
@@ -75,22 +95,28 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
     strategy = STRATEGIES.build(_plain(cfg, "strategy"), where="strategy")
 
     from framework.callbacks import EpochReport
+    from framework.checkpoints.safeguards import Safeguards
     from framework.strategies import TrainingJob
 
     run_dir.mkdir(parents=True, exist_ok=True)
+    safeguards = Safeguards(settings, run_dir, model, optimizer, data)  # checkpoints, resume, signals
     logger = LOGGERS.build(_plain(cfg, "logger"), where="logger", log_dir=run_dir / "tensorboard")
     console = [EpochReport()] if settings.verbose == 2 else []
-    job = TrainingJob(model, loss, optimizer, data, settings.epochs, logger, console, verbose=settings.verbose)
-    try:
-        history = strategy.train(job)
-    finally:
-        logger.close()
+    job = TrainingJob(
+        model, loss, optimizer, data, settings.epochs, logger, [*console, *safeguards.callbacks],
+        verbose=settings.verbose, initial_epoch=safeguards.initial_epoch, stop_requested=safeguards.stop_requested,
+    )
+    with safeguards.training():
+        try:
+            history = strategy.train(job)
+        finally:
+            logger.close()
 
     _save_model(model, run_dir / "model.keras")
     result = RunResult(
         run_dir=str(run_dir),
         strategy=cfg.strategy.name,
-        epochs=len(history.epoch),
+        epochs=safeguards.initial_epoch + len(history.epoch),
         global_step=int(optimizer.iterations.numpy()),
         metrics={name: float(values[-1]) for name, values in history.history.items()},
         variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
@@ -104,6 +130,7 @@ def _validate(cfg: DictConfig) -> RunSettings:
     """Checks every part of `cfg`, reporting all problems at once."""
     settings_fields = {name: _plain(cfg, name) for name in RunSettings.model_fields}
     settings = RunSettings(**validate_fields(RunSettings, settings_fields, "", "the run"))
+    reject_code_references(cfg)
     load_plugins(settings.plugins)
     problems = []
     for group, registry in COMPONENT_GROUPS.items():

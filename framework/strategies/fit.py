@@ -45,7 +45,12 @@ class FitStrategy(TrainingStrategy):
             initial_epoch=job.initial_epoch,
             steps_per_epoch=job.data.steps_per_epoch,
             validation_data=job.data.validation_dataset(),
-            callbacks=[LoggerCallback(job.logger, job.epochs), *job.callbacks, _StopOnNonFiniteLoss(job)],
+            callbacks=[
+                LoggerCallback(job.logger, job.epochs),
+                _StopWhenRequested(job),
+                *job.callbacks,
+                _StopOnNonFiniteLoss(job),
+            ],
             verbose=1 if job.verbose == 1 else 0,  # other levels: the epoch report speaks
             shuffle=False,  # the data source orders each epoch, seeded
         )
@@ -67,3 +72,15 @@ class _StopOnNonFiniteLoss(keras.callbacks.Callback):
         loss = float(logs["loss"])
         if not math.isfinite(loss):
             raise non_finite_loss_error(self.job, self._epoch, loss)
+
+
+class _StopWhenRequested(keras.callbacks.Callback):
+    """Ends training after the current epoch when the job asks (a stop signal)."""
+
+    def __init__(self, job: TrainingJob):
+        super().__init__()
+        self.job = job
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.job.stop_requested():
+            self.model.stop_training = True

@@ -66,7 +66,7 @@ class TapeStrategy(TrainingStrategy):
         callbacks.on_train_begin()
         history.on_train_begin()
         epoch, logs = job.initial_epoch, {}
-        while epoch < job.epochs and not model.stop_training:
+        while epoch < job.epochs and not model.stop_training and not job.stop_requested():
             num_epochs = self._epochs_in_next_call(epoch, job)
             live = any(needs_live_model(c, epoch) for c in job.callbacks)
             if live:
