@@ -69,7 +69,8 @@ class RunCheckpoint:
             )
         try:
             self._checkpoint.restore(path).assert_existing_objects_matched()
-        except (tf.errors.OpError, AssertionError, ValueError) as error:
+        # TensorFlow reports a damaged or mismatched checkpoint as any of these.
+        except (tf.errors.OpError, AssertionError, ValueError, IndexError) as error:
             raise CheckpointError(
                 f"resume: the checkpoint {path} cannot be restored: {_first_line(error)}. "
                 f"If it is damaged, delete its files ({Path(path).name}.*) to resume from the "

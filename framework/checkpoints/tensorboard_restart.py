@@ -5,11 +5,15 @@ A killed run may have written events after its last checkpoint; the resumed
 run writes those steps again. TensorBoard's own mechanism handles this: an
 event `SessionLog(status=START)` at step S makes its reader drop every event
 it has read with step >= S (EventAccumulator's "orphaned data" purge, for
-event files of version 2, which tf.summary writes). The marker must be read
-after the killed run's events and before the resumed run's, and TensorBoard
-reads the event files of a directory in name order, so the marker goes in a
-file named after the newest existing one plus a suffix, which sorts right
-after it.
+event files of version 2, which tf.summary writes). The reader takes the
+first START of a run as the run's beginning and purges at every later one;
+tf.summary writes none, so each restart marker holds two STARTs at the same
+step (the second purges; repeating a purge at one step changes nothing).
+
+The marker must be read after the killed run's events and before the resumed
+run's, and TensorBoard reads the event files of a directory in name order, so
+it goes in a file named after the newest existing one plus a suffix, which
+sorts right after it (the resumed run's writer names its file by a later time).
 """
 
 from __future__ import annotations
@@ -39,5 +43,6 @@ def mark_restart(log_dir: Path, step: int) -> Path | None:
     with tf.io.TFRecordWriter(str(marker)) as writer:
         writer.write(Event(wall_time=wall_time, file_version=_FILE_VERSION).SerializeToString())
         start = Event(wall_time=wall_time, step=step + 1, session_log=SessionLog(status=SessionLog.START))
-        writer.write(start.SerializeToString())
+        for _ in range(2):
+            writer.write(start.SerializeToString())
     return marker
