@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import read_scalars
 from framework.errors import CheckpointError, ResumeError
 
 # Shuffled minibatches, validation and a Dropout layer: resuming must restore the
@@ -147,8 +148,15 @@ def test_resume_elsewhere_than_the_run_directory_is_refused(train_in, tmp_path):
         train_in("+experiment=seed_linear", f"resume={tmp_path / 'run'}", run_dir=tmp_path / "other")
 
 
-def test_run_without_checkpoints_cannot_be_resumed(train_in, tmp_path):
-    (tmp_path / "run").mkdir()
-    with pytest.raises(CheckpointError, match=r"no checkpoint in .*Start a new run instead"):
-        train_in("+experiment=seed_linear", f"resume={tmp_path / 'run'}")
-    shutil.rmtree(tmp_path / "run")
+def test_run_killed_before_its_first_checkpoint_starts_again(train_in, tmp_path):
+    run_dir = tmp_path / "run"
+    train_in("+experiment=seed_linear", "epochs=3", "verbose=0")
+    whole = read_scalars(run_dir / "tensorboard")
+    shutil.rmtree(run_dir / "checkpoints")
+    (run_dir / "summary.json").unlink()
+    result = train_in("+experiment=seed_linear", "epochs=3", "verbose=0", f"resume={run_dir}")
+    assert result.global_step == 3
+    again = served_scalars(run_dir / "tensorboard")
+    assert {tag: [s for s, _ in points] for tag, points in again.items()} == {
+        tag: [s for s, _ in points] for tag, points in whole.items()
+    }

@@ -20,12 +20,15 @@ checkpoint as the newest one.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
 from framework.errors import CheckpointError
+
+log = logging.getLogger("framework")
 
 
 class RunCheckpoint:
@@ -57,16 +60,16 @@ class RunCheckpoint:
     def restore(self) -> int:
         """Restores the newest intact checkpoint; returns the epochs it had completed.
 
+        A run killed before its first checkpoint was complete has none: it
+        starts again from its beginning (0 epochs done).
+
         Raises:
-            CheckpointError: There is none, or it cannot be read.
+            CheckpointError: The newest checkpoint cannot be read.
         """
         path = self.newest()
         if path is None:
-            raise CheckpointError(
-                f"resume: no checkpoint in {self.directory}. Only runs that saved a checkpoint can "
-                f"be resumed (checkpoint.every_n_epochs saves periodically; every run saves at its end). "
-                f"Start a new run instead."
-            )
+            log.warning("No complete checkpoint in %s: the run starts again from its beginning.", self.directory)
+            return 0
         try:
             self._checkpoint.restore(path).assert_existing_objects_matched()
         # TensorFlow reports a damaged or mismatched checkpoint as any of these.

@@ -96,6 +96,8 @@ def _resume(checkpoint: RunCheckpoint, settings: RunSettings, run_dir: Path) -> 
             f"resume={settings.resume}: the run already finished its {epochs_done} epochs. "
             f"To train it further, raise epochs, e.g. resume={settings.resume} epochs={epochs_done * 2}."
         )
-    mark_restart(run_dir / "tensorboard", checkpoint.global_step)
-    log.info("Resuming after epoch %d (step %d) from %s.", epochs_done, checkpoint.global_step, checkpoint.newest())
+    # Events the stopped run wrote after its checkpoint (all of them, without one) are dropped.
+    mark_restart(run_dir / "tensorboard", checkpoint.global_step if epochs_done else -1)
+    if epochs_done:
+        log.info("Resuming after epoch %d (step %d) from %s.", epochs_done, checkpoint.global_step, checkpoint.newest())
     return epochs_done
