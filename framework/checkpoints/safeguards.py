@@ -16,6 +16,7 @@ import keras
 from framework.callbacks.checkpoint_saver import CheckpointSaver
 from framework.callbacks.early_stopping import early_stopping_callbacks
 from framework.checkpoints.interruption import StopOnSignal
+from framework.checkpoints.log_health import LogDirectoryWatch
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.tensorboard_restart import mark_restart
 from framework.data.synthetic import SyntheticData
@@ -36,7 +37,8 @@ class Safeguards:
         checkpoint: The run's checkpoint under `<run dir>/checkpoints`.
         initial_epoch: Epochs already done: restored from the checkpoint when
             resuming, else 0.
-        callbacks: Early stopping (if enabled) and the checkpoint saver.
+        callbacks: Early stopping (if enabled), the checkpoint saver and the
+            TensorBoard directory watch.
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class Safeguards:
         self.callbacks: list[keras.callbacks.Callback] = [
             *early_stopping_callbacks(settings.early_stopping),
             CheckpointSaver(self.checkpoint, lambda epoch: every.due(epoch, epochs)),
+            LogDirectoryWatch(run_dir / "tensorboard"),
         ]
         self._stop = StopOnSignal()
 
