@@ -63,10 +63,17 @@ def exit_status(error: Exception) -> int:
 
 def explain(error: Exception) -> str:
     """The user-facing paragraph for a user error."""
-    if isinstance(error, OSError):
+    # Hydra's MissingConfigException is an OSError too: user errors are explained first.
+    if isinstance(error, OSError) and not isinstance(error, _USER_ERRORS):
         return _explain_os_error(error)
     if isinstance(error, MissingConfigException) and error.options is not None:
         return _explain_missing_option(error)
+    if isinstance(error, OverrideParseException):
+        return (
+            f"{error.override}: Hydra cannot parse this override: {error.message.splitlines()[0]}. "
+            f"Overrides are key=value; quote values with brackets, commas or spaces for the shell, "
+            f"e.g. 'model.layers=[{{name: dense, units: 1}}]'."
+        )
     cause = error.__cause__
     if isinstance(error, ConfigCompositionException) and isinstance(
         cause, (ConfigKeyError, ConfigAttributeError)
