@@ -19,14 +19,29 @@ from framework.train import main
 LINEAR = "+experiment=seed_linear"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _absl_handler_on_the_real_stderr():
+    """Hydra reconfigures logging on every run, closing the old handlers; absl's
+    handler then closes its stream unless it is the current sys.stderr. Here
+    sys.stderr is swapped for a buffer, so absl's handler, which holds pytest's
+    capture stream, is pointed at the process's real stderr instead."""
+    from absl import logging as absl_logging
+
+    handler = absl_logging.get_absl_handler().python_handler
+    previous, handler.stream = handler.stream, sys.__stderr__
+    yield
+    handler.stream = previous
+
+
 def run_main(monkeypatch, *arguments: str) -> tuple[int, str]:
     """`python -m framework.train ARGUMENTS` in this process: (exit status, stderr).
 
-    stderr is swapped for a buffer; stdout is left alone because Hydra's log
-    handler keeps the stream it was configured with."""
+    Both streams are swapped for buffers that stay open: Hydra's log handlers
+    keep the stream they were configured with after the test ends."""
     stderr = io.StringIO()
     monkeypatch.setattr(sys, "argv", ["framework.train", *arguments])
     monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
     try:
         main()
         status = 0
@@ -43,6 +58,8 @@ def finished_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("finished") / "run"
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(sys, "argv", ["framework.train", LINEAR, "epochs=2", "verbose=0", f"hydra.run.dir={run_dir}"])
+        monkeypatch.setattr(sys, "stdout", io.StringIO())
+        monkeypatch.setattr(sys, "stderr", io.StringIO())
         main()
     GlobalHydra.instance().clear()
     return run_dir
@@ -99,6 +116,8 @@ MATRIX = [
     ("loss named by Python path", ["loss.name=keras.losses.MeanSquaredError"], 2, r"unknown loss 'keras.losses.MeanSquaredError'"),
     ("_target_ in a config", ["+model._target_=os.system"], 2,
      r"model._target_: configs name components by registry key, never by Python path or _target_"),
+    ("_target_ inside a layer list", ["model=sequential", "model.layers=[{_target_: os.system, _args_: [ls]}]"], 2,
+     r"model.layers\[0\]._target_, model.layers\[0\]._args_: configs name components by registry key"),
     ("unknown logger", ["logger=nope"], 2, r"there is no option 'nope' in config group 'logger'"),
     ("unparsable override", ["epochs=[1,"], 2, r"epochs=\[1,: Hydra cannot parse this override: no viable alternative at input '\[1,'"),
     ("plugin import error", ["plugins=[no_such_plugin_module]"], 2,
