@@ -14,9 +14,8 @@ import pydantic
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from framework.callbacks.early_stopping import EarlyStoppingSettings
 from framework.checkpoints.run_status import marking_failure
-from framework.checkpoints.settings import CheckpointSettings
+from framework.checkpoints.settings import CheckpointSettings, EarlyStoppingSettings
 from framework.config_trust import reject_code_references
 from framework.errors import ConfigError
 from framework.plugins import load_plugins

@@ -1,4 +1,4 @@
-"""The `early_stopping` config section: stop when a monitored loss stops improving.
+"""Early stopping (the `early_stopping` config section): stop when a monitored loss stops improving.
 
 Keras's own EarlyStopping does the work. It reads the model's state every
 epoch, so under the tape strategy an enabled early stop makes every epoch end
@@ -8,26 +8,9 @@ weights). Its patience counter starts afresh when a run is resumed.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 import keras
-import pydantic
 
-from framework.validation import ComponentConfig
-
-
-class EarlyStoppingSettings(ComponentConfig):
-    """Attributes:
-    enabled: Stops training early when `monitor` stops improving.
-    monitor: The epoch log watched: `loss`, or `val_loss` (needs data.val_fraction > 0).
-    patience: Epochs without improvement before stopping.
-    min_delta: The smallest decrease that counts as an improvement.
-    """
-
-    enabled: bool
-    monitor: Literal["loss", "val_loss"]
-    patience: Annotated[int, pydantic.Field(ge=0)]
-    min_delta: Annotated[float, pydantic.Field(ge=0)]
+from framework.checkpoints.settings import EarlyStoppingSettings
 
 
 def early_stopping_callbacks(settings: EarlyStoppingSettings) -> list[keras.callbacks.Callback]:

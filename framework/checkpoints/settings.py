@@ -1,8 +1,11 @@
-"""The `checkpoint` config section: how often a run saves what it needs to resume."""
+"""The config sections about keeping and ending a run: `checkpoint` (how often a
+run saves what it needs to resume) and `early_stopping`.
+
+Validated before any TensorFlow import, so these import nothing heavy."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pydantic
 
@@ -24,3 +27,17 @@ class CheckpointSettings(ComponentConfig):
         """Whether a checkpoint is written at the end of `epoch` (0-based) of `epochs`."""
         periodic = self.every_n_epochs > 0 and (epoch + 1) % self.every_n_epochs == 0
         return periodic or epoch == epochs - 1
+
+
+class EarlyStoppingSettings(ComponentConfig):
+    """Attributes:
+    enabled: Stops training early when `monitor` stops improving.
+    monitor: The epoch log watched: `loss`, or `val_loss` (needs data.val_fraction > 0).
+    patience: Epochs without improvement before stopping.
+    min_delta: The smallest decrease that counts as an improvement.
+    """
+
+    enabled: bool
+    monitor: Literal["loss", "val_loss"]
+    patience: Annotated[int, pydantic.Field(ge=0)]
+    min_delta: Annotated[float, pydantic.Field(ge=0)]
