@@ -1,5 +1,12 @@
 """Turns user errors into one clear paragraph on stderr and a non-zero exit.
 
+Exit statuses (documented in the README):
+    0    the run finished
+    1    a multirun finished but some of its jobs failed (listed on stderr)
+    2    bad input: config, overrides, plugins, resume, an unwritable directory
+    3    training diverged: the loss became NaN or infinite
+    128 + N  stopped by signal N after writing a checkpoint (143 SIGTERM, 130 SIGINT)
+
 Hydra prints its own config errors before our code runs, without listing the
 valid choices. We ask Hydra to re-raise them instead (its HYDRA_FULL_ERROR
 switch) and explain them here; a user who sets HYDRA_FULL_ERROR=1 still gets
@@ -18,10 +25,12 @@ from collections.abc import Iterator
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 
-from framework.errors import FrameworkError
+from framework.errors import FrameworkError, NonFiniteLossError, TrainingInterrupted
 
 # Exit status for errors in the user's input (configs, overrides, plugins).
 USER_ERROR_EXIT_CODE = 2
+DIVERGED_EXIT_CODE = 3
+FAILED_JOBS_EXIT_CODE = 1  # a multirun whose failed jobs are listed (framework.multirun_failures)
 
 _USER_ERRORS = (FrameworkError, ConfigCompositionException, MissingConfigException, OverrideParseException)
 
@@ -32,20 +41,39 @@ def report_user_errors() -> Iterator[None]:
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         yield
-    except _USER_ERRORS as error:
+    except TrainingInterrupted as interruption:
+        sys.stderr.write(f"{interruption}\n")
+        sys.exit(128 + interruption.signal_number)
+    except (*_USER_ERRORS, OSError) as error:
         if wants_traceback:
             raise
         sys.stderr.write(f"Error: {explain(error)}\n")
-        sys.exit(USER_ERROR_EXIT_CODE)
+        sys.exit(exit_status(error))
     finally:
         if not wants_traceback:
             del os.environ["HYDRA_FULL_ERROR"]
 
 
+def exit_status(error: Exception) -> int:
+    """The process exit status for a user-facing error."""
+    if isinstance(error, NonFiniteLossError):
+        return DIVERGED_EXIT_CODE
+    return USER_ERROR_EXIT_CODE
+
+
 def explain(error: Exception) -> str:
     """The user-facing paragraph for a user error."""
+    # Hydra's MissingConfigException is an OSError too: user errors are explained first.
+    if isinstance(error, OSError) and not isinstance(error, _USER_ERRORS):
+        return _explain_os_error(error)
     if isinstance(error, MissingConfigException) and error.options is not None:
         return _explain_missing_option(error)
+    if isinstance(error, OverrideParseException):
+        return (
+            f"{error.override}: Hydra cannot parse this override: {error.message.splitlines()[0]}. "
+            f"Overrides are key=value; quote values with brackets, commas or spaces for the shell, "
+            f"e.g. 'model.layers=[{{name: dense, units: 1}}]'."
+        )
     cause = error.__cause__
     if isinstance(error, ConfigCompositionException) and isinstance(
         cause, (ConfigKeyError, ConfigAttributeError)
@@ -82,3 +110,14 @@ def _explain_unknown_key(error: ConfigCompositionException, cause: Exception) ->
     if close:
         message += f" Did you mean {f'{parent}.' if parent else ''}{close[0]}?"
     return message + " To add a new key on purpose, prefix the override with '+'."
+
+
+def _explain_os_error(error: OSError) -> str:
+    # Raised where a run creates or writes its directory (Hydra creates it
+    # before any framework code runs), so the usual cause is the output path.
+    path = error.filename or "a file of the run"
+    return (
+        f"cannot write {path}: {error.strerror or error}. The run's output directory must be "
+        f"writable: choose another with hydra.run.dir=<dir> (hydra.sweep.dir=<dir> with -m), "
+        f"or fix the permissions."
+    )

@@ -40,3 +40,22 @@ class DeviceError(FrameworkError):
 
 class DistributionError(FrameworkError):
     """A distribution strategy cannot start: missing cluster description, devices already initialised."""
+
+
+class ResumeError(FrameworkError):
+    """A run cannot be resumed as asked: no such run, or overrides that change the experiment."""
+
+
+class CheckpointError(ResumeError):
+    """A run's checkpoint is missing or cannot be read."""
+
+
+class TrainingInterrupted(Exception):
+    """A signal (SIGTERM, SIGINT) stopped training at an epoch boundary after a checkpoint.
+
+    Not a user error: the run is intact and resumable.
+    """
+
+    def __init__(self, message: str, signal_number: int):
+        super().__init__(message)
+        self.signal_number = signal_number

@@ -14,6 +14,9 @@ import pydantic
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from framework.checkpoints.run_status import marking_failure
+from framework.checkpoints.settings import CheckpointSettings, EarlyStoppingSettings
+from framework.config_trust import reject_code_references
 from framework.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
 from framework.export import ExportSettings, export_saved_model
@@ -46,6 +49,9 @@ class RunSettings(ComponentConfig):
     export: Extra exports besides model.keras.
     device: auto trains on a GPU when TensorFlow sees one, else the CPU; cpu
         hides the GPUs; gpu requires one.
+    checkpoint: When checkpoints are saved and how many are kept.
+    early_stopping: Whether and when to stop before `epochs`.
+    resume: The run directory being continued (set by `resume=<run dir>`), or None.
     """
 
     seed: int
@@ -56,6 +62,9 @@ class RunSettings(ComponentConfig):
     run_eagerly: bool
     export: ExportSettings
     device: Literal["auto", "cpu", "gpu"]
+    checkpoint: CheckpointSettings
+    early_stopping: EarlyStoppingSettings
+    resume: str | None
 
 
 def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
@@ -70,7 +79,19 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
 
     Raises:
         ConfigError: The config is invalid; nothing was trained.
+        NonFiniteLossError: The loss diverged; the last finite checkpoint is kept.
+        TrainingInterrupted: A signal stopped training; a checkpoint was saved.
+
+    A run that raises leaves `run_dir/FAILED` holding the error (except when
+    interrupted: that run can be resumed).
     """
+    run_dir = Path(run_dir)
+    with marking_failure(run_dir):
+        return _set_up_and_train(cfg, run_dir)
+
+
+def _set_up_and_train(cfg: DictConfig, run_dir: Path) -> RunResult:
+    """Validates, fixes devices and the distribution, seeds; then trains under the distribution's scope."""
     settings = _validate(cfg)
     distribution = DISTRIBUTIONS.build(_plain(cfg, "distribution"), where="distribution")
     distribution.check_strategy(cfg.strategy.name)
@@ -88,7 +109,7 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
     keras.utils.set_random_seed(settings.seed)
     keras.mixed_precision.set_global_policy(settings.precision)  # before any layer is built
     tf.config.run_functions_eagerly(settings.run_eagerly)  # so breakpoints stop inside compiled steps
-    with placement.scope(), placement.output_dir(Path(run_dir)) as output_dir:
+    with placement.scope(), placement.output_dir(run_dir) as output_dir:
         return _train(cfg, settings, output_dir)
 
 
@@ -103,17 +124,23 @@ def _train(cfg: DictConfig, settings: RunSettings, run_dir: Path) -> RunResult:
     strategy = STRATEGIES.build(_plain(cfg, "strategy"), where="strategy")
 
     from framework.callbacks import EpochReport
+    from framework.checkpoints.safeguards import Safeguards
     from framework.reports.run_report import write_run_report
     from framework.strategies import TrainingJob
 
     run_dir.mkdir(parents=True, exist_ok=True)
+    safeguards = Safeguards(settings, run_dir, model, optimizer, data)  # checkpoints, resume, signals
     logger = LOGGERS.build(_plain(cfg, "logger"), where="logger", log_dir=run_dir / "tensorboard")
     console = [EpochReport()] if settings.verbose == 2 else []
-    job = TrainingJob(model, loss, optimizer, data, settings.epochs, logger, console, verbose=settings.verbose)
-    try:
-        history = strategy.train(job)
-    finally:
-        logger.close()
+    job = TrainingJob(
+        model, loss, optimizer, data, settings.epochs, logger, [*console, *safeguards.callbacks],
+        verbose=settings.verbose, initial_epoch=safeguards.initial_epoch, stop_requested=safeguards.stop_requested,
+    )
+    with safeguards.training():
+        try:
+            history = strategy.train(job)
+        finally:
+            logger.close()
 
     _save_model(model, run_dir / "model.keras")
     if settings.export.saved_model:
@@ -121,14 +148,13 @@ def _train(cfg: DictConfig, settings: RunSettings, run_dir: Path) -> RunResult:
     result = RunResult(
         run_dir=str(run_dir),
         strategy=cfg.strategy.name,
-        epochs=len(history.epoch),
+        epochs=safeguards.initial_epoch + len(history.epoch),
         global_step=int(optimizer.iterations.numpy()),
         metrics={name: float(values[-1]) for name, values in history.history.items()},
         variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
     )
     result.write(run_dir / "summary.json")
     write_run_report(cfg, result, data, model)
-    log.info("Run finished: %s", ", ".join(f"{k}={v:.5f}" for k, v in result.metrics.items()))
     return result
 
 
@@ -136,6 +162,7 @@ def _validate(cfg: DictConfig) -> RunSettings:
     """Checks every part of `cfg`, reporting all problems at once."""
     settings_fields = {name: _plain(cfg, name) for name in RunSettings.model_fields}
     settings = RunSettings(**validate_fields(RunSettings, settings_fields, "", "the run"))
+    reject_code_references(cfg)
     load_plugins(settings.plugins)
     problems = []
     for group, registry in COMPONENT_GROUPS.items():

@@ -1,31 +1,49 @@
-"""`python -m framework.train [overrides]`: train one run (or a sweep with -m).
+"""`python -m framework.train [overrides]`: train one run (or a sweep with -m);
+`resume=<run dir>` continues a stopped run in place (framework.resume).
 
 Only Hydra is imported here, so `--help` and `--cfg job` answer without
 loading TensorFlow.
 """
 
+import logging
+import math
 import os
+import sys
 
 import hydra
 from omegaconf import DictConfig
 
-from framework.cli_errors import report_user_errors
+from framework.cli_errors import explain, report_user_errors
 from framework.config_sources import register_configs
+from framework.errors import FrameworkError
+from framework.resume import resume_arguments
+
+log = logging.getLogger("framework")
 
 
 @hydra.main(version_base="1.3", config_path="pkg://framework.conf", config_name="train")
 def _train(cfg: DictConfig) -> float:
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from framework.run import run
 
-    return run(cfg, HydraConfig.get().runtime.output_dir).objective
+    hydra_config = HydraConfig.get()
+    try:
+        return run(cfg, hydra_config.runtime.output_dir).objective
+    except FrameworkError as error:
+        if hydra_config.mode != RunMode.MULTIRUN:
+            raise
+        # One job's failure must not stop the sweep; framework.multirun_failures reports it at the end.
+        log.error("Job failed: %s", explain(error))
+        return math.nan
 
 
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     with report_user_errors():
         register_configs()
+        sys.argv[1:] = resume_arguments(sys.argv[1:])
         _train()
 
 

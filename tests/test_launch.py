@@ -1,8 +1,8 @@
 """framework.launch: N local workers under MultiWorkerMirroredStrategy, failing together."""
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys

@@ -23,17 +23,27 @@ def debug_log(caplog):
     return caplog
 
 
+# Checkpoints only at the end: every checkpoint is an epoch that needs the live model.
+END_CHECKPOINT_ONLY = "checkpoint.every_n_epochs=100000"
+
+
 def test_many_epochs_run_in_few_calls_traced_once(train, debug_log):
-    result = train("+experiment=seed_linear", "epochs=95", "strategy.steps_per_call=10", "verbose=0")
+    result = train("+experiment=seed_linear", "epochs=95", "strategy.steps_per_call=10", "verbose=0", END_CHECKPOINT_ONLY)
     assert result.epochs == 95 and result.global_step == 95
-    assert loop_stats(debug_log) == (10, 1)  # 9 calls of 10 epochs, one of 5; one trace for all
+    # 9 calls of 10 epochs, one of 4, and the last epoch alone (its checkpoint); one trace for all.
+    assert loop_stats(debug_log) == (11, 1)
+
+
+def test_checkpoint_epochs_end_calls(train, debug_log):
+    train("+experiment=seed_linear", "epochs=100", "verbose=0")  # a checkpoint every 10 epochs by default
+    assert loop_stats(debug_log) == (20, 1)  # 9 epochs, then 1 checkpointed epoch, ten times
 
 
 def test_minibatch_epochs_count_steps_per_call_in_whole_epochs(train, debug_log):
-    overrides = ("data=sine", "data.num_examples=200", "data.batch_size=32", "model=sequential", "verbose=0")
+    overrides = ("data=sine", "data.num_examples=200", "data.batch_size=32", "model=sequential", "verbose=0", END_CHECKPOINT_ONLY)
     result = train(*overrides, "epochs=12", "strategy.steps_per_call=40")  # 5 steps per epoch: 8 epochs per call
     assert result.global_step == 60
-    assert loop_stats(debug_log) == (2, 1)
+    assert loop_stats(debug_log) == (3, 1)  # epochs 0-7, 8-10, and 11 alone (its checkpoint)
     train(*overrides, "epochs=2", "strategy.steps_per_call=1")  # fewer steps than an epoch: one epoch per call
     assert loop_stats(debug_log) == (2, 1)
 

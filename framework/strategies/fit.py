@@ -48,7 +48,12 @@ class FitStrategy(TrainingStrategy):
             steps_per_epoch=job.data.steps_per_epoch,
             validation_data=job.data.validation_dataset(),
             # The NaN check first: nothing after it sees a non-finite epoch.
-            callbacks=[_StopOnNonFiniteLoss(job), LoggerCallback(job.logger, job.epochs), *job.callbacks],
+            callbacks=[
+                _StopOnNonFiniteLoss(job),
+                LoggerCallback(job.logger, job.epochs),
+                _StopWhenRequested(job),
+                *job.callbacks,
+            ],
             verbose=1 if job.verbose == 1 else 0,  # other levels: the epoch report speaks
             shuffle=False,  # the data source orders each epoch, seeded
         )
@@ -83,3 +88,15 @@ class _StopOnNonFiniteLoss(keras.callbacks.Callback):
         loss = float(logs["loss"])
         if not math.isfinite(loss):
             raise non_finite_loss_error(self.job, epoch, loss)
+
+
+class _StopWhenRequested(keras.callbacks.Callback):
+    """Ends training after the current epoch when the job asks (a stop signal)."""
+
+    def __init__(self, job: TrainingJob):
+        super().__init__()
+        self.job = job
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.job.stop_requested():
+            self.model.stop_training = True

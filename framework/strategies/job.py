@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import keras
@@ -28,6 +29,9 @@ class TrainingJob:
             console to the callbacks (the epoch report).
         initial_epoch: Epochs already done (a resumed run), also the optimizer's
             position: every epoch has the same number of steps.
+        stop_requested: Asked at epoch boundaries where the model is whole (the
+            tape strategy: between graph calls); True ends training there, as
+            a stop signal asks.
     """
 
     model: keras.Model
@@ -39,6 +43,7 @@ class TrainingJob:
     callbacks: list[keras.callbacks.Callback] = field(default_factory=list)
     verbose: int = 0
     initial_epoch: int = 0
+    stop_requested: Callable[[], bool] = lambda: False
 
 
 class TrainingStrategy(abc.ABC):

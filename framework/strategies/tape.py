@@ -66,7 +66,7 @@ class TapeStrategy(TrainingStrategy):
         callbacks.on_train_begin()
         history.on_train_begin()
         epoch, logs = job.initial_epoch, {}
-        while epoch < job.epochs and not model.stop_training:
+        while epoch < job.epochs and not model.stop_training and not job.stop_requested():
             num_epochs, log_last = self._plan_call(epoch, job)
             live = _needs_live_model(job, epoch)
             if live:

@@ -1,0 +1,58 @@
+"""SIGTERM and SIGINT stop training at the next epoch boundary instead of killing it.
+
+While training, the handlers only record the signal. Strategies ask
+`requested()` where the model is whole: the tape strategy between graph calls
+(a call runs up to `strategy.steps_per_call` steps, whole epochs, so that is
+the longest wait), the fit strategy at the end of each epoch. Training then
+ends normally, the checkpoint saver writes the final state, the logger
+flushes, and the run raises TrainingInterrupted; the CLI exits with
+128 + the signal number (143 for SIGTERM, 130 for SIGINT), as shells do.
+A second signal of the same kind while waiting kills the process at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+log = logging.getLogger("framework")
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class StopOnSignal:
+    """Context manager turning SIGTERM/SIGINT into a stop request while it is active.
+
+    Signal handlers can only be installed from the main thread; elsewhere
+    (a run started from a worker thread) signals keep their default effect.
+    """
+
+    def __init__(self):
+        self.signal_number: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def requested(self) -> bool:
+        return self.signal_number is not None
+
+    def __enter__(self) -> StopOnSignal:
+        if threading.current_thread() is threading.main_thread():
+            for number in STOP_SIGNALS:
+                self._previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+        self._previous.clear()
+
+    def _handle(self, number: int, frame: FrameType | None) -> None:
+        if self.signal_number == number:  # asked twice: stop waiting
+            signal.signal(number, signal.SIG_DFL)
+            signal.raise_signal(number)
+        self.signal_number = number
+        log.warning(
+            "%s received: training stops at the end of the current epoch, after a checkpoint.",
+            signal.Signals(number).name,
+        )

@@ -1,0 +1,95 @@
+"""One checkpoint format for every strategy: tf.train.Checkpoint + CheckpointManager.
+
+A checkpoint holds everything a run needs to continue as if never stopped:
+    model        every model variable, non-trainable ones included: Keras keeps
+                 the state of its random seed generators (Dropout...) there
+    optimizer    every optimizer variable; its `iterations` is the global step
+    epoch        epochs completed; with batches a pure function of
+                 (seed, epoch, step), this is also the data pipeline's position
+
+Keras 3 models are not tracked as tf.train.Checkpoint children, so the
+variables are tracked as explicit lists. Their order is fixed by the config
+(the same model and optimizer build the same variables in the same order), so
+a checkpoint written under one strategy restores under the other.
+
+TensorFlow writes the data and index files under temporary names and renames
+them, and CheckpointManager updates its `checkpoint` index file (atomically)
+only after both exist, so a process killed while saving leaves the previous
+checkpoint as the newest one.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from framework.errors import CheckpointError
+
+log = logging.getLogger("framework")
+
+
+class RunCheckpoint:
+    """Saves and restores a run's state under `directory` (`ckpt-<epoch>.*` files)."""
+
+    def __init__(self, directory: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer, keep: int):
+        self.directory = Path(directory)
+        self._optimizer = optimizer
+        # Built now so its variables exist before a restore (a no-op for a built optimizer).
+        optimizer.build(model.trainable_variables)
+        self._epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epochs_done")
+        self._checkpoint = tf.train.Checkpoint(
+            model=list(model.variables), optimizer=list(optimizer.variables), epoch=self._epoch
+        )
+        self._manager = tf.train.CheckpointManager(self._checkpoint, str(self.directory), max_to_keep=keep)
+        self.saved_epoch: int | None = None
+
+    @property
+    def global_step(self) -> int:
+        return int(self._optimizer.iterations.numpy())
+
+    def save(self, epochs_done: int) -> str:
+        """Writes a checkpoint after `epochs_done` epochs; returns its path prefix."""
+        self._epoch.assign(epochs_done)
+        path = self._manager.save(checkpoint_number=epochs_done)
+        self.saved_epoch = epochs_done
+        return path
+
+    def restore(self) -> int:
+        """Restores the newest intact checkpoint; returns the epochs it had completed.
+
+        A run killed before its first checkpoint was complete has none: it
+        starts again from its beginning (0 epochs done).
+
+        Raises:
+            CheckpointError: The newest checkpoint cannot be read.
+        """
+        path = self.newest()
+        if path is None:
+            log.warning("No complete checkpoint in %s: the run starts again from its beginning.", self.directory)
+            return 0
+        try:
+            self._checkpoint.restore(path).assert_existing_objects_matched()
+        # TensorFlow reports a damaged or mismatched checkpoint as any of these.
+        except (tf.errors.OpError, AssertionError, ValueError, IndexError) as error:
+            raise CheckpointError(
+                f"resume: the checkpoint {path} cannot be restored: {_first_line(error)}. "
+                f"If it is damaged, delete its files ({Path(path).name}.*) to resume from the "
+                f"checkpoint before it; if the run's config changed, resume with the saved one."
+            ) from error
+        self.saved_epoch = int(self._epoch.numpy())
+        return self.saved_epoch
+
+    def newest(self) -> str | None:
+        """The newest checkpoint listed in the index whose files are all on disk."""
+        for path in reversed(self._manager.checkpoints):
+            if tf.io.gfile.exists(f"{path}.index"):
+                return path
+        return None
+
+
+def _first_line(error: BaseException) -> str:
+    text = getattr(error, "message", None) or str(error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__

@@ -1,0 +1,168 @@
+"""The bad-input matrix (README, "Bad inputs"): each bad input gives one clear error,
+a non-zero exit status, no traceback, and leaves no run that looks finished.
+
+The cases run through the real CLI entry point (`framework.train.main`, Hydra
+included) inside this process, so they share one TensorFlow import;
+tests/test_cli.py runs the same path in subprocesses.
+"""
+
+import io
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from hydra.core.global_hydra import GlobalHydra
+
+from framework.train import main
+
+LINEAR = "+experiment=seed_linear"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _absl_handler_on_the_real_stderr():
+    """Hydra reconfigures logging on every run, closing the old handlers; absl's
+    handler then closes its stream unless it is the current sys.stderr. Here
+    sys.stderr is swapped for a buffer, so absl's handler, which holds pytest's
+    capture stream, is pointed at the process's real stderr instead."""
+    from absl import logging as absl_logging
+
+    handler = absl_logging.get_absl_handler().python_handler
+    previous, handler.stream = handler.stream, sys.__stderr__
+    yield
+    handler.stream = previous
+
+
+def run_main(monkeypatch, *arguments: str) -> tuple[int, str]:
+    """`python -m framework.train ARGUMENTS` in this process: (exit status, stderr).
+
+    Both streams are swapped for buffers that stay open: Hydra's log handlers
+    keep the stream they were configured with after the test ends."""
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "argv", ["framework.train", *arguments])
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    try:
+        main()
+        status = 0
+    except SystemExit as exit_:
+        status = exit_.code
+    finally:
+        GlobalHydra.instance().clear()
+    return status, stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A tiny finished run (2 epochs) to resume in the resume cases."""
+    run_dir = tmp_path_factory.mktemp("finished") / "run"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(sys, "argv", ["framework.train", LINEAR, "epochs=2", "verbose=0", f"hydra.run.dir={run_dir}"])
+        monkeypatch.setattr(sys, "stdout", io.StringIO())
+        monkeypatch.setattr(sys, "stderr", io.StringIO())
+        main()
+    GlobalHydra.instance().clear()
+    return run_dir
+
+
+def _copy(run_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    return copy
+
+
+def _corrupt(run_dir: Path, tmp_path: Path) -> Path:
+    copy = _copy(run_dir, tmp_path)
+    data = copy / "checkpoints" / "ckpt-2.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[:3])
+    return copy
+
+
+def _not_a_run(run_dir: Path, tmp_path: Path) -> Path:
+    (tmp_path / "empty").mkdir()
+    return tmp_path / "empty"
+
+
+# (case id, overrides, expected exit status, expected stderr pattern). "{run}" is a
+# copy of a finished run, "{corrupt}" one with a damaged checkpoint, "{empty}" an empty directory.
+MATRIX = [
+    ("unknown group option", ["model=no_such_model"], 2,
+     r"model=no_such_model: there is no option 'no_such_model' in config group 'model'. Available options: linear, my_dense, sequential"),
+    ("misspelled key", ["data.num_exampels=3"], 2,
+     r"data.num_exampels=3: 'num_exampels' is not a key of data. Valid keys: .* Did you mean data.num_examples\?"),
+    ("misspelled schedule key", ["checkpoint.every_n_epoch=5"], 2,
+     r"'every_n_epoch' is not a key of checkpoint. .*Did you mean checkpoint.every_n_epochs\?"),
+    ("wrong type", ["optimizer.learning_rate=abc"], 2, r"optimizer.learning_rate='abc' is invalid: input should be a valid number"),
+    ("wrong type of a whole section", ["checkpoint=5"], 2, r"checkpoint=5 is invalid: input should be a valid dictionary"),
+    ("negative count", ["data.num_examples=-5"], 2, r"data.num_examples=-5 is invalid: input should be greater than or equal to 1"),
+    ("fraction out of range", ["data.val_fraction=1.5"], 2, r"data.val_fraction=1.5 is invalid: input should be less than 1"),
+    ("zero epochs", ["epochs=0"], 2, r"epochs=0 is invalid: input should be greater than or equal to 1"),
+    ("verbosity out of range", ["verbose=5"], 2, r"verbose=5 is invalid: input should be less than or equal to 2"),
+    ("zero steps per call", ["strategy.steps_per_call=0"], 2, r"strategy.steps_per_call=0 is invalid: input should be greater than or equal to 1"),
+    ("keep no checkpoints", ["checkpoint.keep=0"], 2, r"checkpoint.keep=0 is invalid: input should be greater than or equal to 1"),
+    ("unknown monitored metric", ["early_stopping.monitor=accuracy"], 2,
+     r"early_stopping.monitor='accuracy' is invalid: input should be 'loss' or 'val_loss'"),
+    ("val_loss without validation data", ["early_stopping.enabled=true", "early_stopping.monitor=val_loss"], 2,
+     r"early_stopping.monitor=val_loss, but the data holds no validation examples"),
+    ("empty layer list", ["model=sequential", "model.layers=[]"], 2,
+     r"model.layers=\[\] is invalid: list should have at least 1 item after validation, not 0"),
+    ("output shape cannot fit the targets", ["model=sequential", "model.layers=[{name: dense, units: 3}]"], 2,
+     r"the model outputs shape \(3,\) per example but the data's targets have shape \(1,\).*\{name: dense, units: 1\}"),
+    ("unknown layer", ["model=sequential", "model.layers=[{name: dense_layer, units: 1}]"], 2,
+     r"unknown layer 'dense_layer'. Available layers: .*Did you mean 'dense'"),
+    ("layer rejects its argument", ["model=sequential", "model.layers=[{name: dense, units: -1}]"], 2,
+     r"model.layers\[0\]: layer 'dense' rejected its arguments \{units: -1\}: .*expected a positive integer"),
+    ("unknown loss", ["loss.name=no_such_loss"], 2, r"loss.name: unknown loss 'no_such_loss'. Available loss\w*: huber, mae, mse"),
+    ("loss named by Python path", ["loss.name=keras.losses.MeanSquaredError"], 2, r"unknown loss 'keras.losses.MeanSquaredError'"),
+    ("_target_ in a config", ["+model._target_=os.system"], 2,
+     r"model._target_: configs name components by registry key, never by Python path or _target_"),
+    ("_target_ inside a layer list", ["model=sequential", "model.layers=[{_target_: os.system, _args_: [ls]}]"], 2,
+     r"model.layers\[0\]._target_, model.layers\[0\]._args_: configs name components by registry key"),
+    ("unknown logger", ["logger=nope"], 2, r"there is no option 'nope' in config group 'logger'"),
+    ("unparsable override", ["epochs=[1,"], 2, r"epochs=\[1,: Hydra cannot parse this override: no viable alternative at input '\[1,'"),
+    ("plugin import error", ["plugins=[no_such_plugin_module]"], 2,
+     r"plugins=\[no_such_plugin_module\]: could not import the plugin module 'no_such_plugin_module': ModuleNotFoundError"),
+    ("unwritable output directory", ["hydra.run.dir=/proc/no_such_run"], 2,
+     r"cannot write /proc/no_such_run: .*choose another with hydra.run.dir=<dir>"),
+    ("diverging loss", ["optimizer.learning_rate=1e6"], 3, r"The training loss became inf at step 4 \(epoch 3\)"),
+    ("resume from a missing directory", ["resume=/no/such/run"], 2,
+     r"resume=/no/such/run: there is no directory /no/such/run. Pass the directory of an earlier run"),
+    ("resume from a directory that is not a run", ["resume={empty}"], 2, r"is not a run directory: it lacks .hydra/config.yaml"),
+    ("resume from a corrupt checkpoint", ["resume={corrupt}", "epochs=4"], 2,
+     r"the checkpoint .*ckpt-2 cannot be restored: .*delete its files \(ckpt-2\.\*\)"),
+    ("resume that changes the experiment", ["resume={run}", "model=my_dense", "optimizer.learning_rate=0.5"], 2,
+     r"would alter the experiment(.|\n)*  model.name: 'linear' -> 'my_dense'(.|\n)*  optimizer.learning_rate: 0.1 -> 0.5"),
+    ("resume of a finished run", ["resume={run}"], 2, r"the run already finished its 2 epochs. To train it further, raise epochs"),
+    ("resume inside a multirun", ["-m", "resume={run}"], 2, r"a run is resumed on its own; drop -m/--multirun"),
+]
+
+
+@pytest.mark.parametrize("overrides, status, expected", [case[1:] for case in MATRIX], ids=[case[0] for case in MATRIX])
+def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, overrides, status, expected):
+    import re
+
+    runs = {
+        "run": lambda: _copy(finished_run, tmp_path),
+        "corrupt": lambda: _corrupt(finished_run, tmp_path),
+        "empty": lambda: _not_a_run(finished_run, tmp_path),
+    }
+    arguments = list(overrides)
+    for name, make in runs.items():
+        if any(f"{{{name}}}" in argument for argument in arguments):
+            made = str(make())
+            arguments = [argument.replace(f"{{{name}}}", made) for argument in arguments]
+    uses_run_dir = any(a.startswith(("resume=", "hydra.run.dir=")) for a in arguments)
+    run_dir = tmp_path / "run"
+    extra = [] if uses_run_dir else [LINEAR, f"hydra.run.dir={run_dir}"]
+    code, stderr = run_main(monkeypatch, *extra, "verbose=0", *arguments)
+    assert code == status, stderr
+    assert re.search(expected, stderr), stderr
+    assert [line.startswith("Error: ") for line in stderr.splitlines()].count(True) == 1
+    assert "Traceback" not in stderr
+    # Nothing half-written passes for a result: no run dir, or one marked FAILED without a new model.
+    if run_dir.exists():
+        assert (run_dir / "FAILED").exists() and not (run_dir / "model.keras").exists()
+
+
+def test_the_matrix_has_at_least_twenty_cases():
+    assert len(MATRIX) >= 20

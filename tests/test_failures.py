@@ -1,0 +1,93 @@
+"""Runs that go wrong: a diverging loss, early stopping, a failing multirun job, and
+TensorBoard losing its directory mid-run."""
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from framework.errors import NonFiniteLossError
+
+DIVERGING = ("+experiment=seed_linear", "optimizer.learning_rate=1e6", "checkpoint.every_n_epochs=1", "verbose=0")
+
+
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_non_finite_loss_stops_keeps_the_last_finite_checkpoint_and_marks_the_run_failed(compose_config, tmp_path, strategy):
+    import tensorflow as tf
+
+    from framework.run import run
+
+    with pytest.raises(NonFiniteLossError, match=r"The training loss became inf at step 4 \(epoch 3\); .*lower optimizer.learning_rate \(now 1e\+06\)"):
+        run(compose_config(*DIVERGING, f"strategy={strategy}"), tmp_path)
+    assert (tmp_path / "FAILED").read_text().startswith("NonFiniteLossError: The training loss became inf")
+    assert not (tmp_path / "summary.json").exists() and not (tmp_path / "model.keras").exists()
+    newest = tf.train.latest_checkpoint(str(tmp_path / "checkpoints"))
+    assert newest.endswith("ckpt-3")  # epochs 0-2 were finite; nothing was saved after the overflow
+    weights = [tf.train.load_variable(newest, name) for name, _ in tf.train.list_variables(newest) if name.startswith("model/")]
+    assert all(np.isfinite(w).all() for w in weights)
+
+
+@pytest.mark.slow
+def test_non_finite_loss_exits_with_status_3_and_the_message(tmp_path):
+    out = run_cli(*DIVERGING, f"hydra.run.dir={tmp_path}")
+    assert out.returncode == 3
+    assert "Error: The training loss became inf at step 4 (epoch 3)" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_early_stopping_stops_both_strategies_at_the_same_epoch_with_the_same_weights(train):
+    overrides = ("+experiment=seed_linear", "epochs=50", "early_stopping.enabled=true", "early_stopping.min_delta=0.05",
+                 "early_stopping.patience=2", "verbose=0", "logger=none")
+    tape, fit = train(*overrides, "strategy=tape"), train(*overrides, "strategy=fit")
+    assert 5 < tape.epochs < 50 and tape.epochs == fit.epochs and tape.global_step == fit.global_step
+    for name, value in tape.variables.items():
+        assert fit.variables[name] == pytest.approx(value, abs=1e-5)
+    # The run ends with a checkpoint of the state it stopped in.
+    assert f'model_checkpoint_path: "ckpt-{tape.epochs}"' in (Path(tape.run_dir) / "checkpoints" / "checkpoint").read_text()
+
+
+def test_early_stopping_on_val_loss_needs_validation_data(train):
+    from framework.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"early_stopping.monitor=val_loss, but the data holds no validation examples. Set data.val_fraction"):
+        train("+experiment=seed_linear", "early_stopping.enabled=true", "early_stopping.monitor=val_loss")
+
+
+@pytest.mark.slow
+def test_multirun_runs_every_job_lists_the_failed_ones_and_exits_non_zero(tmp_path):
+    out = run_cli("-m", "+experiment=seed_linear", "epochs=2", "verbose=0", "optimizer.learning_rate=0.1,-1,0.05",
+                  f"hydra.sweep.dir={tmp_path}")
+    assert out.returncode == 1, out.stderr
+    jobs = sorted(p for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert [(job / "summary.json").exists() for job in jobs] == [True, False, True]
+    assert (jobs[1] / "FAILED").exists()
+    assert "Error: 1 of 3 multirun jobs failed" in out.stderr
+    assert "job 1: +experiment=seed_linear epochs=2 verbose=0 optimizer.learning_rate=-1" in out.stderr
+    assert "optimizer.learning_rate=-1 is invalid: input should be greater than 0" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_tensorboard_directory_removed_mid_run_is_reported_once_and_training_goes_on(tmp_path):
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "framework.train", "data=sine", "data.num_examples=4000", "data.batch_size=2",
+         "model=sequential", "epochs=8", "checkpoint.every_n_epochs=2", "verbose=0", f"hydra.run.dir={run_dir}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (run_dir / "checkpoints" / "ckpt-2.index").exists():
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    shutil.rmtree(run_dir / "tensorboard")
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert stdout.count("TensorBoard events cannot be written any more") == 1
+    assert f"{run_dir / 'tensorboard'} was removed. Training goes on and checkpoints are still saved" in stdout
+    assert 'model_checkpoint_path: "ckpt-8"' in (run_dir / "checkpoints" / "checkpoint").read_text()
+    assert json.loads((run_dir / "summary.json").read_text())["epochs"] == 8

@@ -1,0 +1,162 @@
+"""Checkpoints and resume through run(cfg): cadence, keep, exact continuation under
+either strategy, TensorBoard without rewound steps, damaged checkpoints."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import read_scalars
+from framework.errors import CheckpointError, ResumeError
+
+# Shuffled minibatches, validation and a Dropout layer: resuming must restore the
+# data position, the optimizer (Adam moments) and Dropout's seed-generator state.
+DROPOUT_RUN = (
+    "data=sine", "data.num_examples=64", "data.batch_size=16", "model=sequential",
+    "model.layers=[{name: dense, units: 8, activation: tanh}, {name: dropout, rate: 0.3}, {name: dense, units: 1}]",
+    "optimizer=adam", "optimizer.learning_rate=0.01", "epochs=6", "checkpoint.every_n_epochs=2", "verbose=0",
+)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The dropout run trained in one go under each strategy."""
+    from hydra import compose, initialize_config_module
+
+    from framework.run import run
+
+    results = {}
+    for strategy in ("tape", "fit"):
+        with initialize_config_module("framework.conf", version_base="1.3"):
+            cfg = compose("train", overrides=[*DROPOUT_RUN, f"strategy={strategy}"])
+        results[strategy] = run(cfg, tmp_path_factory.mktemp(f"whole-{strategy}"))
+    return results
+
+
+def served_scalars(log_dir) -> dict[str, list[tuple[int, float]]]:
+    """Scalars as TensorBoard's server loads them (its plugin EventAccumulator, which
+    honours SessionLog.START purges of tensor summaries)."""
+    import tensorflow as tf
+    from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
+
+    accumulator = EventAccumulator(str(log_dir), size_guidance={"tensors": 0})
+    accumulator.Reload()
+    return {
+        tag: [(event.step, float(tf.make_ndarray(event.tensor_proto))) for event in accumulator.Tensors(tag)]
+        for tag in accumulator.Tags()["tensors"]
+        if accumulator.SummaryMetadata(tag).plugin_data.plugin_name == "scalars"
+    }
+
+
+def _killed_after_epoch_4(train_in, strategy):
+    """A run that wrote events up to epoch 6 but whose newest intact checkpoint is
+    epoch 4, as if killed while writing the last one."""
+    result = train_in(*DROPOUT_RUN, f"strategy={strategy}")
+    for path in Path(result.run_dir, "checkpoints").glob("ckpt-6.*"):
+        path.unlink()
+    return result.run_dir
+
+
+@pytest.fixture
+def train_in(compose_config, tmp_path):
+    from framework.run import run
+
+    def _train(*overrides, run_dir=tmp_path / "run"):
+        return run(compose_config(*overrides), run_dir)
+
+    return _train
+
+
+def test_checkpoints_every_n_epochs_and_at_the_end_keeping_the_last_k(train_in, tmp_path):
+    train_in("+experiment=seed_linear", "epochs=7", "checkpoint.every_n_epochs=2", "checkpoint.keep=2", "verbose=0")
+    files = sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir())
+    assert files == ["checkpoint", "ckpt-6.data-00000-of-00001", "ckpt-6.index", "ckpt-7.data-00000-of-00001", "ckpt-7.index"]
+    assert 'model_checkpoint_path: "ckpt-7"' in (tmp_path / "run" / "checkpoints" / "checkpoint").read_text()
+
+
+@pytest.mark.slow
+def test_checkpoint_holds_every_model_variable_including_dropout_seed_state(uninterrupted):
+    import tensorflow as tf
+
+    names = [name for name, _ in tf.train.list_variables(uninterrupted["tape"].run_dir + "/checkpoints")]
+    # 4 trainable, Dropout's seed-generator state, Adam's iterations, learning rate and 2x4 moments.
+    assert sum(name.startswith("model/") for name in names) == 5
+    assert sum(name.startswith("optimizer/") for name in names) == 2 + 2 * 4
+    assert "epoch/.ATTRIBUTES/VARIABLE_VALUE" in names
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("first, then", [("tape", "tape"), ("fit", "fit"), ("tape", "fit"), ("fit", "tape")])
+def test_resumed_run_ends_with_the_uninterrupted_weights(train_in, uninterrupted, first, then, tmp_path):
+    run_dir = _killed_after_epoch_4(train_in, first)
+    resumed = train_in(*DROPOUT_RUN, f"strategy={then}", f"resume={run_dir}", run_dir=run_dir)
+    whole = uninterrupted[then]
+    assert resumed.global_step == whole.global_step == 6 * 4 and resumed.epochs == 6
+    for path, value in whole.variables.items():
+        np.testing.assert_allclose(resumed.variables[path], value, atol=1e-5, err_msg=path)
+    assert resumed.metrics == pytest.approx(whole.metrics, abs=1e-5)
+
+
+@pytest.mark.slow
+def test_resumed_tensorboard_curves_have_no_duplicated_or_rewound_steps(train_in, uninterrupted):
+    run_dir = _killed_after_epoch_4(train_in, "tape")
+    train_in(*DROPOUT_RUN, "strategy=tape", f"resume={run_dir}", run_dir=run_dir)
+    resumed = served_scalars(f"{run_dir}/tensorboard")
+    whole = served_scalars(f"{uninterrupted['tape'].run_dir}/tensorboard")
+    assert [s for s, _ in whole["epoch/loss"]] == [4, 8, 12, 16, 20, 24]
+    assert set(resumed) == set(whole)
+    for tag, points in whole.items():
+        assert [s for s, _ in resumed[tag]] == [s for s, _ in points], tag
+        np.testing.assert_allclose([v for _, v in resumed[tag]], [v for _, v in points], atol=1e-5, err_msg=tag)
+
+
+def test_partial_files_of_an_unfinished_save_are_never_restored(train_in, tmp_path):
+    run_dir = tmp_path / "run"
+    train_in("+experiment=seed_linear", "epochs=4", "checkpoint.every_n_epochs=2", "verbose=0")
+    # What a kill in the middle of saving epoch 9 could leave: data without index, not in the index file.
+    (run_dir / "checkpoints" / "ckpt-9.data-00000-of-00001").write_bytes(b"\x00garbage")
+    (run_dir / "checkpoints" / "ckpt-9.index.tempstate123").write_bytes(b"\x00")
+    result = train_in("+experiment=seed_linear", "epochs=6", "checkpoint.every_n_epochs=2", "verbose=0", f"resume={run_dir}")
+    assert result.global_step == 6 and result.epochs == 6
+
+
+def test_damaged_newest_checkpoint_is_a_clear_error_and_marks_the_run_failed(train_in, tmp_path):
+    run_dir = tmp_path / "run"
+    train_in("+experiment=seed_linear", "epochs=4", "checkpoint.every_n_epochs=2", "verbose=0")
+    data = run_dir / "checkpoints" / "ckpt-4.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[:5])
+    with pytest.raises(CheckpointError, match=r"the checkpoint .*ckpt-4 cannot be restored: .*delete its files \(ckpt-4\.\*\)"):
+        train_in("+experiment=seed_linear", "epochs=6", "verbose=0", f"resume={run_dir}")
+    assert (run_dir / "FAILED").read_text().startswith("CheckpointError: resume: the checkpoint")
+    # Following the advice resumes from the checkpoint before it.
+    for path in (run_dir / "checkpoints").glob("ckpt-4.*"):
+        path.unlink()
+    result = train_in("+experiment=seed_linear", "epochs=6", "verbose=0", f"resume={run_dir}")
+    assert result.global_step == 6 and not (run_dir / "FAILED").exists()
+
+
+def test_resuming_a_finished_run_asks_for_more_epochs(train_in, tmp_path):
+    train_in("+experiment=seed_linear", "epochs=2", "verbose=0")
+    with pytest.raises(ResumeError, match=r"already finished its 2 epochs. To train it further, raise epochs, e.g. .* epochs=4"):
+        train_in("+experiment=seed_linear", "epochs=2", "verbose=0", f"resume={tmp_path / 'run'}")
+
+
+def test_resume_elsewhere_than_the_run_directory_is_refused(train_in, tmp_path):
+    train_in("+experiment=seed_linear", "epochs=2", "verbose=0")
+    with pytest.raises(ResumeError, match=r"a run is resumed in its own directory"):
+        train_in("+experiment=seed_linear", f"resume={tmp_path / 'run'}", run_dir=tmp_path / "other")
+
+
+def test_run_killed_before_its_first_checkpoint_starts_again(train_in, tmp_path):
+    run_dir = tmp_path / "run"
+    train_in("+experiment=seed_linear", "epochs=3", "verbose=0")
+    whole = read_scalars(run_dir / "tensorboard")
+    shutil.rmtree(run_dir / "checkpoints")
+    (run_dir / "summary.json").unlink()
+    result = train_in("+experiment=seed_linear", "epochs=3", "verbose=0", f"resume={run_dir}")
+    assert result.global_step == 3
+    again = served_scalars(run_dir / "tensorboard")
+    assert {tag: [s for s, _ in points] for tag, points in again.items()} == {
+        tag: [s for s, _ in points] for tag, points in whole.items()
+    }

@@ -1,0 +1,106 @@
+"""Real training processes killed or signalled at checkpoints, then resumed: the
+result equals an uninterrupted run's."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow  # each case starts several Python processes
+
+# Slow enough epochs that a signal lands mid-run: ~0.2 s (tape) and ~0.5 s (fit) per epoch.
+RUNS = {
+    "tape": ("data=sine", "data.num_examples=4000", "data.batch_size=2", "model=sequential", "strategy=tape"),
+    "fit": ("data=sine", "data.num_examples=4000", "data.batch_size=8", "model=sequential", "strategy=fit"),
+}
+COMMON = ("epochs=8", "checkpoint.every_n_epochs=2", "verbose=0")
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """Each strategy's run trained in one go, in this process."""
+    from hydra import compose, initialize_config_module
+
+    from framework.run import run
+
+    results = {}
+    for strategy, overrides in RUNS.items():
+        with initialize_config_module("framework.conf", version_base="1.3"):
+            cfg = compose("train", overrides=[*overrides, *COMMON])
+        results[strategy] = run(cfg, tmp_path_factory.mktemp(strategy)).variables
+    return results
+
+
+def _start(*arguments: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "framework.train", *arguments],
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(path: Path, process: subprocess.Popen, timeout: float = 120) -> bool:
+    """Waits until `path` exists (True) or the process ended first (False)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None:
+            return False
+        assert time.monotonic() < deadline, f"{path} did not appear"
+        time.sleep(0.02)
+    return True
+
+
+def _assert_same_weights(run_dir: Path, expected: dict) -> None:
+    variables = json.loads((run_dir / "summary.json").read_text())["variables"]
+    for name, value in expected.items():
+        np.testing.assert_allclose(variables[name], value, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_sigkill_at_the_first_a_middle_and_the_last_checkpoint_then_resume(tmp_path, reference, strategy):
+    run_dir = tmp_path / "run"
+    process = _start(*RUNS[strategy], *COMMON, f"hydra.run.dir={run_dir}")
+    for epoch in (2, 6, 8):  # first, middle and last checkpoint; each kill lands somewhere after it
+        if _wait_for(run_dir / "checkpoints" / f"ckpt-{epoch}.index", process):
+            process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=120)
+        process = _start(f"resume={run_dir}")
+    _, stderr = process.communicate(timeout=180)
+    assert process.returncode == 0 or "already finished" in stderr, stderr
+    _assert_same_weights(run_dir, reference[strategy])
+
+
+@pytest.mark.parametrize("strategy, stop, status", [("tape", signal.SIGTERM, 143), ("fit", signal.SIGINT, 130)])
+def test_stop_signal_saves_a_checkpoint_and_exits_with_its_status(tmp_path, reference, strategy, stop, status):
+    from conftest import read_scalars
+
+    run_dir = tmp_path / "run"
+    process = _start(*RUNS[strategy], *COMMON, f"hydra.run.dir={run_dir}")
+    assert _wait_for(run_dir / "checkpoints" / "ckpt-2.index", process)
+    process.send_signal(stop)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == status, stderr
+    assert "Traceback" not in stderr
+    stopped = int(stderr.split("training stopped after epoch ")[1].split(" ")[0])
+    assert 2 <= stopped < 8, stderr
+    assert f"Continue with: python -m framework.train resume={run_dir}" in stderr
+    checkpoint_index = (run_dir / "checkpoints" / "checkpoint").read_text()
+    assert f'model_checkpoint_path: "ckpt-{stopped}"' in checkpoint_index
+    assert not (run_dir / "FAILED").exists() and not (run_dir / "summary.json").exists()
+    # TensorBoard was flushed up to the stop.
+    steps_per_epoch = 4000 * 0.8 // int(RUNS[strategy][2].split("=")[1])
+    assert read_scalars(run_dir / "tensorboard")["epoch/loss"][-1][0] == stopped * steps_per_epoch
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "framework.train", f"resume={run_dir}"], capture_output=True, text=True, timeout=180
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    _assert_same_weights(run_dir, reference[strategy])
