@@ -78,11 +78,13 @@ class TapeStrategy(TrainingStrategy):
                 {name: values[index] for name, values in results.items()}
                 for index in range(len(results["loss"]) - (0 if finite else 1))
             ]
+            # Replayed straight to each callback: the logs are plain floats
+            # already, and CallbackList's own dispatch costs more than an epoch.
             for index, logs in enumerate(epoch_logs):
-                if callbacks.callbacks:  # without any, replaying costs more than the epoch
+                for callback in callbacks.callbacks:
                     if not live:
-                        callbacks.on_epoch_begin(epoch + index)
-                    callbacks.on_epoch_end(epoch + index, logs)
+                        callback.on_epoch_begin(epoch + index)
+                    callback.on_epoch_end(epoch + index, logs)
             _extend_history(history, epoch, epoch_logs)
             if not finite:
                 raise non_finite_loss_error(job, epoch + len(epoch_logs), results["loss"][-1])
