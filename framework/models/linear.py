@@ -46,6 +46,8 @@ class LinearModel(keras.Model):
         )
 
     def call(self, inputs):
+        if not self.W.shape:  # the tutorial's scalar W: no reduction over a single feature
+            return inputs * self.W + self.b
         return keras.ops.sum(inputs * self.W, axis=-1, keepdims=True) + self.b
 
     def compute_output_shape(self, input_shape):
