@@ -49,6 +49,8 @@ class RunSettings(ComponentConfig):
     export: Extra exports besides model.keras.
     device: auto trains on a GPU when TensorFlow sees one, else the CPU; cpu
         hides the GPUs; gpu requires one.
+    plots: Saves the end-of-run plots (they read the run's events back, which
+        for long runs logged every epoch takes longer than training).
     checkpoint: When checkpoints are saved and how many are kept.
     early_stopping: Whether and when to stop before `epochs`.
     resume: The run directory being continued (set by `resume=<run dir>`), or None.
@@ -62,6 +64,7 @@ class RunSettings(ComponentConfig):
     run_eagerly: bool
     export: ExportSettings
     device: Literal["auto", "cpu", "gpu"]
+    plots: bool
     checkpoint: CheckpointSettings
     early_stopping: EarlyStoppingSettings
     resume: str | None
@@ -154,7 +157,7 @@ def _train(cfg: DictConfig, settings: RunSettings, run_dir: Path) -> RunResult:
         variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
     )
     result.write(run_dir / "summary.json")
-    write_run_report(cfg, result, data, model)
+    write_run_report(cfg, result, data, model, plots_wanted=settings.plots)
     return result
 
 

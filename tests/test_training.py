@@ -1,6 +1,7 @@
 """Both strategies through run(cfg): the tutorial's numbers, parity, TensorBoard events."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -116,3 +117,25 @@ def test_tensor_variables_are_logged_as_histograms_and_scalars_as_scalars(train)
     assert plugins["variables/sequential/dense/kernel"] == "histograms"  # shape (4, 1)
     assert plugins["variables/sequential/dense/bias"] == "scalars"  # one value
     assert plugins["epoch/loss"] == "scalars"
+
+
+@pytest.mark.parametrize(
+    "every, epochs, steps",
+    [(3, 10, [3, 6, 9, 10]), (100, 250, [100, 200, 250])],  # asked inside the loop / at call ends
+)
+def test_thinned_epoch_records_land_on_the_same_steps_under_both_strategies(train, every, epochs, steps):
+    runs = [
+        train("+experiment=seed_linear", f"strategy={s}", f"epochs={epochs}", f"logger.log_every_n_epochs={every}", "verbose=0")
+        for s in ("tape", "fit")
+    ]
+    tape, fit = (read_scalars(f"{r.run_dir}/tensorboard") for r in runs)
+    assert [step for step, _ in tape["epoch/loss"]] == steps
+    for tag in ("epoch/loss", "variables/linear/W", "epoch/learning_rate"):
+        assert [s for s, _ in tape[tag]] == [s for s, _ in fit[tag]], tag
+        np.testing.assert_allclose([v for _, v in tape[tag]], [v for _, v in fit[tag]], atol=1e-5, err_msg=tag)
+
+
+def test_plots_can_be_turned_off(train):
+    result = train("+experiment=seed_linear", "epochs=2", "plots=false", "verbose=0")
+    assert not list(Path(result.run_dir).glob("*.png"))
+    assert list(Path(result.run_dir, "tensorboard").iterdir())  # the events are still there

@@ -22,13 +22,15 @@ class RunLogger:
         """Whether `log_step` wants optimizer step `step` (an int or a tensor; the answer is of the same kind)."""
         return False
 
-    def epoch_due(self, epoch: int) -> bool:
-        """Whether `log_epoch` wants epoch `epoch`."""
+    def epoch_due(self, epoch):
+        """Whether `log_epoch` wants epoch `epoch` (an int or a tensor; the answer is of the same
+        kind, or a plain bool when it is the same for every epoch)."""
         return False
 
     @property
-    def logs_every_epoch(self) -> bool:
-        """True when every epoch is due: a compiled loop then logs each without asking."""
+    def due_epochs_in_loop(self) -> bool:
+        """True when a compiled loop should ask `epoch_due` at every epoch; False when due
+        epochs are rare enough that ending a graph call at each of them costs less."""
         return False
 
     def log_step(self, step, loss) -> None:

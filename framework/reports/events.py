@@ -23,10 +23,15 @@ class Curve:
         return np.searchsorted(epoch_end_steps, self.steps, side="right")
 
 
+# Points kept per curve, as TensorBoard's own dashboard keeps for scalars
+# (a reservoir sample that always holds the last point).
+POINTS_PER_CURVE = 1000
+
+
 def read_scalar_curves(log_dir: str | Path) -> dict[str, Curve]:
-    """Every scalar tag written under `log_dir` (tf.summary stores them as tensors)."""
-    # 0 keeps every event: the default guidance samples long runs down.
-    accumulator = EventAccumulator(str(log_dir), size_guidance={"tensors": 0})
+    """Every scalar tag written under `log_dir` (tf.summary stores them as tensors),
+    each sampled down to POINTS_PER_CURVE points."""
+    accumulator = EventAccumulator(str(log_dir), size_guidance={"tensors": POINTS_PER_CURVE})
     accumulator.Reload()
     curves = {}
     for tag in accumulator.Tags()["tensors"]:

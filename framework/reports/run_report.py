@@ -29,7 +29,7 @@ TENSORBOARD_SUBDIR = "tensorboard"
 PLOTTED_EXAMPLES = 1000
 
 
-def write_run_report(cfg: DictConfig, result: RunResult, data: Any, model: keras.Model) -> None:
+def write_run_report(cfg: DictConfig, result: RunResult, data: Any, model: keras.Model, plots_wanted: bool) -> None:
     """Saves the run's plots as <run dir>/*.png; where the run logged to
     TensorBoard, also logs them as images (`plots/<name>`) with the config as HParams.
 
@@ -38,12 +38,13 @@ def write_run_report(cfg: DictConfig, result: RunResult, data: Any, model: keras
         result: The finished run (its directory and global step).
         data: The run's data source; `data.sample(n)` gives examples to plot.
         model: The trained model.
+        plots_wanted: False skips the plots (HParams are still written).
     """
     run_dir = Path(result.run_dir)
     log_dir = run_dir / TENSORBOARD_SUBDIR
     logged = log_dir.is_dir()
     config = OmegaConf.to_container(cfg, resolve=True)
-    pictures = _pictures(config, read_scalar_curves(log_dir) if logged else {}, data, model)
+    pictures = _pictures(config, read_scalar_curves(log_dir) if logged else {}, data, model) if plots_wanted else {}
     for name, png in pictures.items():
         (run_dir / f"{name}.png").write_bytes(png)
     if not logged:
@@ -54,7 +55,8 @@ def write_run_report(cfg: DictConfig, result: RunResult, data: Any, model: keras
         for name, png in pictures.items():
             tf.summary.image(f"plots/{name}", tf.image.decode_png(png)[tf.newaxis])
     writer.close()
-    log.info("Plots: %s", ", ".join(str(run_dir / f"{name}.png") for name in pictures))
+    if pictures:
+        log.info("Plots: %s", ", ".join(str(run_dir / f"{name}.png") for name in pictures))
 
 
 def _pictures(config: Mapping[str, Any], curves: Mapping[str, Curve], data: Any, model: keras.Model) -> dict[str, bytes]:

@@ -21,13 +21,14 @@ class CompiledEpochs:
     The logs hold one value per epoch run; `finite` is False when a loss
     stopped being finite, in which case the last epoch in the logs is the one
     it happened in and training stopped right after that step. `log_last`
-    asks for the logger's epoch records of the call's last epoch; a logger
-    that records every epoch is called inside the loop instead.
+    asks for the logger's epoch records of the call's last epoch, for loggers
+    whose due epochs are rare (see RunLogger.due_epochs_in_loop); others are
+    asked at every epoch inside the loop.
 
     The loop body is kept free of branches (each costs as much as a small
     training step): the NaN check is part of the loop condition, epochs of one
-    step have no inner loop, and which epochs the logger records is decided
-    in Python, by where a call ends.
+    step have no inner loop, and a logger that records every epoch, or rarely,
+    needs no branch.
     """
 
     def __init__(self, job: TrainingJob, jit_compile: bool):
@@ -120,9 +121,9 @@ class CompiledEpochs:
             epoch_loss, finite = self._epoch_loss(first_epoch + index)
             logs = self._epoch_logs(epoch_loss)
             values = {name: values[name].write(tf.cast(index, tf.int32), logs[name]) for name in names}
-            if logger.logs_every_epoch:
+            if logger.due_epochs_in_loop and logger.epoch_due(first_epoch + index):
                 logger.log_epoch(iterations, first_epoch + index, logs)
             index += 1
-        if not logger.logs_every_epoch and tf.logical_and(log_last, finite):
+        if not logger.due_epochs_in_loop and tf.logical_and(log_last, finite):
             logger.log_epoch(iterations, first_epoch + index - 1, logs)
         return {name: array.stack() for name, array in values.items()}, finite

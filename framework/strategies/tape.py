@@ -101,12 +101,12 @@ class TapeStrategy(TrainingStrategy):
 
         Up to steps_per_call steps; a call ends before an epoch where a callback
         must see the live model (that epoch runs alone), and at an epoch the
-        logger records, unless it records every epoch inside the loop.
+        logger records, unless the loop asks the logger itself.
         """
         limit = min(max(1, self.steps_per_call // job.data.steps_per_epoch), job.epochs - epoch)
         logger = job.logger
         for offset in range(limit):
-            due = not logger.logs_every_epoch and logger.epoch_due(epoch + offset)
+            due = not logger.due_epochs_in_loop and logger.epoch_due(epoch + offset)
             if _needs_live_model(job, epoch + offset):
                 return (offset, False) if offset else (1, due)
             if due:
