@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import keras
 import tensorflow as tf
 
 from framework.callbacks.run_logger import RunLogger
 
+# Records are written in batches about this often: one compiled call per
+# record would cost as much as a training step of a small model.
+_WRITE_SECONDS = 1.0
+
+
+@dataclass
+class _EpochRecord:
+    step: int
+    epoch: int
+    logs: dict[str, float]
+    learning_rate: tf.Tensor
+    variables: list[tf.Tensor]
+
 
 class LoggerCallback(keras.callbacks.Callback):
-    """Calls the logger at the points the tape strategy calls it inside its graph.
+    """Calls the logger with what the tape strategy gives it inside its graph.
 
-    The writes run as compiled functions (traced once): eager summary ops
-    would cost more than a whole training step of a small model. The batch
-    hook is safe to run on Keras's callback threads (`async_safe`), so Keras
-    keeps dispatching training steps without waiting for it.
+    A due epoch's logs, learning rate and variable values are snapshotted
+    (no device sync) and written in batches by one compiled function, at
+    most about once a second and when training ends. The batch hook is safe
+    on Keras's callback threads (`async_safe`), so Keras keeps dispatching
+    training steps without waiting for it.
     """
 
     async_safe = True
@@ -24,24 +41,73 @@ class LoggerCallback(keras.callbacks.Callback):
         self.logger = logger
         self.epochs = epochs
         self._log_step = tf.function(logger.log_step)
-        self._log_epoch = tf.function(logger.log_epoch)
-        self._first_step_of_epoch = 0
+        self._write_records = tf.function(self._write, reduce_retracing=True)
+        self._pending: list[_EpochRecord] = []
+        self._last_write = 0.0
+        self._first_step = 0
+        self._first_epoch: int | None = None
+        self._epoch = 0
 
     def on_train_begin(self, logs=None):
         self.logger.open(self.model, self.epochs)
+        self._first_step = int(self.model.optimizer.iterations.numpy())
+        self._last_write = time.monotonic()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._first_step_of_epoch = int(self.model.optimizer.iterations.numpy())
+        if self._first_epoch is None:
+            self._first_epoch = epoch
+        self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        # The step comes from the arguments, not from shared state: Keras may
-        # run this on several threads at once, and the optimizer is ahead.
-        step = self._first_step_of_epoch + batch + 1
+        # Keras may run this on several threads at once while the optimizer is
+        # ahead, so the step comes from the batch index; Keras finishes an
+        # epoch's batch hooks before the next epoch begins, so _epoch is stable.
+        step = self._steps_before(self._epoch) + batch + 1
         if self.logger.step_due(step):
             self._log_step(tf.constant(step, tf.int64), tf.constant(float(logs["loss"])))
 
     def on_epoch_end(self, epoch, logs=None):
         if self.logger.epoch_due(epoch):
-            values = {name: tf.constant(float(value)) for name, value in (logs or {}).items()}
-            self._log_epoch(self.model.optimizer.iterations, tf.constant(epoch, tf.int64), values)
-            self.logger.flush()
+            optimizer = self.model.optimizer
+            self._pending.append(
+                _EpochRecord(
+                    step=self._steps_before(epoch) + self.params["steps"],
+                    epoch=epoch,
+                    logs={name: float(value) for name, value in (logs or {}).items()},
+                    learning_rate=tf.identity(optimizer.learning_rate),
+                    variables=[tf.identity(v.value) for v in self.model.trainable_variables],
+                )
+            )
+        if time.monotonic() - self._last_write >= _WRITE_SECONDS:
+            self.write_pending()
+
+    def on_train_end(self, logs=None):
+        self.write_pending()
+
+    def write_pending(self) -> None:
+        """Writes the records not written yet; the strategy also calls it when training fails."""
+        if self._pending:
+            records, self._pending = self._pending, []
+            self._write_records(
+                tf.constant([r.step for r in records], tf.int64),
+                tf.constant([r.epoch for r in records], tf.int64),
+                {name: tf.constant([r.logs[name] for r in records], tf.float32) for name in records[0].logs},
+                tf.stack([r.learning_rate for r in records]),
+                [tf.stack(values) for values in zip(*(r.variables for r in records))],
+            )
+        self.logger.flush()
+        self._last_write = time.monotonic()
+
+    def _write(self, steps, epochs, logs, learning_rates, variables):
+        for index in tf.range(tf.shape(steps)[0]):
+            self.logger.log_epoch(
+                steps[index],
+                epochs[index],
+                {name: values[index] for name, values in logs.items()},
+                learning_rates[index],
+                [values[index] for values in variables],
+            )
+
+    def _steps_before(self, epoch: int) -> int:
+        """Optimizer steps taken before `epoch` began: every epoch has the same number."""
+        return self._first_step + (epoch - (self._first_epoch or 0)) * self.params["steps"]

@@ -37,8 +37,14 @@ class RunLogger:
         """After optimizer step `step`, which `step_due` accepted: the running epoch loss."""
         return None  # AutoGraph cannot convert a body that is only a docstring
 
-    def log_epoch(self, step, epoch, logs: dict) -> None:
-        """After epoch `epoch`, which `epoch_due` accepted and which ended at optimizer step `step`."""
+    def log_epoch(self, step, epoch, logs: dict, learning_rate, variables: list) -> None:
+        """After epoch `epoch`, which `epoch_due` accepted and which ended at optimizer step `step`.
+
+        Args:
+            logs: The epoch's logs (loss, val_loss...).
+            learning_rate: The optimizer's learning rate at that step.
+            variables: The values of the model's trainable variables then, in their order.
+        """
         return None  # AutoGraph cannot convert a body that is only a docstring
 
     def flush(self) -> None:

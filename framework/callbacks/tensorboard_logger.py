@@ -76,7 +76,7 @@ class TensorBoardLogger(RunLogger):
         step = model.optimizer.iterations
         if int(step.numpy()) == 0:  # a resumed run has these already
             with self._writing(step):
-                self._write_variables()
+                self._write_variables([variable.value for variable in model.trainable_variables])
         self._writer.flush()
         self._last_flush = time.monotonic()
 
@@ -97,12 +97,12 @@ class TensorBoardLogger(RunLogger):
         with self._writing(step):
             tf.summary.scalar("step/loss", loss)
 
-    def log_epoch(self, step, epoch, logs: dict) -> None:
+    def log_epoch(self, step, epoch, logs: dict, learning_rate, variables: list) -> None:
         with self._writing(step):
             for name, value in logs.items():
                 tf.summary.scalar(f"epoch/{name}", value)
-            tf.summary.scalar("epoch/learning_rate", self._model.optimizer.learning_rate)
-            self._write_variables()
+            tf.summary.scalar("epoch/learning_rate", learning_rate)
+            self._write_variables(variables)
 
     def flush(self) -> None:
         if self._writer is not None and time.monotonic() - self._last_flush >= _FLUSH_SECONDS:
@@ -122,14 +122,13 @@ class TensorBoardLogger(RunLogger):
         with self._writer.as_default(step=step), tf.compat.v1.name_scope(None):
             yield
 
-    def _write_variables(self) -> None:
-        for variable in self._model.trainable_variables:
+    def _write_variables(self, values: list) -> None:
+        for variable, value in zip(self._model.trainable_variables, values):
             tag = f"variables/{variable.path}"
-            size = math.prod(variable.shape)
-            if size == 1:
-                tf.summary.scalar(tag, tf.reshape(variable.value, ()))
+            if math.prod(variable.shape) == 1:
+                tf.summary.scalar(tag, tf.reshape(value, ()))
             elif self.histograms:
-                tf.summary.histogram(tag, variable.value)
+                tf.summary.histogram(tag, value)
 
 
 @LOGGERS.register("none", config=None)

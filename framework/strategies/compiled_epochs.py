@@ -111,8 +111,14 @@ class CompiledEpochs:
             logs["val_loss"] = self._validation_loss()
         return logs
 
+    def _log_epoch(self, epoch, logs):
+        model, optimizer = self.job.model, self.job.optimizer
+        self.job.logger.log_epoch(
+            optimizer.iterations, epoch, logs, optimizer.learning_rate, [v.value for v in model.trainable_variables]
+        )
+
     def _run_epochs(self, first_epoch, num_epochs, log_last):
-        data, logger, iterations = self.job.data, self.job.logger, self.job.optimizer.iterations
+        data, logger = self.job.data, self.job.logger
         names = ["loss", "val_loss"] if data.validation_steps else ["loss"]
         values = {name: tf.TensorArray(tf.float32, size=0, dynamic_size=True) for name in names}
         index, finite = tf.constant(0, tf.int64), tf.constant(True)
@@ -122,8 +128,8 @@ class CompiledEpochs:
             logs = self._epoch_logs(epoch_loss)
             values = {name: values[name].write(tf.cast(index, tf.int32), logs[name]) for name in names}
             if logger.due_epochs_in_loop and logger.epoch_due(first_epoch + index):
-                logger.log_epoch(iterations, first_epoch + index, logs)
+                self._log_epoch(first_epoch + index, logs)
             index += 1
         if not logger.due_epochs_in_loop and tf.logical_and(log_last, finite):
-            logger.log_epoch(iterations, first_epoch + index - 1, logs)
+            self._log_epoch(first_epoch + index - 1, logs)
         return {name: array.stack() for name, array in values.items()}, finite

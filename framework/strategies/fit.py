@@ -41,22 +41,21 @@ class FitStrategy(TrainingStrategy):
         job.model.compile(optimizer=job.optimizer, loss=job.loss, jit_compile=self.jit_compile)
         if job.model.jit_compile:
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
-        history = job.model.fit(
-            job.data.train_dataset(job.epochs, job.initial_epoch),
-            epochs=job.epochs,
-            initial_epoch=job.initial_epoch,
-            steps_per_epoch=job.data.steps_per_epoch,
-            validation_data=job.data.validation_dataset(),
-            # The NaN check first: nothing after it sees a non-finite epoch.
-            callbacks=[
-                _StopOnNonFiniteLoss(job),
-                LoggerCallback(job.logger, job.epochs),
-                _StopWhenRequested(job),
-                *job.callbacks,
-            ],
-            verbose=1 if job.verbose == 1 else 0,  # other levels: the epoch report speaks
-            shuffle=False,  # the data source orders each epoch, seeded
-        )
+        logger_callback = LoggerCallback(job.logger, job.epochs)
+        try:
+            history = job.model.fit(
+                job.data.train_dataset(job.epochs, job.initial_epoch),
+                epochs=job.epochs,
+                initial_epoch=job.initial_epoch,
+                steps_per_epoch=job.data.steps_per_epoch,
+                validation_data=job.data.validation_dataset(),
+                # The NaN check first: nothing after it sees a non-finite epoch.
+                callbacks=[_StopOnNonFiniteLoss(job), logger_callback, _StopWhenRequested(job), *job.callbacks],
+                verbose=1 if job.verbose == 1 else 0,  # other levels: the epoch report speaks
+                shuffle=False,  # the data source orders each epoch, seeded
+            )
+        finally:
+            logger_callback.write_pending()  # Keras skips on_train_end when training fails
         return history
 
 
