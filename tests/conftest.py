@@ -46,12 +46,13 @@ def train(compose_config, tmp_path):
 
 
 def read_scalars(log_dir: str | Path) -> dict[str, list[tuple[int, float]]]:
-    """Every scalar in a TensorBoard log dir, read with TensorBoard's own reader."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    """Every scalar in a TensorBoard log dir, as TensorBoard's server loads them (its
+    plugin EventAccumulator, which honours SessionLog.START purges of tensor summaries)."""
+    import tensorflow as tf
+    from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
 
     accumulator = EventAccumulator(str(log_dir), size_guidance={"tensors": 0})
     accumulator.Reload()
-    import tensorflow as tf
 
     return {
         tag: [(event.step, float(tf.make_ndarray(event.tensor_proto))) for event in accumulator.Tensors(tag)]

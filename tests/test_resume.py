@@ -34,21 +34,6 @@ def uninterrupted(tmp_path_factory):
     return results
 
 
-def served_scalars(log_dir) -> dict[str, list[tuple[int, float]]]:
-    """Scalars as TensorBoard's server loads them (its plugin EventAccumulator, which
-    honours SessionLog.START purges of tensor summaries)."""
-    import tensorflow as tf
-    from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
-
-    accumulator = EventAccumulator(str(log_dir), size_guidance={"tensors": 0})
-    accumulator.Reload()
-    return {
-        tag: [(event.step, float(tf.make_ndarray(event.tensor_proto))) for event in accumulator.Tensors(tag)]
-        for tag in accumulator.Tags()["tensors"]
-        if accumulator.SummaryMetadata(tag).plugin_data.plugin_name == "scalars"
-    }
-
-
 def _killed_after_epoch_4(train_in, strategy):
     """A run that wrote events up to epoch 6 but whose newest intact checkpoint is
     epoch 4, as if killed while writing the last one."""
@@ -102,8 +87,8 @@ def test_resumed_run_ends_with_the_uninterrupted_weights(train_in, uninterrupted
 def test_resumed_tensorboard_curves_have_no_duplicated_or_rewound_steps(train_in, uninterrupted):
     run_dir = _killed_after_epoch_4(train_in, "tape")
     train_in(*DROPOUT_RUN, "strategy=tape", f"resume={run_dir}", run_dir=run_dir)
-    resumed = served_scalars(f"{run_dir}/tensorboard")
-    whole = served_scalars(f"{uninterrupted['tape'].run_dir}/tensorboard")
+    resumed = read_scalars(f"{run_dir}/tensorboard")
+    whole = read_scalars(f"{uninterrupted['tape'].run_dir}/tensorboard")
     assert [s for s, _ in whole["epoch/loss"]] == [4, 8, 12, 16, 20, 24]
     assert set(resumed) == set(whole)
     for tag, points in whole.items():
@@ -156,7 +141,7 @@ def test_run_killed_before_its_first_checkpoint_starts_again(train_in, tmp_path)
     (run_dir / "summary.json").unlink()
     result = train_in("+experiment=seed_linear", "epochs=3", "verbose=0", f"resume={run_dir}")
     assert result.global_step == 3
-    again = served_scalars(run_dir / "tensorboard")
+    again = read_scalars(run_dir / "tensorboard")
     assert {tag: [s for s, _ in points] for tag, points in again.items()} == {
         tag: [s for s, _ in points] for tag, points in whole.items()
     }

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+# The reader TensorBoard's server uses: it drops events a resumed run superseded
+# (SessionLog.START purges), which the older event_accumulator ignores for tensors.
+from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
 from tensorboard.util import tensor_util
 
 
