@@ -27,10 +27,16 @@ class RunLogger:
         kind, or a plain bool when it is the same for every epoch)."""
         return False
 
+    def epochs_until_due(self, epoch):
+        """Inside a compiled loop: how many epochs from `epoch` (a tensor) up to and
+        including the next one `log_epoch` wants, or None if it wants none."""
+        return None
+
     @property
     def due_epochs_in_loop(self) -> bool:
         """True when a compiled loop should ask `epoch_due` at every epoch; False when due
-        epochs are rare enough that ending a graph call at each of them costs less."""
+        epochs are rare enough that the loop should run the epochs between them in an
+        inner loop that asks nothing (see `epochs_until_due`)."""
         return False
 
     def log_step(self, step, loss) -> None:

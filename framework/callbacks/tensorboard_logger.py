@@ -32,9 +32,9 @@ from framework.validation import ComponentConfig
 # TensorBoard keeps 1000 points per scalar tag by default; logging more often
 # than that only costs time.
 _POINTS_PER_CURVE = 1000
-# Ending a graph call costs about as much as a branch in 64 epochs of the
-# compiled loop: rarer records end calls, more frequent ones are branches.
-_INTERVAL_WORTH_A_CALL = 64
+# An inner loop costs about as much as a branch in 8 epochs of the compiled
+# loop: rarer records get an inner loop between them, more frequent ones a branch.
+_INTERVAL_WORTH_AN_INNER_LOOP = 8
 # A flush is a file write: strategies ask at every graph call or epoch, which
 # for small models is thousands of times a second.
 _FLUSH_SECONDS = 1.0
@@ -89,9 +89,13 @@ class TensorBoardLogger(RunLogger):
         # Operators that mean the same for ints and tensors.
         return ((epoch + 1) % self._epoch_interval == 0) | (epoch == self._epochs - 1)
 
+    def epochs_until_due(self, epoch):
+        interval = tf.constant(self._epoch_interval, tf.int64)
+        return tf.minimum(interval - epoch % interval, self._epochs - epoch)
+
     @property
     def due_epochs_in_loop(self) -> bool:
-        return self._epoch_interval < _INTERVAL_WORTH_A_CALL
+        return self._epoch_interval < _INTERVAL_WORTH_AN_INNER_LOOP
 
     def log_step(self, step, loss) -> None:
         with self._writing(step):

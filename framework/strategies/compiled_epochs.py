@@ -16,19 +16,17 @@ from framework.strategies.job import TrainingJob
 
 
 class CompiledEpochs:
-    """`run(first_epoch, num_epochs, log_last) -> (per-epoch logs, finite)` for one job.
+    """`run(first_epoch, num_epochs) -> (per-epoch logs, finite)` for one job.
 
     The logs hold one value per epoch run; `finite` is False when a loss
     stopped being finite, in which case the last epoch in the logs is the one
-    it happened in and training stopped right after that step. `log_last`
-    asks for the logger's epoch records of the call's last epoch, for loggers
-    whose due epochs are rare (see RunLogger.due_epochs_in_loop); others are
-    asked at every epoch inside the loop.
+    it happened in and training stopped right after that step.
 
     The loop body is kept free of branches (each costs as much as a small
     training step): the NaN check is part of the loop condition, epochs of one
-    step have no inner loop, and a logger that records every epoch, or rarely,
-    needs no branch.
+    step have no inner loop, a logger that records every epoch needs no branch,
+    and one that records rarely gets an inner loop over the epochs between its
+    records and one branch per record.
     """
 
     def __init__(self, job: TrainingJob, jit_compile: bool):
@@ -47,11 +45,9 @@ class CompiledEpochs:
     def tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
 
-    def run(self, first_epoch: int, num_epochs: int, log_last: bool) -> tuple[dict[str, list[float]], bool]:
+    def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], bool]:
         self.calls += 1
-        logs, finite = self._function(
-            tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64), tf.constant(log_last)
-        )
+        logs, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
         return {name: values.numpy().tolist() for name, values in logs.items()}, bool(finite)
 
     def _train_step(self, x, y):
@@ -117,19 +113,29 @@ class CompiledEpochs:
             optimizer.iterations, epoch, logs, optimizer.learning_rate, [v.value for v in model.trainable_variables]
         )
 
-    def _run_epochs(self, first_epoch, num_epochs, log_last):
+    def _run_epochs(self, first_epoch, num_epochs):
         data, logger = self.job.data, self.job.logger
         names = ["loss", "val_loss"] if data.validation_steps else ["loss"]
         values = {name: tf.TensorArray(tf.float32, size=0, dynamic_size=True) for name in names}
         index, finite = tf.constant(0, tf.int64), tf.constant(True)
         logs = {name: tf.constant(0.0) for name in names}
-        while tf.logical_and(index < num_epochs, finite):
+
+        def train_epoch(index, values):
             epoch_loss, finite = self._epoch_loss(first_epoch + index)
             logs = self._epoch_logs(epoch_loss)
             values = {name: values[name].write(tf.cast(index, tf.int32), logs[name]) for name in names}
-            if logger.due_epochs_in_loop and logger.epoch_due(first_epoch + index):
-                self._log_epoch(first_epoch + index, logs)
-            index += 1
-        if not logger.due_epochs_in_loop and tf.logical_and(log_last, finite):
-            self._log_epoch(first_epoch + index - 1, logs)
+            return index + 1, values, logs, finite
+
+        while tf.logical_and(index < num_epochs, finite):
+            if logger.due_epochs_in_loop:  # records every epoch, or often: asked at each
+                index, values, logs, finite = train_epoch(index, values)
+                if logger.epoch_due(first_epoch + index - 1):
+                    self._log_epoch(first_epoch + index - 1, logs)
+            else:  # rare records, or none: the epochs up to the next run without asking
+                until_due = logger.epochs_until_due(first_epoch + index)
+                group_end = num_epochs if until_due is None else tf.minimum(index + until_due, num_epochs)
+                while tf.logical_and(index < group_end, finite):
+                    index, values, logs, finite = train_epoch(index, values)
+                if logger.epoch_due(first_epoch + index - 1) and finite:
+                    self._log_epoch(first_epoch + index - 1, logs)
         return {name: array.stack() for name, array in values.items()}, finite

@@ -67,11 +67,11 @@ class TapeStrategy(TrainingStrategy):
         history.on_train_begin()
         epoch, logs = job.initial_epoch, {}
         while epoch < job.epochs and not model.stop_training and not job.stop_requested():
-            num_epochs, log_last = self._plan_call(epoch, job)
+            num_epochs = self._epochs_in_next_call(epoch, job)
             live = _needs_live_model(job, epoch)
             if live:
                 callbacks.on_epoch_begin(epoch)
-            results, finite = self.compiled.run(epoch, num_epochs, log_last)
+            results, finite = self.compiled.run(epoch, num_epochs)
             if self.jit_compile and self.compiled.calls == 1:
                 log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
             epoch_logs = [
@@ -96,22 +96,14 @@ class TapeStrategy(TrainingStrategy):
         )
         return history
 
-    def _plan_call(self, epoch: int, job: TrainingJob) -> tuple[int, bool]:
-        """How many epochs the next call runs from `epoch`, and whether the logger records its last.
-
-        Up to steps_per_call steps; a call ends before an epoch where a callback
-        must see the live model (that epoch runs alone), and at an epoch the
-        logger records, unless the loop asks the logger itself.
-        """
+    def _epochs_in_next_call(self, epoch: int, job: TrainingJob) -> int:
+        """Epochs to run from `epoch` on: up to steps_per_call steps, ending before
+        the next epoch where a callback must see the live model (that epoch runs alone)."""
         limit = min(max(1, self.steps_per_call // job.data.steps_per_epoch), job.epochs - epoch)
-        logger = job.logger
         for offset in range(limit):
-            due = not logger.due_epochs_in_loop and logger.epoch_due(epoch + offset)
             if _needs_live_model(job, epoch + offset):
-                return (offset, False) if offset else (1, due)
-            if due:
-                return offset + 1, True
-        return limit, False
+                return max(offset, 1)
+        return limit
 
 
 def _needs_live_model(job: TrainingJob, epoch: int) -> bool:
