@@ -38,7 +38,7 @@ class Sizes:
     process_repeats: int
 
 
-FULL = Sizes(5, (2_000, 102_000), (100, 1_100), (10, 110), (20, 420), 65_536, (10**5, 10**7), 5)
+FULL = Sizes(5, (2_000, 102_000), (100, 1_100), (10, 110), (20, 3_020), 65_536, (10**5, 10**7), 5)
 SMOKE = Sizes(1, (10, 60), (5, 15), (2, 4), (2, 4), 4_096, (10**3, 10**4), 1)
 
 
@@ -121,7 +121,7 @@ def report(sizes: Sizes, values: dict[str, float], tf_imported_for_cfg_job: bool
     import keras
     import tensorflow as tf
 
-    missed = False
+    missed: list[Row] = []
     lines = [
         "# Benchmarks",
         "",
@@ -138,7 +138,8 @@ def report(sizes: Sizes, values: dict[str, float], tf_imported_for_cfg_job: bool
         numerator, denominator = values[row.numerator], values[row.denominator]
         ratio = numerator / denominator
         met = ratio >= row.target if row.higher_is_better else ratio <= row.target
-        missed = missed or not met
+        if not met:
+            missed.append(row)
         sign = ">=" if row.higher_is_better else "<="
         lines.append(
             f"| {row.name} | {numerator:,.3g} / {denominator:,.3g} | {ratio:,.3g} | {sign} {row.target:g} | {'yes' if met else 'NO'} |"
@@ -150,8 +151,19 @@ def report(sizes: Sizes, values: dict[str, float], tf_imported_for_cfg_job: bool
     lines.append("")
     lines.extend(f"- {name}: {value:,.4g}" for name, value in values.items() if name != "one (reference)")
     if missed:
-        lines += ["", (Path(__file__).parent / "below_target.md").read_text().rstrip()]
+        lines += ["", "## Rows below target: what was tried, and the measured reason", ""]
+        lines += [_explanation(row) for row in missed]
     return "\n".join(lines) + "\n"
+
+
+def _explanation(row: Row) -> str:
+    """The section of below_target.md about `row`."""
+    heading = f"### {row.numerator} / {row.denominator}"
+    sections = (Path(__file__).parent / "below_target.md").read_text().split("\n### ")
+    for section in sections[1:]:
+        if f"### {section}".startswith(heading + "\n"):
+            return f"### {section.strip()}\n"
+    return f"{heading}\n\nNo explanation is recorded yet.\n"
 
 
 def _cpu_name() -> str:
