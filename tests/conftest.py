@@ -20,15 +20,22 @@ register_configs()
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def compose_train_config(*overrides: str) -> DictConfig:
+    """Composes configs/train.yaml with overrides, exactly as the CLI would."""
+    with initialize_config_module("framework.conf", version_base="1.3"):
+        return compose("train", overrides=list(overrides))
+
+
+def run_in(run_dir: Path, *overrides: str):
+    """`run(cfg)` for the composed overrides, writing into `run_dir`; for module-scoped fixtures."""
+    from framework.run import run
+
+    return run(compose_train_config(*overrides), run_dir)
+
+
 @pytest.fixture
 def compose_config() -> Callable[..., DictConfig]:
-    """Composes configs/train.yaml with overrides, exactly as the CLI would."""
-
-    def _compose(*overrides: str) -> DictConfig:
-        with initialize_config_module("framework.conf", version_base="1.3"):
-            return compose("train", overrides=list(overrides))
-
-    return _compose
+    return compose_train_config
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import read_scalars
+from conftest import read_scalars, run_in
 from framework.errors import CheckpointError, ResumeError
 
 # Shuffled minibatches, validation and a Dropout layer: resuming must restore the
@@ -22,16 +22,10 @@ DROPOUT_RUN = (
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     """The dropout run trained in one go under each strategy."""
-    from hydra import compose, initialize_config_module
-
-    from framework.run import run
-
-    results = {}
-    for strategy in ("tape", "fit"):
-        with initialize_config_module("framework.conf", version_base="1.3"):
-            cfg = compose("train", overrides=[*DROPOUT_RUN, f"strategy={strategy}"])
-        results[strategy] = run(cfg, tmp_path_factory.mktemp(f"whole-{strategy}"))
-    return results
+    return {
+        strategy: run_in(tmp_path_factory.mktemp(f"whole-{strategy}"), *DROPOUT_RUN, f"strategy={strategy}")
+        for strategy in ("tape", "fit")
+    }
 
 
 def _killed_after_epoch_4(train_in, strategy):

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import read_scalars
+from conftest import read_scalars, run_in
 
 TUTORIAL = ("+experiment=seed_linear",)
 
@@ -14,16 +14,7 @@ TUTORIAL = ("+experiment=seed_linear",)
 @pytest.fixture(scope="module")
 def tutorial_runs(tmp_path_factory):
     """The tutorial experiment under each strategy (shared: each run takes ~1 s)."""
-    from hydra import compose, initialize_config_module
-
-    from framework.run import run
-
-    results = {}
-    for strategy in ("tape", "fit"):
-        with initialize_config_module("framework.conf", version_base="1.3"):
-            cfg = compose("train", overrides=[*TUTORIAL, f"strategy={strategy}"])
-        results[strategy] = run(cfg, tmp_path_factory.mktemp(strategy))
-    return results
+    return {strategy: run_in(tmp_path_factory.mktemp(strategy), *TUTORIAL, f"strategy={strategy}") for strategy in ("tape", "fit")}
 
 
 @pytest.mark.parametrize("strategy", ["tape", "fit"])

@@ -81,7 +81,7 @@ class TensorBoardLogger(RunLogger):
         self._last_flush = time.monotonic()
 
     def step_due(self, step):
-        return self.log_every_n_steps > 0 and step % max(self.log_every_n_steps, 1) == 0
+        return self.log_every_n_steps > 0 and step % self.log_every_n_steps == 0
 
     def epoch_due(self, epoch):
         if self._epoch_interval == 1:
