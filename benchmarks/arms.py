@@ -21,13 +21,11 @@ LEARNING_RATE = 0.1
 
 def framework_arm(*overrides: str) -> Arm:
     """`run(cfg)` on the tutorial experiment with `overrides`, in a throwaway run directory."""
-    from hydra import compose, initialize_config_module
-
+    from framework.config import compose
     from framework.run import run
 
     def arm(epochs: int) -> int:
-        with initialize_config_module("framework.conf", version_base="1.3"):
-            cfg = compose("train", overrides=["+experiment=seed_linear", "verbose=0", f"epochs={epochs}", *overrides])
+        cfg = compose(["+experiment=seed_linear", "verbose=0", f"epochs={epochs}", *overrides])
         with tempfile.TemporaryDirectory() as run_dir:
             return run(cfg, run_dir).global_step
 

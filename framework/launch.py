@@ -1,14 +1,14 @@
 """`python -m framework.launch --workers N [overrides]`: multi-worker training on this machine.
 
 Starts N processes of `python -m framework.train distribution=multi_worker
-[overrides]`, wired together with TF_CONFIG; see framework.launcher.local.
+[overrides]`, wired together with TF_CONFIG; see framework.distribution.local_workers.
 """
 
 import argparse
 import os
 import sys
 
-from framework.launcher.local import launch_local_workers
+from framework.distribution.local_workers import launch_local_workers
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

@@ -11,7 +11,7 @@ import argparse
 import os
 import textwrap
 
-from framework.catalog import REQUIRED, Component, describe
+from framework.config.catalog import REQUIRED, Component, describe
 from framework.registry import ALL_REGISTRIES
 
 
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    from framework.cli_errors import report_user_errors
+    from framework.config.user_errors import report_user_errors
     from framework.plugins import load_plugins
 
     with report_user_errors():

@@ -20,6 +20,7 @@ from framework.registry import ALL_REGISTRIES, registering_for
 
 ENTRY_POINT_GROUP = "framework.plugins"
 
+# The modules whose import registers the framework's own components.
 BUILTIN_MODULES = (
     "framework.layers",
     "framework.models",
@@ -27,8 +28,10 @@ BUILTIN_MODULES = (
     "framework.optimizers",
     "framework.data",
     "framework.strategies",
-    "framework.callbacks",
-    "framework.distribution",
+    "framework.loggers",
+    "framework.distribution.single_device",
+    "framework.distribution.mirrored",
+    "framework.distribution.multi_worker",
 )
 
 log = logging.getLogger(__name__)

@@ -19,16 +19,17 @@ import numpy as np
 import pydantic
 from omegaconf import OmegaConf
 
-from framework.cli_errors import report_user_errors
+from framework.config.schema import ComponentConfig, validate_fields
+from framework.config.user_errors import report_user_errors
 from framework.errors import InputError
-from framework.validation import ComponentConfig, validate_fields
+from framework.run_directory import RunDirectory
 
 USAGE = "python -m framework.predict run=<run dir> x=[1.0,2.0] | csv=<file> [plugins=[module]]"
 
 
 class PredictArguments(ComponentConfig):
     """Attributes:
-    run: A finished run's directory (it holds model.keras).
+    run: A finished run's directory (it holds the trained model).
     x: Examples: a list of numbers (one-feature models: one example each;
         wider models: one example) or a list of rows.
     csv: A CSV file with one example per row; a first line that is not
@@ -89,11 +90,11 @@ def _model_path(run_dir: Path) -> Path:
     if not run_dir.is_dir():
         raise InputError(
             f"run={run_dir}: no such directory. Pass the directory of a finished run, "
-            f"e.g. run=outputs/2024-01-31/12-00-00 (it holds model.keras)."
+            f"e.g. run=outputs/2024-01-31/12-00-00 (it holds the trained model)."
         )
-    path = run_dir / "model.keras"
+    path = RunDirectory(run_dir).model
     if not path.is_file():
-        raise InputError(f"run={run_dir}: there is no model.keras in it. Did the run finish? Train it again.")
+        raise InputError(f"run={run_dir}: there is no {path.name} in it. Did the run finish? Train it again.")
     return path
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from framework.config.schema import validate_fields
 from framework.errors import ConfigError, RegistryConflictError, UnknownComponentError
 
 T = TypeVar("T", bound=Callable[..., Any])
@@ -67,6 +68,37 @@ class Entry:
     def origin(self) -> str:
         where = f"{self.factory.__module__}.{self.factory.__qualname__}"
         return f"{where} ({self.distribution})"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A config spec looked up and validated, ready to build.
+
+    Attributes:
+        kind: The registry's kind, for messages ("layer", "model"...).
+        entry: The registered component.
+        kwargs: Its validated keyword arguments from the config.
+        where: The config path of the spec, e.g. "model.layers[0]".
+    """
+
+    kind: str
+    entry: Entry
+    kwargs: dict[str, Any]
+    where: str
+
+    @property
+    def key(self) -> str:
+        return self.entry.key
+
+    def build(self, **runtime: Any) -> Any:
+        """Calls the factory with the config's arguments and `runtime` ones (from the run, not the config)."""
+        try:
+            return self.entry.factory(**self.kwargs, **runtime)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(
+                f"{self.where}: {self.kind} '{self.entry.key}' rejected its arguments "
+                f"{_format_kwargs(self.kwargs)}: {error}.{_accepted_arguments(self.entry.factory, self.kwargs)}"
+            ) from error
 
 
 class Registry(Generic[T]):
@@ -123,21 +155,12 @@ class Registry(Generic[T]):
         """Builds a component from `{name: <key>, **kwargs}` found at config path `where`.
 
         `runtime` holds arguments that come from the run rather than the
-        config, such as a logger's directory.
+        config, such as a logger's run directory.
         """
-        entry, kwargs = self.resolve(spec, where)
-        try:
-            return entry.factory(**kwargs, **runtime)
-        except (TypeError, ValueError) as error:
-            raise ConfigError(
-                f"{where}: {self.kind} '{entry.key}' rejected its arguments "
-                f"{_format_kwargs(kwargs)}: {error}.{_accepted_arguments(entry.factory, kwargs)}"
-            ) from error
+        return self.resolve(spec, where).build(**runtime)
 
-    def resolve(self, spec: Mapping[str, Any], where: str) -> tuple[Entry, dict[str, Any]]:
-        """Looks up the entry named by `spec` and validates its arguments."""
-        from framework.validation import validate_fields
-
+    def resolve(self, spec: Mapping[str, Any], where: str) -> Resolved:
+        """Looks up the entry named by `spec` and validates its arguments; builds nothing."""
         if not isinstance(spec, Mapping) or "name" not in spec:
             raise ConfigError(
                 f"{where}: expected a mapping like {{name: <{self.kind} key>, ...}}. "
@@ -147,7 +170,7 @@ class Registry(Generic[T]):
         entry = self.get(spec["name"], where=f"{where}.name")
         if entry.config is not None:
             kwargs = validate_fields(entry.config, kwargs, where, f"{self.kind} '{entry.key}'")
-        return entry, kwargs
+        return Resolved(self.kind, entry, kwargs, where)
 
     def keys(self) -> list[str]:
         return sorted(self._entries)
@@ -251,13 +274,14 @@ def _make_keras_serializable(entry: Entry) -> None:
 LAYERS: Registry = Registry("layer", on_register=_make_keras_serializable)  # Keras layers for model stacks
 MODELS: Registry = Registry("model")  # builders returning an unbuilt keras.Model
 LOSSES: Registry = Registry("loss")  # Keras loss classes
-DATA: Registry = Registry("data source")  # synthetic data sources returning tf.data pipelines
+DATA: Registry = Registry("data source")  # seeded data sources: batches by (epoch, step), tf.data pipelines
 STRATEGIES: Registry = Registry("strategy")  # how to loop: GradientTape, model.fit
 OPTIMIZERS: Registry = Registry("optimizer")  # Keras optimizers
 SCHEDULES: Registry = Registry("learning-rate schedule")  # optimizer.schedule: Keras schedules, optional warmup
-LOGGERS: Registry = Registry("logger")  # Keras callbacks recording a run (TensorBoard, none)
+LOGGERS: Registry = Registry("logger")  # RunLoggers recording a run (TensorBoard, none)
 DISTRIBUTIONS: Registry = Registry("distribution")  # tf.distribute set-ups: none, mirrored, multi_worker
 
+# Every registry by the kind `python -m framework.list KIND` takes.
 ALL_REGISTRIES: dict[str, Registry] = {
     "layer": LAYERS,
     "model": MODELS,
@@ -265,6 +289,7 @@ ALL_REGISTRIES: dict[str, Registry] = {
     "data": DATA,
     "strategy": STRATEGIES,
     "optimizer": OPTIMIZERS,
+    "schedule": SCHEDULES,
     "logger": LOGGERS,
     "distribution": DISTRIBUTIONS,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ class RunResult:
         global_step: Optimizer steps taken.
         metrics: Last epoch's logs, e.g. {"loss": ..., "val_loss": ...}.
         variables: Final value of every trainable variable by path (lists for tensors).
+        loop: How the strategy's loop ran, e.g. {"graph_calls": 2, "traces": 1}
+            for the tape strategy; shows where Python was visited.
     """
 
     run_dir: str
@@ -28,6 +30,7 @@ class RunResult:
     global_step: int
     metrics: dict[str, float]
     variables: dict[str, Any]
+    loop: dict[str, int] = field(default_factory=dict)
 
     @property
     def objective(self) -> float:

@@ -1,81 +1,49 @@
 """The composition root: one composed config in, one trained run out.
 
-`run(cfg, run_dir)` is what the CLI calls and what tests call directly.
+`run(cfg, run_dir)` is what the CLI calls and what tests call directly. It
+reads top to bottom as a run happens: the plan (validated config), devices
+and distribution, what to compute, what keeps the run safe, the loop, what
+the run leaves behind.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
 
-import pydantic
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+import keras
+import tensorflow as tf
+from omegaconf import DictConfig
 
-from framework.checkpoints.run_status import marking_failure
-from framework.checkpoints.settings import CheckpointSettings, EarlyStoppingSettings
-from framework.config_trust import reject_code_references
-from framework.devices import log_variable_placement, select_devices
+from framework.callbacks import (
+    CheckpointSaver,
+    EpochReport,
+    LogDirectoryWatch,
+    early_stopping_callbacks,
+)
+from framework.checkpoints.resuming import resume_run
+from framework.checkpoints.run_checkpoint import RunCheckpoint
+from framework.checkpoints.stop_signals import StopOnSignal
+from framework.config.plan import RunPlan, check_started_run, plan_run
+from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
-from framework.export import ExportSettings, export_saved_model
-from framework.plugins import load_plugins
-from framework.registry import ALL_REGISTRIES, DATA, DISTRIBUTIONS, LOGGERS, LOSSES, MODELS, OPTIMIZERS, STRATEGIES, Registry
+from framework.reports.run_report import write_run_report
 from framework.result import RunResult
-from framework.validation import ComponentConfig, validate_fields
+from framework.run_directory import RunDirectory
+from framework.saving import export_saved_model, save_model
+from framework.strategies import TrainingJob
 
 log = logging.getLogger("framework")
-
-# Config group -> the registry its `name` key is looked up in. Layers have no
-# group of their own: they appear inside model configs.
-COMPONENT_GROUPS: dict[str, Registry] = {
-    group: registry for group, registry in ALL_REGISTRIES.items() if group != "layer"
-}
-
-
-class RunSettings(ComponentConfig):
-    """Attributes:
-    seed: Seeds Python, NumPy and TensorFlow; the same seed gives the same run.
-    epochs: Passes over the training data.
-    plugins: Extra modules to import so their components register (local code
-        that is not an installed plugin).
-    verbose: Console output: 0 silent, 1 Keras's progress bar, 2 one line per
-        epoch in the tutorial's words (W, b and the loss).
-    precision: Keras dtype policy: float32, or mixed_bfloat16 / mixed_float16
-        (variables in float32, computation in 16 bits).
-    run_eagerly: Runs tf.functions eagerly, so breakpoints and prints in
-        layers and losses work (slow; `debug=eager` sets it).
-    export: Extra exports besides model.keras.
-    device: auto trains on a GPU when TensorFlow sees one, else the CPU; cpu
-        hides the GPUs; gpu requires one.
-    plots: Saves the end-of-run plots (they read the run's events back, which
-        for long runs logged every epoch takes longer than training).
-    checkpoint: When checkpoints are saved and how many are kept.
-    early_stopping: Whether and when to stop before `epochs`.
-    resume: The run directory being continued (set by `resume=<run dir>`), or None.
-    """
-
-    seed: int
-    epochs: Annotated[int, pydantic.Field(ge=1)]
-    plugins: list[str]
-    verbose: Annotated[int, pydantic.Field(ge=0, le=2)]
-    precision: Literal["float32", "mixed_bfloat16", "mixed_float16"]
-    run_eagerly: bool
-    export: ExportSettings
-    device: Literal["auto", "cpu", "gpu"]
-    plots: bool
-    checkpoint: CheckpointSettings
-    early_stopping: EarlyStoppingSettings
-    resume: str | None
 
 
 def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
     """Validates `cfg`, builds every component, trains, and saves the results.
 
     Args:
-        cfg: The composed config (configs/train.yaml plus overrides).
-        run_dir: Directory for TensorBoard events, the model and summary.json.
+        cfg: The composed config (configs/train.yaml plus overrides; see
+            framework.config.compose).
+        run_dir: Directory for TensorBoard events, checkpoints, the model and summary.json.
 
     Returns:
         The run's final metrics and variables, also written to summary.json.
@@ -85,26 +53,22 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
         NonFiniteLossError: The loss diverged; the last finite checkpoint is kept.
         TrainingInterrupted: A signal stopped training; a checkpoint was saved.
 
-    A run that raises leaves `run_dir/FAILED` holding the error (except when
-    interrupted: that run can be resumed).
+    A run that raises leaves a FAILED file in `run_dir` holding the error
+    (except when interrupted: that run can be resumed).
     """
-    run_dir = Path(run_dir)
-    with marking_failure(run_dir):
-        return _set_up_and_train(cfg, run_dir)
+    run_dir = RunDirectory(run_dir)
+    with run_dir.marking_failure():
+        plan = plan_run(cfg)
+        # Devices and the tf.distribute strategy are fixed first: TensorFlow
+        # accepts device settings only before its first op.
+        placement = plan.build("distribution").start(select_devices(plan.settings.device))
+        _start_keras(plan)
+        with placement.scope(), placement.output_dir(run_dir.path) as output_dir:
+            return _train(plan, RunDirectory(output_dir), replicas=placement.replicas)
 
 
-def _set_up_and_train(cfg: DictConfig, run_dir: Path) -> RunResult:
-    """Validates, fixes devices and the distribution, seeds; then trains under the distribution's scope."""
-    settings = _validate(cfg)
-    distribution = DISTRIBUTIONS.build(_plain(cfg, "distribution"), where="distribution")
-    distribution.check_strategy(cfg.strategy.name)
-    # Devices and the tf.distribute strategy are fixed first: TensorFlow
-    # accepts device settings only before its first op.
-    placement = distribution.start(select_devices(settings.device))
-
-    import keras
-    import tensorflow as tf
-
+def _start_keras(plan: RunPlan) -> None:
+    settings = plan.settings
     # A fresh Keras session makes layer names, and so variable paths and
     # TensorBoard tags, the same in every run regardless of earlier runs. It
     # resets TensorFlow's default graph, so it comes before the strategy's scope.
@@ -112,84 +76,57 @@ def _set_up_and_train(cfg: DictConfig, run_dir: Path) -> RunResult:
     keras.utils.set_random_seed(settings.seed)
     keras.mixed_precision.set_global_policy(settings.precision)  # before any layer is built
     tf.config.run_functions_eagerly(settings.run_eagerly)  # so breakpoints stop inside compiled steps
-    with placement.scope(), placement.output_dir(run_dir) as output_dir:
-        return _train(cfg, settings, output_dir)
 
 
-def _train(cfg: DictConfig, settings: RunSettings, run_dir: Path) -> RunResult:
+def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     """Builds every component (under the distribution's scope), trains and saves into `run_dir`."""
-    data = DATA.build(_plain(cfg, "data"), where="data")
-    model = MODELS.build(_plain(cfg, "model"), where="model")
+    settings = plan.settings
+    data = plan.build("data")
+    check_started_run(plan, data, replicas)
+    model = plan.build("model")
     _build_model_for(model, data)
     log_variable_placement(model)
-    loss = LOSSES.build(_plain(cfg, "loss"), where="loss")
-    optimizer = OPTIMIZERS.build(_plain(cfg, "optimizer"), where="optimizer")
-    strategy = STRATEGIES.build(_plain(cfg, "strategy"), where="strategy")
+    loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
 
-    from framework.callbacks import EpochReport
-    from framework.checkpoints.safeguards import Safeguards
-    from framework.reports.run_report import write_run_report
-    from framework.strategies import TrainingJob
-
-    run_dir.mkdir(parents=True, exist_ok=True)
-    safeguards = Safeguards(settings, run_dir, model, optimizer, data)  # checkpoints, resume, signals
-    logger = LOGGERS.build(_plain(cfg, "logger"), where="logger", log_dir=run_dir / "tensorboard")
-    console = [EpochReport()] if settings.verbose == 2 else []
-    job = TrainingJob(
-        model, loss, optimizer, data, settings.epochs, logger, [*console, *safeguards.callbacks],
-        verbose=settings.verbose, initial_epoch=safeguards.initial_epoch, stop_requested=safeguards.stop_requested,
-    )
-    with safeguards.training():
+    run_dir.path.mkdir(parents=True, exist_ok=True)
+    checkpoint = RunCheckpoint(run_dir.checkpoints, model, optimizer, settings.checkpoint.keep)
+    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, settings.epochs) if settings.resume else 0
+    logger = plan.build("logger", run_dir=run_dir)  # after resuming, which marks the stale events
+    callbacks = [
+        *([EpochReport()] if settings.verbose == 2 else []),
+        *early_stopping_callbacks(settings.early_stopping),
+        CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
+        LogDirectoryWatch(run_dir.events),
+    ]
+    with StopOnSignal() as stop_signal:  # SIGTERM/SIGINT end training at an epoch boundary
+        job = TrainingJob(
+            model, loss, optimizer, data, settings.epochs, logger, callbacks,
+            verbose=settings.verbose, initial_epoch=initial_epoch, stop_requested=stop_signal.requested,
+        )
         try:
             history = strategy.train(job)
         finally:
             logger.close()
+    stop_signal.raise_if_stopped(checkpoint, run_dir)
 
-    _save_model(model, run_dir / "model.keras")
+    save_model(model, run_dir.model)
     if settings.export.saved_model:
-        export_saved_model(model, run_dir / "saved_model")
+        export_saved_model(model, run_dir.saved_model)
     result = RunResult(
-        run_dir=str(run_dir),
-        strategy=cfg.strategy.name,
-        epochs=safeguards.initial_epoch + len(history.epoch),
+        run_dir=str(run_dir.path),
+        strategy=plan.components["strategy"].key,
+        epochs=initial_epoch + len(history.epoch),
         global_step=int(optimizer.iterations.numpy()),
         metrics={name: float(values[-1]) for name, values in history.history.items()},
         variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
+        loop=strategy.loop_stats(),
     )
-    result.write(run_dir / "summary.json")
-    write_run_report(cfg, result, data, model, plots_wanted=settings.plots)
+    result.write(run_dir.summary)
+    write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
     return result
 
 
-def _validate(cfg: DictConfig) -> RunSettings:
-    """Checks every part of `cfg`, reporting all problems at once."""
-    settings_fields = {name: _plain(cfg, name) for name in RunSettings.model_fields}
-    settings = RunSettings(**validate_fields(RunSettings, settings_fields, "", "the run"))
-    reject_code_references(cfg)
-    load_plugins(settings.plugins)
-    problems = []
-    for group, registry in COMPONENT_GROUPS.items():
-        try:
-            registry.resolve(_plain(cfg, group), where=group)
-        except ConfigError as error:
-            problems.append(str(error))
-    if problems:
-        raise ConfigError("\n".join(problems))
-    return settings
-
-
-def _plain(cfg: DictConfig, key: str) -> Any:
-    """The config value at `key` as plain Python, interpolations resolved."""
-    if key not in cfg:
-        raise ConfigError(f"{key} is missing from the config; add it to configs/train.yaml or pass +{key}=...")
-    try:
-        value = cfg[key]
-        return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
-    except OmegaConfBaseException as error:
-        raise ConfigError(f"{key}: could not resolve the config: {error}") from None
-
-
-def _build_model_for(model, data) -> None:
+def _build_model_for(model: keras.Model, data) -> None:
     """Builds the model on one example and checks its output fits the targets."""
     sample, _ = data.sample(1)
     try:
@@ -206,11 +143,3 @@ def _build_model_for(model, data) -> None:
             f"{data.target_shape[-1]} unit(s), e.g. end model.layers with "
             f"{{name: dense, units: {data.target_shape[-1]}}}."
         )
-
-
-def _save_model(model, path: Path) -> None:
-    # Keras insists on the .keras suffix, so the temporary file keeps it; the
-    # rename makes the final file appear whole or not at all.
-    temporary = path.with_name(f".partial-{path.name}")
-    model.save(temporary)
-    os.replace(temporary, path)

@@ -1,12 +1,27 @@
-"""Loading a saved `.keras` model in any process."""
+"""Saving a trained model, and loading a saved one in any process."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import keras
 
 from framework.plugins import load_plugins
+from framework.run_directory import RunDirectory
+
+
+def save_model(model: keras.Model, path: Path) -> None:
+    """Writes `model` as a `.keras` file that appears whole or not at all."""
+    # Keras insists on the .keras suffix, so the temporary file keeps it.
+    temporary = path.with_name(f".partial-{path.name}")
+    model.save(temporary)
+    os.replace(temporary, path)
+
+
+def export_saved_model(model: keras.Model, path: Path) -> None:
+    """Writes the trained model's inference function as a TensorFlow SavedModel at `path`."""
+    model.export(str(path), format="tf_saved_model", verbose=False)
 
 
 def load_model(path: str | Path, plugins: tuple[str, ...] = ()) -> keras.Model:
@@ -17,6 +32,6 @@ def load_model(path: str | Path, plugins: tuple[str, ...] = ()) -> keras.Model:
     """
     path = Path(path)
     if path.is_dir():
-        path = path / "model.keras"
+        path = RunDirectory(path).model
     load_plugins(plugins)
     return keras.saving.load_model(path, safe_mode=True)

@@ -10,7 +10,7 @@ Any plugin's tests call it with the layer class and its arguments::
 
 Each check raises AssertionError saying what the layer did and what the
 framework expects. Training goes through the public entry points only
-(`hydra.compose` of the framework's configs, then `framework.run.run`), so a
+(`framework.config.compose`, then `framework.run.run`), so a
 layer that passes here trains from the command line too.
 """
 
@@ -141,12 +141,10 @@ def _check_training(layer_cls: type, key: str, init_kwargs: Mapping[str, Any], s
 
 
 def _train(key: str, init_kwargs: Mapping[str, Any], strategy: str, epochs: int, folder: Path):
-    from hydra import compose, initialize_config_module
-
+    from framework.config import compose
     from framework.run import run
 
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        cfg = compose("train", overrides=[*_TRAINING_OVERRIDES, f"strategy={strategy}", f"epochs={epochs}"])
+    cfg = compose([*_TRAINING_OVERRIDES, f"strategy={strategy}", f"epochs={epochs}"])
     cfg.model.layers = [{"name": key, **init_kwargs}, {"name": "dense", "units": 1}]
     return run(cfg, folder / f"{strategy}-{epochs}-epochs")
 

@@ -1,5 +1,5 @@
 """`python -m framework.train [overrides]`: train one run (or a sweep with -m);
-`resume=<run dir>` continues a stopped run in place (framework.resume).
+`resume=<run dir>` continues a stopped run in place (framework.config.resume).
 
 Only Hydra is imported here, so `--help` and `--cfg job` answer without
 loading TensorFlow.
@@ -13,15 +13,16 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from framework.cli_errors import explain, report_user_errors
-from framework.config_sources import register_configs
+from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_CONFIG
+from framework.config.resume import resume_arguments
+from framework.config.sources import register_configs
+from framework.config.user_errors import explain, report_user_errors
 from framework.errors import FrameworkError
-from framework.resume import resume_arguments
 
 log = logging.getLogger("framework")
 
 
-@hydra.main(version_base="1.3", config_path="pkg://framework.conf", config_name="train")
+@hydra.main(version_base=HYDRA_VERSION_BASE, config_path=f"pkg://{CONFIG_MODULE}", config_name=PRIMARY_CONFIG)
 def _train(cfg: DictConfig) -> float:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
@@ -34,7 +35,7 @@ def _train(cfg: DictConfig) -> float:
     except FrameworkError as error:
         if hydra_config.mode != RunMode.MULTIRUN:
             raise
-        # One job's failure must not stop the sweep; framework.multirun_failures reports it at the end.
+        # One job's failure must not stop the sweep; framework.reports.multirun_failures reports it at the end.
         log.error("Job failed: %s", explain(error))
         return math.nan
 

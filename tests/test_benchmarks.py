@@ -4,8 +4,7 @@ import subprocess
 import sys
 
 import pytest
-
-from conftest import REPO_ROOT
+from helpers.runs import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import read_scalars, run_cli
+from helpers.events import read_scalars
+from helpers.runs import run_cli
 
 pytestmark = pytest.mark.slow  # each test starts Python (and most TensorFlow)
 

@@ -8,8 +8,8 @@ import textwrap
 
 import numpy as np
 import pytest
-
-from conftest import read_scalars, run_cli
+from helpers.events import read_scalars
+from helpers.runs import run_cli
 
 TUTORIAL = ("+experiment=seed_linear",)
 
@@ -17,15 +17,13 @@ TUTORIAL = ("+experiment=seed_linear",)
 @pytest.fixture(scope="module")
 def single_device_and_one_replica(tmp_path_factory):
     """The tutorial under each training strategy, on one device and under a one-replica MirroredStrategy."""
-    from hydra import compose, initialize_config_module
-
+    from framework.config import compose
     from framework.run import run
 
     results = {}
     for distribution in ("none", "mirrored"):
         for strategy in ("tape", "fit"):
-            with initialize_config_module("framework.conf", version_base="1.3"):
-                cfg = compose("train", overrides=[*TUTORIAL, f"strategy={strategy}", f"distribution={distribution}"])
+            cfg = compose([*TUTORIAL, f"strategy={strategy}", f"distribution={distribution}"])
             results[distribution, strategy] = run(cfg, tmp_path_factory.mktemp(f"{distribution}-{strategy}"))
     return results
 
@@ -112,16 +110,13 @@ def test_device_gpu_without_a_gpu_is_a_clear_error(train):
 _RUNS_IN_ONE_PROCESS = textwrap.dedent(
     """
     import json, sys
-    from hydra import compose, initialize_config_module
-    from framework.config_sources import register_experiments
+    from framework.config import compose
     from framework.errors import FrameworkError
     from framework.run import run
 
-    register_experiments()
     results = {}
     for name, overrides in json.loads(sys.argv[1]).items():
-        with initialize_config_module("framework.conf", version_base="1.3"):
-            cfg = compose("train", overrides=overrides)
+        cfg = compose(overrides)
         try:
             result = run(cfg, sys.argv[2] + "/" + name)
             results[name] = {"variables": result.variables, "metrics": result.metrics}

@@ -1,9 +1,9 @@
 """The SLURM cluster preset: TF_CONFIG from SLURM's environment, and the preset composes."""
 
 import pytest
+from helpers.runs import run_cli
 
-from conftest import run_cli
-from framework.distribution.slurm import parse_nodelist, slurm_tf_config
+from framework.distribution.tf_config import parse_nodelist, slurm_tf_config
 from framework.errors import DistributionError
 
 
@@ -38,10 +38,9 @@ def test_outside_slurm_or_with_inconsistent_variables_is_a_clear_error():
 
 def test_the_preset_selects_the_submitit_launcher_and_slurm_cluster(compose_config):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="pip install -e '.[slurm]'")
-    from hydra import compose, initialize_config_module
+    from framework.config import compose
 
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        cfg = compose("train", overrides=["+cluster=slurm", "hydra.launcher.nodes=4"], return_hydra_config=True)
+    cfg = compose(["+cluster=slurm", "hydra.launcher.nodes=4"], with_hydra=True)
     assert cfg.hydra.launcher._target_ == "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
     assert cfg.hydra.launcher.nodes == 4 and cfg.hydra.launcher.tasks_per_node == 1
     assert dict(cfg.distribution) == {"name": "multi_worker", "cluster": "slurm", "port": 29500}

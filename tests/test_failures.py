@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.runs import run_cli
 
-from conftest import run_cli
 from framework.errors import NonFiniteLossError
 
 DIVERGING = ("+experiment=seed_linear", "optimizer.learning_rate=1e6", "checkpoint.every_n_epochs=1", "verbose=0")

@@ -3,18 +3,17 @@
 import logging
 
 import pytest
-from hydra import compose, initialize_config_module
+from helpers.runs import run_cli
 from omegaconf import read_write
 
-from conftest import run_cli
+from framework.config import compose
 from framework.reports.job_summary import JobSummary
 
 
 def _hydra_config(*sweep_overrides):
     """The config a multirun starts with: `compose` cannot expand sweeps, so
     the sweep's overrides are set as Hydra records them."""
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        cfg = compose("train", return_hydra_config=True)
+    cfg = compose(with_hydra=True)
     with read_write(cfg):
         cfg.hydra.overrides.task = list(sweep_overrides)
     return cfg

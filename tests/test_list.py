@@ -3,9 +3,9 @@
 import re
 
 import pytest
+from helpers.plugins import install_distribution, layer_module
 
 from framework.list import main
-from test_plugins import install_distribution, layer_module, site  # noqa: F401  (site is a fixture)
 
 
 def listing(capsys, *arguments: str) -> str:
@@ -29,6 +29,18 @@ def test_config_file_defaults_fill_in_what_the_config_model_requires(capsys):
     )
 
 
+def test_schedules_are_listed_with_their_config_file_defaults(capsys):
+    out = listing(capsys, "schedule")
+    assert out.startswith("schedule (4)")
+    assert re.search(r"^  cosine +built-in\n      warmup_steps=0, decay_steps=1000, alpha=0.0\n      defaults from configs/optimizer/schedule/cosine.yaml$", out, re.MULTILINE)
+
+
+def test_hydra_defaults_lists_are_not_shown_as_fields(capsys):
+    out = listing(capsys, "optimizer")
+    assert "defaults=" not in out
+    assert re.search(r"^  sgd +built-in\n      learning_rate=0.1, schedule='constant', momentum=0.0, nesterov=False$", out, re.MULTILINE)
+
+
 def test_signature_defaults_are_shown_for_components_without_a_config_model(capsys):
     out = listing(capsys, "layer")
     assert re.search(r"^  dense +built-in\n      units \(required\), activation=None, use_bias=True,", out, re.MULTILINE)
@@ -39,12 +51,12 @@ def test_an_unknown_kind_is_an_error_listing_the_kinds(capsys):
         main(["layers"])
     assert raised.value.code == 2
     assert (
-        "argument kind: invalid choice: 'layers' (choose from 'layer', 'model', 'loss', 'data', 'strategy', 'optimizer', 'logger', 'distribution')"
+        "argument kind: invalid choice: 'layers' (choose from 'layer', 'model', 'loss', 'data', 'strategy', 'optimizer', 'schedule', 'logger', 'distribution')"
         in capsys.readouterr().err
     )
 
 
-def test_plugin_components_show_distribution_version_and_config_defaults(capsys, site):  # noqa: F811
+def test_plugin_components_show_distribution_version_and_config_defaults(capsys, site):
     install_distribution(
         site,
         "fake-listed",
@@ -61,7 +73,7 @@ def test_plugin_components_show_distribution_version_and_config_defaults(capsys,
     assert re.search(r"^  fake_listed_model +fake-listed 0.1.0\n      width=3\n      defaults from .*fake_listed_model.yaml \(fake-listed\)$", out, re.MULTILINE)
 
 
-def test_local_modules_are_listed_as_not_installed(capsys, site):  # noqa: F811
+def test_local_modules_are_listed_as_not_installed(capsys, site):
     (site / "fake_local_layers.py").write_text(layer_module("fake_local_layer"))
     out = listing(capsys, "layer", "--plugin", "fake_local_layers")
     assert re.search(r"^  fake_local_layer +fake_local_layers \(not installed\)$", out, re.MULTILINE)

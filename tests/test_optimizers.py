@@ -3,8 +3,8 @@
 import keras
 import numpy as np
 import pytest
+from helpers.events import read_scalars
 
-from conftest import read_scalars
 from framework.errors import ConfigError, UnknownComponentError
 
 
@@ -93,8 +93,8 @@ def test_bad_optimizer_or_schedule_config_is_a_clear_error(compose_config, overr
 
 
 def test_scheduled_run_logs_the_schedule_and_its_model_reloads(train):
+    from framework.optimizers.schedules import LinearWarmup
     from framework.saving import load_model
-    from framework.schedules import LinearWarmup
 
     result = train(
         "optimizer/schedule=cosine",

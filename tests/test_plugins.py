@@ -4,89 +4,25 @@ with entry points) into a folder on the path."""
 
 from __future__ import annotations
 
-import copy
 import importlib
 import logging
 import re
 import sys
-import textwrap
-from pathlib import Path
 
 import keras
 import pytest
-from hydra import compose, initialize_config_module
-from hydra.core.config_store import ConfigStore
+from helpers.plugins import install_distribution, layer_module
+from helpers.runs import run_cli
 
-from conftest import run_cli
-from framework.config_sources import register_configs
+from framework.config import compose
+from framework.config.sources import register_configs
 from framework.errors import PluginError, RegistryConflictError, UnknownComponentError
-from framework.plugins import load_installed_plugins, load_plugins
-from framework.registry import ALL_REGISTRIES, LAYERS
-
-LAYER_MODULE = """
-import keras
+from framework.plugins import load_plugins
 from framework.registry import LAYERS
-
-@LAYERS.register("{key}")
-class {cls}(keras.layers.Layer):
-    def __init__(self, units=1, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-
-    def call(self, inputs):
-        return inputs
-
-    def get_config(self):
-        return {{**super().get_config(), "units": self.units}}
-"""
-
-
-def layer_module(key: str, cls: str = "FakeLayer") -> str:
-    return LAYER_MODULE.format(key=key, cls=cls)
-
-
-def install_distribution(site: Path, name: str, files: dict[str, str], *, plugin: str | None = None, configs: str | None = None) -> None:
-    """Writes `files` and a dist-info for distribution `name` into `site`, as pip would."""
-    for relative, text in files.items():
-        (site / relative).parent.mkdir(parents=True, exist_ok=True)
-        (site / relative).write_text(textwrap.dedent(text))
-    info = site / f"{name.replace('-', '_')}-0.1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
-    groups = {"framework.plugins": plugin, "framework.configs": configs}
-    (info / "entry_points.txt").write_text(
-        "".join(f"[{group}]\n{value.split('.')[0]} = {value}\n" for group, value in groups.items() if value)
-    )
-
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    """A folder on sys.path for fake installed distributions; all plugin state restored after."""
-    folder = tmp_path / "site"
-    folder.mkdir()
-    monkeypatch.syspath_prepend(str(folder))
-    load_plugins()
-    compose_train()  # Hydra stores its own configs on first use; keep them in the snapshot
-    keys = {kind: set(registry.keys()) for kind, registry in ALL_REGISTRIES.items()}
-    failed = {kind: dict(registry.failed_plugins) for kind, registry in ALL_REGISTRIES.items()}
-    store = copy.deepcopy(ConfigStore.instance().repo)
-    load_installed_plugins.cache_clear()
-    yield folder
-    load_installed_plugins.cache_clear()
-    for kind, registry in ALL_REGISTRIES.items():
-        for key in set(registry.keys()) - keys[kind]:
-            registry.unregister(key)
-        registry.failed_plugins.clear()
-        registry.failed_plugins.update(failed[kind])
-    ConfigStore.instance().repo = store
-    for name in [name for name, module in sys.modules.items() if str(getattr(module, "__file__", "")).startswith(str(folder))]:
-        del sys.modules[name]
 
 
 def compose_train(*overrides: str):
-    register_configs()
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        return compose("train", overrides=list(overrides))
+    return compose(overrides)
 
 
 def test_an_installed_plugin_registers_under_its_distribution(site):
@@ -202,7 +138,7 @@ def test_unfindable_config_folders_and_bad_files_are_warnings(site, caplog):
     install_distribution(site, "fake-nofolder", {"fake_nofolder/__init__.py": ""}, configs="fake_nofolder.configs")
     install_distribution(site, "fake-ghost", {}, configs="fake_ghost.configs")
     install_distribution(site, "fake-badyaml", {"fake_badyaml/configs/model/bad.yaml": "name: [unclosed\n"}, configs="fake_badyaml.configs")
-    with caplog.at_level(logging.WARNING, logger="framework.config_sources"):
+    with caplog.at_level(logging.WARNING, logger="framework.config.sources"):
         assert not [config for config in register_configs() if config.distribution.startswith("fake-")]
     messages = "\n".join(record.getMessage() for record in caplog.records)
     assert re.search(r"Plugin 'fake-nofolder' \(entry point fake_nofolder = fake_nofolder.configs\): its configs are skipped: "

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from conftest import REPO_ROOT
+from helpers.runs import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -13,12 +13,10 @@ from framework.predict import format_predictions, parse_arguments, predict
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
-    from hydra import compose, initialize_config_module
-
+    from framework.config import compose
     from framework.run import run
 
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        cfg = compose("train", overrides=["epochs=3", "logger=none"])
+    cfg = compose(["epochs=3", "logger=none"])
     return run(cfg, tmp_path_factory.mktemp("trained"))
 
 

@@ -1,8 +1,8 @@
 import pytest
 
+from framework.config.schema import ComponentConfig
 from framework.errors import ConfigError, RegistryConflictError, UnknownComponentError
 from framework.registry import Registry
-from framework.validation import ComponentConfig
 
 
 def make_registry() -> Registry:
@@ -103,7 +103,15 @@ def test_spec_without_name_is_rejected():
 
 def test_builtin_registries_hold_the_documented_components():
     from framework.plugins import load_plugins
-    from framework.registry import DATA, LAYERS, LOGGERS, LOSSES, MODELS, OPTIMIZERS, STRATEGIES
+    from framework.registry import (
+        DATA,
+        LAYERS,
+        LOGGERS,
+        LOSSES,
+        MODELS,
+        OPTIMIZERS,
+        STRATEGIES,
+    )
 
     load_plugins()
     assert {"linear", "my_dense", "sequential"} <= set(MODELS.keys())

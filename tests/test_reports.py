@@ -12,12 +12,10 @@ PLOTS = ("predictions", "variables", "loss")
 
 @pytest.fixture(scope="module")
 def tutorial_run(tmp_path_factory):
-    from hydra import compose, initialize_config_module
-
+    from framework.config import compose
     from framework.run import run
 
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        cfg = compose("train", overrides=["+experiment=seed_linear", "epochs=4"])
+    cfg = compose(["+experiment=seed_linear", "epochs=4"])
     return run(cfg, tmp_path_factory.mktemp("tutorial"))
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.events import read_scalars
+from helpers.runs import run_in
 
-from conftest import read_scalars, run_in
 from framework.errors import CheckpointError, ResumeError
 
 # Shuffled minibatches, validation and a Dropout layer: resuming must restore the

@@ -25,14 +25,12 @@ COMMON = ("epochs=8", "checkpoint.every_n_epochs=2", "verbose=0")
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """Each strategy's run trained in one go, in this process."""
-    from hydra import compose, initialize_config_module
-
+    from framework.config import compose
     from framework.run import run
 
     results = {}
     for strategy, overrides in RUNS.items():
-        with initialize_config_module("framework.conf", version_base="1.3"):
-            cfg = compose("train", overrides=[*overrides, *COMMON])
+        cfg = compose([*overrides, *COMMON])
         results[strategy] = run(cfg, tmp_path_factory.mktemp(strategy)).variables
     return results
 

@@ -2,18 +2,16 @@
 in parallel through the joblib launcher, minimizing what each run returns."""
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
-from hydra import compose, initialize_config_module
+from helpers.runs import run_cli
 
-from conftest import run_cli
+from framework.config import compose
 
 
 def _compose_with_hydra(*overrides):
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        return compose("train", overrides=list(overrides), return_hydra_config=True)
+    return compose(overrides, with_hydra=True)
 
 
 def test_optuna_preset_searches_learning_rate_and_strategy():

@@ -2,7 +2,6 @@
 and Python visited only where a callback must see the live model."""
 
 import logging
-import re
 
 import numpy as np
 import pytest
@@ -10,48 +9,41 @@ import pytest
 from framework.callbacks import EpochCallback
 
 
-def loop_stats(caplog) -> tuple[int, int]:
-    """(graph calls, traces) of the last tape run, from its own debug line."""
-    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Tape loop:")]
-    calls, traces = re.match(r"Tape loop: (\d+) graph call\(s\), traced (\d+) time", lines[-1]).groups()
-    return int(calls), int(traces)
-
-
-@pytest.fixture
-def debug_log(caplog):
-    caplog.set_level(logging.DEBUG, logger="framework")
-    return caplog
+def loop_stats(result) -> tuple[int, int]:
+    """(graph calls, traces) of a tape run, as the strategy counted them."""
+    return result.loop["graph_calls"], result.loop["traces"]
 
 
 # Checkpoints only at the end: every checkpoint is an epoch that needs the live model.
 END_CHECKPOINT_ONLY = "checkpoint.every_n_epochs=100000"
 
 
-def test_many_epochs_run_in_few_calls_traced_once(train, debug_log):
+def test_many_epochs_run_in_few_calls_traced_once(train):
     result = train("+experiment=seed_linear", "epochs=95", "strategy.steps_per_call=10", "verbose=0", END_CHECKPOINT_ONLY)
     assert result.epochs == 95 and result.global_step == 95
     # 9 calls of 10 epochs, one of 4, and the last epoch alone (its checkpoint); one trace for all.
-    assert loop_stats(debug_log) == (11, 1)
+    assert loop_stats(result) == (11, 1)
 
 
-def test_checkpoint_epochs_end_calls(train, debug_log):
-    train("+experiment=seed_linear", "epochs=100", "verbose=0")  # a checkpoint every 10 epochs by default
-    assert loop_stats(debug_log) == (20, 1)  # 9 epochs, then 1 checkpointed epoch, ten times
+def test_checkpoint_epochs_end_calls(train):
+    result = train("+experiment=seed_linear", "epochs=100", "verbose=0")  # a checkpoint every 10 epochs by default
+    assert loop_stats(result) == (20, 1)  # 9 epochs, then 1 checkpointed epoch, ten times
 
 
-def test_minibatch_epochs_count_steps_per_call_in_whole_epochs(train, debug_log):
+def test_minibatch_epochs_count_steps_per_call_in_whole_epochs(train):
     overrides = ("data=sine", "data.num_examples=200", "data.batch_size=32", "model=sequential", "verbose=0", END_CHECKPOINT_ONLY)
     result = train(*overrides, "epochs=12", "strategy.steps_per_call=40")  # 5 steps per epoch: 8 epochs per call
     assert result.global_step == 60
-    assert loop_stats(debug_log) == (3, 1)  # epochs 0-7, 8-10, and 11 alone (its checkpoint)
-    train(*overrides, "epochs=2", "strategy.steps_per_call=1")  # fewer steps than an epoch: one epoch per call
-    assert loop_stats(debug_log) == (2, 1)
+    assert loop_stats(result) == (3, 1)  # epochs 0-7, 8-10, and 11 alone (its checkpoint)
+    result = train(*overrides, "epochs=2", "strategy.steps_per_call=1")  # fewer steps than an epoch: one epoch per call
+    assert loop_stats(result) == (2, 1)
 
 
-def test_the_epoch_report_sees_every_epoch_live(train, debug_log):
-    train("+experiment=seed_linear", "epochs=6", "verbose=2")
-    assert loop_stats(debug_log) == (6, 1)
-    lines = [r.getMessage() for r in debug_log.records if r.getMessage().startswith("Epoch ")]
+def test_the_epoch_report_sees_every_epoch_live(train, caplog):
+    caplog.set_level(logging.INFO, logger="framework")
+    result = train("+experiment=seed_linear", "epochs=6", "verbose=2")
+    assert loop_stats(result) == (6, 1)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Epoch ")]
     assert len(lines) == 6 and lines[0].startswith("Epoch  0: W=5.00 b=0.00, loss=")
 
 
@@ -73,12 +65,13 @@ class RecordsWeights(EpochCallback):
             self.replayed.append((epoch, logs["loss"]))
 
 
-def test_calls_end_where_a_callback_needs_the_live_model(compose_config, tmp_path, debug_log):
-    from framework.callbacks import NoLogger
-    from framework.data import LinearRegressionData
-    from framework.models import LinearModel
+def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     import keras
 
+    from framework.data import LinearRegressionData
+    from framework.loggers import NoLogger
+    from framework.models import LinearModel
+    from framework.run_directory import RunDirectory
     from framework.strategies import TapeStrategy, TrainingJob
 
     data = LinearRegressionData(1, 3.0, 2.0, 1.0, num_examples=100, batch_size=100, val_fraction=0.0, shuffle=False, seed=1, streaming=False)
@@ -87,12 +80,12 @@ def test_calls_end_where_a_callback_needs_the_live_model(compose_config, tmp_pat
     callback = RecordsWeights()
     job = TrainingJob(
         model, keras.losses.MeanSquaredError(), keras.optimizers.SGD(0.1),
-        data, epochs=10, logger=NoLogger(tmp_path), callbacks=[callback],
+        data, epochs=10, logger=NoLogger(RunDirectory(tmp_path)), callbacks=[callback],
     )
     strategy = TapeStrategy(jit_compile=False, steps_per_call=1000)
     history = strategy.train(job)
     # Calls: epochs 0-2, 3 (live), 4-6, 7 (live), 8-9.
-    assert strategy.compiled.calls == 5 and strategy.compiled.tracing_count == 1
+    assert strategy.loop_stats() == {"graph_calls": 5, "traces": 1}
     assert sorted(callback.seen) == [3, 7]
     assert callback.seen[3][0] == 4 and callback.seen[7][0] == 8  # the live model, right after that epoch
     assert [epoch for epoch, _ in callback.replayed] == [0, 1, 2, 4, 5, 6, 8, 9]

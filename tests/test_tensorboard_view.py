@@ -11,10 +11,10 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+
 import numpy as np
 import pytest
-
-from conftest import run_cli
+from helpers.runs import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -26,15 +26,13 @@ SERVER_START_SECONDS = 90
 def logdir(tmp_path_factory):
     """<root>/sweep: the two-job multirun; <root>/sequential: a run whose
     model has tensor variables, so there are histograms to serve."""
-    from hydra import compose, initialize_config_module
-
+    from framework.config import compose
     from framework.run import run
 
     root = tmp_path_factory.mktemp("view")
     out = run_cli("-m", f"hydra.sweep.dir={root / 'sweep'}", "strategy=tape,fit", "epochs=3", cwd=root, timeout=300)
     assert out.returncode == 0, out.stderr
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        cfg = compose("train", overrides=["model=sequential", "epochs=2"])
+    cfg = compose(["model=sequential", "epochs=2"])
     run(cfg, root / "sequential")
     return root, out.stdout
 

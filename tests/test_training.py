@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from conftest import read_scalars, run_in
+from helpers.events import read_scalars
+from helpers.runs import run_in
 
 TUTORIAL = ("+experiment=seed_linear",)
 

@@ -1,17 +1,11 @@
-"""Callbacks shared by every strategy; importing this package registers the loggers."""
+"""Keras callbacks the framework adds to a run, one per file; every strategy calls them."""
 
-from framework.callbacks.epoch_callback import EpochCallback, needs_live_model
+from framework.callbacks.checkpoint_saver import CheckpointSaver
+from framework.callbacks.early_stopping import early_stopping_callbacks
 from framework.callbacks.epoch_report import EpochReport
-from framework.callbacks.logger_callback import LoggerCallback
-from framework.callbacks.run_logger import RunLogger
-from framework.callbacks.tensorboard_logger import NoLogger, TensorBoardLogger
+from framework.callbacks.log_directory_watch import LogDirectoryWatch
+from framework.strategies.live_model import (
+    EpochCallback,  # the base of callbacks that read the live model
+)
 
-__all__ = [
-    "EpochCallback",
-    "EpochReport",
-    "LoggerCallback",
-    "NoLogger",
-    "RunLogger",
-    "TensorBoardLogger",
-    "needs_live_model",
-]
+__all__ = ["CheckpointSaver", "EpochCallback", "EpochReport", "LogDirectoryWatch", "early_stopping_callbacks"]

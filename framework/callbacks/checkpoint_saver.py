@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from framework.callbacks.epoch_callback import EpochCallback
 from framework.checkpoints.run_checkpoint import RunCheckpoint
+from framework.strategies.live_model import EpochCallback
 
 log = logging.getLogger("framework")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keras
 
-from framework.checkpoints.settings import EarlyStoppingSettings
+from framework.config.settings import EarlyStoppingSettings
 
 
 def early_stopping_callbacks(settings: EarlyStoppingSettings) -> list[keras.callbacks.Callback]:

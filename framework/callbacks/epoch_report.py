@@ -6,7 +6,7 @@ import logging
 
 import numpy as np
 
-from framework.callbacks.epoch_callback import EpochCallback
+from framework.strategies.live_model import EpochCallback
 
 log = logging.getLogger("framework")
 

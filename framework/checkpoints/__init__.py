@@ -1,6 +1,3 @@
-"""Keeping a run from losing work: checkpoints (run_checkpoint), the `checkpoint`
-config section (settings), stop signals (interruption), TensorBoard restart
-markers (tensorboard_restart) and failed-run markers (run_status).
-
-Modules are imported directly, so validating settings imports no TensorFlow.
-"""
+"""Keeping a run from losing work: the checkpoint format (run_checkpoint),
+resuming from it (resuming), stop signals (stop_signals) and TensorBoard
+restart markers (tensorboard_restart)."""

@@ -34,6 +34,10 @@ class LinearRegressionData(SyntheticData):
         self.noise_std = noise_std
         super().__init__(**common)
 
+    @property
+    def true_variables(self) -> dict[str, float]:
+        return {"W": self.true_w, "b": self.true_b}  # the tutorial's linear model's variable names
+
     def generate(self, num_examples, seed):
         x = tf.random.stateless_normal(tf.stack([num_examples, self.num_features]), seed=seed)
         noise_seed = tf.random.experimental.stateless_fold_in(seed, 1)

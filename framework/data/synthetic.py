@@ -16,8 +16,8 @@ import numpy as np
 import pydantic
 import tensorflow as tf
 
+from framework.config.schema import ComponentConfig
 from framework.data.storage import ExampleStorage, InMemoryExamples, StreamedExamples
-from framework.validation import ComponentConfig
 
 
 class SyntheticDataConfig(ComponentConfig):
@@ -83,6 +83,11 @@ class SyntheticData(abc.ABC):
     @abc.abstractmethod
     def generate(self, num_examples: int | tf.Tensor, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Draws float32 inputs [N, features] and targets [N, 1] from a stateless seed (shape [2])."""
+
+    @property
+    def true_variables(self) -> dict[str, float]:
+        """The values model variables should reach, by variable name, where the source knows them (plots draw them)."""
+        return {}
 
     @property
     def steps_per_epoch(self) -> int:

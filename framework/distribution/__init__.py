@@ -1,19 +1,8 @@
-"""Distribution strategies: how one run spreads over devices and machines.
+"""How one run spreads over devices and machines: the `distribution` config group
+(none, mirrored, multi_worker), device selection, every TF_CONFIG, and the
+local worker processes of `python -m framework.launch`.
 
-Importing this package registers the built-in distributions in DISTRIBUTIONS.
+Importing the package imports no TensorFlow (the launcher only starts
+processes); framework.plugins imports the modules that register the built-in
+distributions.
 """
-
-from framework.distribution.base import Distribution, Placement
-from framework.distribution.mirrored import MirroredDistribution
-from framework.distribution.multi_worker import MultiWorkerDistribution
-from framework.distribution.single_device import SingleDevice
-from framework.registry import DISTRIBUTIONS
-
-__all__ = [
-    "DISTRIBUTIONS",
-    "Distribution",
-    "MirroredDistribution",
-    "MultiWorkerDistribution",
-    "Placement",
-    "SingleDevice",
-]

@@ -13,8 +13,7 @@ from typing import ClassVar
 
 import tensorflow as tf
 
-from framework.devices import LocalDevices
-from framework.errors import ConfigError
+from framework.distribution.devices import LocalDevices
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,11 @@ class Placement:
 
     strategy: tf.distribute.Strategy | None
     is_chief: bool = True
+
+    @property
+    def replicas(self) -> int:
+        """How many replicas share each training step."""
+        return self.strategy.num_replicas_in_sync if self.strategy is not None else 1
 
     def scope(self) -> contextlib.AbstractContextManager:
         """Variables (model, optimizer) created inside are placed by the strategy."""
@@ -58,14 +62,11 @@ class Distribution(abc.ABC):
     """
 
     key: ClassVar[str]  # the registry key, for messages
-    # Training strategy keys this distribution cannot run, each with the reason.
+    # Training strategy keys this distribution cannot run, each with the reason
+    # (checked with the config, framework.config.plan).
     unsupported_strategies: ClassVar[dict[str, str]] = {}
-
-    def check_strategy(self, strategy: str) -> None:
-        """Raises ConfigError up front when the training strategy cannot run here."""
-        reason = self.unsupported_strategies.get(strategy)
-        if reason is not None:
-            raise ConfigError(f"strategy={strategy} cannot run with distribution={self.key}: {reason}")
+    # Whether training runs on replicas of a tf.distribute strategy.
+    replicated: ClassVar[bool] = True
 
     @abc.abstractmethod
     def start(self, devices: LocalDevices) -> Placement:

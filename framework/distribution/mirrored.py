@@ -8,10 +8,10 @@ from typing import Annotated
 import pydantic
 import tensorflow as tf
 
-from framework.devices import LocalDevices, split_cpu
+from framework.config.schema import ComponentConfig
 from framework.distribution.base import Distribution, Placement
+from framework.distribution.devices import LocalDevices, split_cpu
 from framework.registry import DISTRIBUTIONS
-from framework.validation import ComponentConfig
 
 log = logging.getLogger("framework")
 

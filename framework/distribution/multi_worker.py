@@ -17,12 +17,12 @@ from typing import Annotated, Literal
 import pydantic
 import tensorflow as tf
 
-from framework.devices import LocalDevices
+from framework.config.schema import ComponentConfig
 from framework.distribution.base import Distribution, Placement
-from framework.distribution.slurm import slurm_tf_config
+from framework.distribution.devices import LocalDevices
+from framework.distribution.tf_config import environment_tf_config, slurm_tf_config
 from framework.errors import DistributionError
 from framework.registry import DISTRIBUTIONS
-from framework.validation import ComponentConfig
 
 log = logging.getLogger("framework")
 
@@ -85,33 +85,8 @@ class MultiWorkerDistribution(Distribution):
         return Placement(strategy=strategy, is_chief=is_chief)
 
 
-def _from_environment(port: int) -> dict:
-    del port  # the addresses are in TF_CONFIG
-    text = os.environ.get("TF_CONFIG")
-    if not text:
-        raise DistributionError(
-            "distribution=multi_worker needs the TF_CONFIG environment variable, which describes "
-            "the cluster and this worker's place in it. Start the workers with "
-            "python -m framework.launch --workers N <overrides>, set TF_CONFIG yourself, or on "
-            "SLURM use +cluster=slurm (see the README)."
-        )
-    try:
-        tf_config = json.loads(text)
-        task = tf_config["task"]
-        valid = task["type"] in tf_config["cluster"] and isinstance(task["index"], int)
-    except (json.JSONDecodeError, KeyError, TypeError):
-        valid = False
-    if not valid:
-        raise DistributionError(
-            "TF_CONFIG is not a cluster description with this task in it: expected JSON like "
-            f'{{"cluster": {{"worker": ["host1:port", "host2:port"]}}, "task": {{"type": "worker", "index": 0}}}}. '
-            f"Received: {text!r}"
-        ) from None
-    return tf_config
-
-
-def _from_slurm(port: int) -> dict:
-    return slurm_tf_config(os.environ, port)
-
-
-_CLUSTER_SOURCES: dict[str, Callable[[int], dict]] = {"tf_config": _from_environment, "slurm": _from_slurm}
+# distribution.cluster -> how this worker's TF_CONFIG is found, given distribution.port.
+_CLUSTER_SOURCES: dict[str, Callable[[int], dict]] = {
+    "tf_config": lambda port: environment_tf_config(),  # the addresses are in TF_CONFIG itself
+    "slurm": lambda port: slurm_tf_config(os.environ, port),
+}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from framework.devices import LocalDevices
 from framework.distribution.base import Distribution, Placement
+from framework.distribution.devices import LocalDevices
 from framework.registry import DISTRIBUTIONS
 
 
@@ -12,6 +12,7 @@ class SingleDevice(Distribution):
     """Trains on TensorFlow's default device: the first GPU if any, else the CPU."""
 
     key = "none"
+    replicated = False
 
     def start(self, devices: LocalDevices) -> Placement:
         return Placement(strategy=None)

@@ -5,8 +5,8 @@ from typing import Annotated, Any
 import keras
 import pydantic
 
+from framework.config.schema import ComponentConfig
 from framework.registry import LAYERS, MODELS
-from framework.validation import ComponentConfig
 
 
 class SequentialModelConfig(ComponentConfig):

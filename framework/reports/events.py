@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 # The reader TensorBoard's server uses: it drops events a resumed run superseded
 # (SessionLog.START purges), which the older event_accumulator ignores for tensors.
-from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
+from tensorboard.backend.event_processing.plugin_event_accumulator import (
+    EventAccumulator,
+)
 from tensorboard.util import tensor_util
 
 
@@ -30,10 +33,10 @@ class Curve:
 POINTS_PER_CURVE = 1000
 
 
-def read_scalar_curves(log_dir: str | Path) -> dict[str, Curve]:
+def read_scalar_curves(log_dir: str | Path, points: int | None = POINTS_PER_CURVE) -> dict[str, Curve]:
     """Every scalar tag written under `log_dir` (tf.summary stores them as tensors),
-    each sampled down to POINTS_PER_CURVE points."""
-    accumulator = EventAccumulator(str(log_dir), size_guidance={"tensors": POINTS_PER_CURVE})
+    each sampled down to `points` points (None: every point)."""
+    accumulator = EventAccumulator(str(log_dir), size_guidance={"tensors": points or 0})  # 0: keep all
     accumulator.Reload()
     curves = {}
     for tag in accumulator.Tags()["tensors"]:

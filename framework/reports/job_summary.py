@@ -20,6 +20,8 @@ from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from framework.run_directory import RunDirectory
+
 log = logging.getLogger("framework")
 
 
@@ -55,14 +57,14 @@ class JobSummary(Callback):
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         if job_return.status != JobStatus.COMPLETED:
             return  # the error itself is what the user needs to see
-        run_dir = Path(config.hydra.runtime.output_dir)
-        summary = json.loads((run_dir / "summary.json").read_text())
+        run_dir = RunDirectory(config.hydra.runtime.output_dir)
+        summary = json.loads(run_dir.summary.read_text())
         metrics = ", ".join(f"{name}={value:.5g}" for name, value in summary["metrics"].items())
         log.info(
             "Finished: %s\n  run directory: %s\n  view it:       %s",
             metrics,
-            run_dir,
-            tensorboard_command(self._sweep_dir or run_dir),
+            run_dir.path,
+            tensorboard_command(self._sweep_dir or run_dir.path),
         )
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from framework.distribution.replicated_step import ReplicatedStep
-from framework.strategies.job import TrainingJob
+from framework.strategies.base import TrainingJob
+from framework.strategies.train_step import TrainStep
 
 
 class CompiledEpochs:
@@ -32,13 +32,7 @@ class CompiledEpochs:
     def __init__(self, job: TrainingJob, jit_compile: bool):
         self.job = job
         self.calls = 0
-        # XLA compiles the step alone: summary writes in the loop around it
-        # have no XLA kernel. Without XLA the step is inlined into the loop.
-        if tf.distribute.has_strategy():  # run() trains inside the scope of distribution=mirrored/multi_worker
-            replicated = ReplicatedStep(job, tf.distribute.get_strategy(), jit_compile)
-            self._train_step, self._batch_loss = replicated.train, replicated.loss
-        elif jit_compile:
-            self._train_step = tf.function(self._train_step, jit_compile=True)
+        self._step = TrainStep(job, jit_compile)
         self._function = tf.function(self._run_epochs)
 
     @property
@@ -50,30 +44,13 @@ class CompiledEpochs:
         logs, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
         return {name: values.numpy().tolist() for name, values in logs.items()}, bool(finite)
 
-    def _train_step(self, x, y):
-        model, optimizer = self.job.model, self.job.optimizer
-        with tf.GradientTape() as tape:
-            loss = self._loss(y, model(x, training=True))
-            scaled_loss = optimizer.scale_loss(loss)  # mixed precision; identity otherwise
-        gradients = tape.gradient(scaled_loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return tf.cast(loss, tf.float32)
-
-    def _loss(self, y, y_pred):
-        """The loss Keras's fit reports: the loss function plus the model's own losses."""
-        loss = self.job.loss(y, y_pred)
-        return loss + tf.add_n(self.job.model.losses) if self.job.model.losses else loss
-
-    def _batch_loss(self, x, y):
-        return self._loss(y, self.job.model(x, training=False))
-
     def _validation_loss(self):
         # As Keras's evaluate: the mean of batch losses weighted by batch size.
         data = self.job.data
         total, count = tf.constant(0.0), tf.constant(0.0)
         for step in tf.range(data.validation_steps):
             x, y = data.validation_batch(step)
-            loss = self._batch_loss(x, y)
+            loss = self._step.loss(x, y)
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total += tf.cast(loss, tf.float32) * size
             count += size
@@ -81,23 +58,24 @@ class CompiledEpochs:
 
     def _epoch_loss(self, epoch):
         """Trains one epoch; returns its loss (the running mean Keras reports) and whether every step's loss was finite."""
-        data, logger, iterations = self.job.data, self.job.logger, self.job.optimizer.iterations
+        data, logger, records = self.job.data, self.job.logger, self.job.records
+        iterations = self.job.optimizer.iterations
         order = data.epoch_order(epoch)
         if data.steps_per_epoch == 1:
-            loss = self._train_step(*data.train_batch(order, 0))
-            if logger.step_due(iterations):
+            loss = self._step.train(*data.train_batch(order, 0))
+            if records.step_due(iterations):
                 logger.log_step(iterations, loss)
             return loss, tf.math.is_finite(loss)
         total, count, finite, step = tf.constant(0.0), tf.constant(0.0), tf.constant(True), tf.constant(0, tf.int64)
         while tf.logical_and(step < data.steps_per_epoch, finite):
             x, y = data.train_batch(order, step)
-            loss = self._train_step(x, y)
+            loss = self._step.train(x, y)
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total += loss * size
             count += size
             finite = tf.math.is_finite(loss)
             step += 1
-            if logger.step_due(iterations):
+            if records.step_due(iterations):
                 logger.log_step(iterations, total / count)
         return total / count, finite
 
@@ -114,7 +92,7 @@ class CompiledEpochs:
         )
 
     def _run_epochs(self, first_epoch, num_epochs):
-        data, logger = self.job.data, self.job.logger
+        data, records = self.job.data, self.job.records
         names = ["loss", "val_loss"] if data.validation_steps else ["loss"]
         values = {name: tf.TensorArray(tf.float32, size=0, dynamic_size=True) for name in names}
         index, finite = tf.constant(0, tf.int64), tf.constant(True)
@@ -127,15 +105,15 @@ class CompiledEpochs:
             return index + 1, values, logs, finite
 
         while tf.logical_and(index < num_epochs, finite):
-            if logger.due_epochs_in_loop:  # records every epoch, or often: asked at each
+            if records.due_epochs_in_loop:  # records every epoch, or often: asked at each
                 index, values, logs, finite = train_epoch(index, values)
-                if logger.epoch_due(first_epoch + index - 1):
+                if records.epoch_due(first_epoch + index - 1):
                     self._log_epoch(first_epoch + index - 1, logs)
             else:  # rare records, or none: the epochs up to the next run without asking
-                until_due = logger.epochs_until_due(first_epoch + index)
+                until_due = records.epochs_until_due(first_epoch + index)
                 group_end = num_epochs if until_due is None else tf.minimum(index + until_due, num_epochs)
                 while tf.logical_and(index < group_end, finite):
                     index, values, logs, finite = train_epoch(index, values)
-                if logger.epoch_due(first_epoch + index - 1) and finite:
+                if records.epoch_due(first_epoch + index - 1) and finite:
                     self._log_epoch(first_epoch + index - 1, logs)
         return {name: array.stack() for name, array in values.items()}, finite

@@ -7,11 +7,14 @@ import math
 
 import keras
 
-from framework.callbacks.logger_callback import LoggerCallback
-from framework.errors import ConfigError
+from framework.config.schema import ComponentConfig
 from framework.registry import STRATEGIES
-from framework.strategies.job import TrainingJob, TrainingStrategy, non_finite_loss_error
-from framework.validation import ComponentConfig
+from framework.strategies.base import (
+    TrainingJob,
+    TrainingStrategy,
+    non_finite_loss_error,
+)
+from framework.strategies.fit_logging import LoggerCallback
 
 log = logging.getLogger("framework")
 
@@ -33,15 +36,18 @@ class FitStrategy(TrainingStrategy):
     `fit(x, y)` on small data, while an epoch is still one pass over the data.
     """
 
+    # Under a tf.distribute strategy model.fit averages the first batch across
+    # replicas to build its metrics, which fails unless every replica gets as many examples.
+    needs_even_replica_batches = True
+
     def __init__(self, jit_compile: bool):
         self.jit_compile = jit_compile
 
     def train(self, job: TrainingJob) -> keras.callbacks.History:
-        _check_batch_splits_evenly(job)
         job.model.compile(optimizer=job.optimizer, loss=job.loss, jit_compile=self.jit_compile)
         if job.model.jit_compile:
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
-        logger_callback = LoggerCallback(job.logger, job.epochs)
+        logger_callback = LoggerCallback(job.logger, job.records)
         try:
             history = job.model.fit(
                 job.data.train_dataset(job.epochs, job.initial_epoch),
@@ -57,19 +63,6 @@ class FitStrategy(TrainingStrategy):
         finally:
             logger_callback.write_pending()  # Keras skips on_train_end when training fails
         return history
-
-
-def _check_batch_splits_evenly(job: TrainingJob) -> None:
-    # Under a tf.distribute strategy, model.fit averages the first batch across
-    # replicas to build its metrics, which fails unless every replica gets as many examples.
-    replicas = job.model.distribute_strategy.num_replicas_in_sync
-    if job.data.batch_size % replicas:
-        raise ConfigError(
-            f"strategy=fit: Keras's model.fit needs the batch to split evenly across the "
-            f"{replicas} replicas, but a batch holds {job.data.batch_size} examples "
-            f"(data.batch_size, at most the training examples). Use a data.batch_size divisible "
-            f"by {replicas}, or strategy=tape, which splits any batch."
-        )
 
 
 class _StopOnNonFiniteLoss(keras.callbacks.Callback):

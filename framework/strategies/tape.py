@@ -8,11 +8,15 @@ from typing import Annotated
 import keras
 import pydantic
 
-from framework.callbacks.epoch_callback import needs_live_model
+from framework.config.schema import ComponentConfig
 from framework.registry import STRATEGIES
+from framework.strategies.base import (
+    TrainingJob,
+    TrainingStrategy,
+    non_finite_loss_error,
+)
 from framework.strategies.compiled_epochs import CompiledEpochs
-from framework.strategies.job import TrainingJob, TrainingStrategy, non_finite_loss_error
-from framework.validation import ComponentConfig
+from framework.strategies.live_model import needs_live_model
 
 log = logging.getLogger("framework")
 
@@ -36,13 +40,15 @@ class TapeStrategy(TrainingStrategy):
     per-epoch work (loss, validation, logging) happens inside it. Callbacks see
     the same calls as under `model.fit`: those that read only logs are replayed
     after each call, and a call ends early at every epoch where a callback must
-    see the live model (see framework.callbacks.epoch_callback).
+    see the live model (see framework.strategies.live_model).
     """
+
+    compiles_xla_across_replicas = False  # XLA cannot compile the cross-replica optimizer update
 
     def __init__(self, jit_compile: bool, steps_per_call: int):
         self.jit_compile = jit_compile
         self.steps_per_call = steps_per_call
-        self.compiled: CompiledEpochs | None = None  # kept for inspection (trace and call counts)
+        self.compiled: CompiledEpochs | None = None  # kept for loop_stats
 
     def train(self, job: TrainingJob) -> keras.callbacks.History:
         model = job.model
@@ -91,10 +97,13 @@ class TapeStrategy(TrainingStrategy):
             job.logger.flush()
             epoch += num_epochs
         callbacks.on_train_end(logs)
-        log.debug(
-            "Tape loop: %d graph call(s), traced %d time(s).", self.compiled.calls, self.compiled.tracing_count
-        )
+        log.debug("Tape loop: %d graph call(s), traced %d time(s).", self.compiled.calls, self.compiled.tracing_count)
         return history
+
+    def loop_stats(self) -> dict[str, int]:
+        if self.compiled is None:
+            return {}
+        return {"graph_calls": self.compiled.calls, "traces": self.compiled.tracing_count}
 
     def _epochs_in_next_call(self, epoch: int, job: TrainingJob) -> int:
         """Epochs to run from `epoch` on: up to steps_per_call steps, ending before

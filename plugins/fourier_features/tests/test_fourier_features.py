@@ -1,17 +1,14 @@
 """The fourier_features layer: argument checks, conformance, shipped configs, and the fit it buys."""
 
 import pytest
-from hydra import compose, initialize_config_module
-
 from fourier_features import FourierFeatures
-from framework.config_sources import register_configs
+
+from framework.config import compose
 from framework.testing import check_layer
 
 
 def _compose(*overrides: str):
-    register_configs()
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        return compose("train", overrides=list(overrides))
+    return compose(overrides)
 
 
 @pytest.mark.parametrize(

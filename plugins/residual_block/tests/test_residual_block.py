@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_module
-
-from framework.config_sources import register_configs
-from framework.testing import check_layer
 from residual_block import ResidualDense
+
+from framework.config import compose
+from framework.testing import check_layer
 
 
 @pytest.mark.parametrize(
@@ -29,9 +28,7 @@ def test_starts_as_its_shortcut():
 
 
 def test_shipped_model_preset_stacks_blocks():
-    register_configs()
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        cfg = compose("train", overrides=["+experiment=residual_sine"])
+    cfg = compose(["+experiment=residual_sine"])
     assert [layer.name for layer in cfg.model.layers] == ["residual_dense", "residual_dense", "dense"]
 
 

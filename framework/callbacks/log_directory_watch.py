@@ -16,7 +16,7 @@ import os
 import time
 from pathlib import Path
 
-from framework.callbacks.epoch_callback import EpochCallback
+from framework.strategies.live_model import EpochCallback
 
 log = logging.getLogger("framework")
 

@@ -22,7 +22,11 @@ import re
 import sys
 from collections.abc import Iterator
 
-from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from hydra.errors import (
+    ConfigCompositionException,
+    MissingConfigException,
+    OverrideParseException,
+)
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 
 from framework.errors import FrameworkError, NonFiniteLossError, TrainingInterrupted
@@ -30,7 +34,7 @@ from framework.errors import FrameworkError, NonFiniteLossError, TrainingInterru
 # Exit status for errors in the user's input (configs, overrides, plugins).
 USER_ERROR_EXIT_CODE = 2
 DIVERGED_EXIT_CODE = 3
-FAILED_JOBS_EXIT_CODE = 1  # a multirun whose failed jobs are listed (framework.multirun_failures)
+FAILED_JOBS_EXIT_CODE = 1  # a multirun whose failed jobs are listed (framework.reports.multirun_failures)
 
 _USER_ERRORS = (FrameworkError, ConfigCompositionException, MissingConfigException, OverrideParseException)
 

@@ -17,6 +17,10 @@ import signal
 import threading
 from types import FrameType
 
+from framework.checkpoints.run_checkpoint import RunCheckpoint
+from framework.errors import TrainingInterrupted
+from framework.run_directory import RunDirectory
+
 log = logging.getLogger("framework")
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -46,6 +50,17 @@ class StopOnSignal:
         for number, handler in self._previous.items():
             signal.signal(number, handler)
         self._previous.clear()
+
+    def raise_if_stopped(self, checkpoint: RunCheckpoint, run_dir: RunDirectory) -> None:
+        """Raises TrainingInterrupted, naming the saved checkpoint and how to resume, if a signal stopped training."""
+        if self.signal_number is None:
+            return
+        raise TrainingInterrupted(
+            f"{signal.Signals(self.signal_number).name}: training stopped after epoch {checkpoint.saved_epoch} "
+            f"(step {checkpoint.global_step}); the checkpoint is saved. "
+            f"Continue with: python -m framework.train resume={run_dir.path}",
+            self.signal_number,
+        )
 
     def _handle(self, number: int, frame: FrameType | None) -> None:
         if self.signal_number == number:  # asked twice: stop waiting

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from framework.distribution.tf_config import local_tf_config
+
 log = logging.getLogger("framework.launch")
 
 # How long a stopped worker may take to exit on SIGTERM before it is killed.
@@ -41,11 +43,6 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
-
-
-def tf_config(addresses: Sequence[str], index: int) -> dict:
-    """The TF_CONFIG of worker `index` in a cluster of `addresses`."""
-    return {"cluster": {"worker": list(addresses)}, "task": {"type": "worker", "index": index}}
 
 
 @dataclass
@@ -112,7 +109,7 @@ def _start_worker(index: int, addresses: list[str], overrides: Sequence[str], sc
     command = [sys.executable, "-m", "framework.train", *overrides, "distribution=multi_worker"]
     if index > 0:  # only the chief writes the run directory, Hydra's own files included
         command.append(f"hydra.run.dir={os.path.join(scratch, f'worker-{index}')}")
-    env = {**os.environ, "TF_CONFIG": json.dumps(tf_config(addresses, index)), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "TF_CONFIG": json.dumps(local_tf_config(addresses, index)), "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -1,20 +1,19 @@
 """Built-in optimizers: Keras's own, registered under short keys.
 
-Each takes `learning_rate` and a `schedule` mapping (see framework.schedules)
+Each takes `learning_rate` and a `schedule` mapping (see framework.optimizers.schedules),
 besides its own settings; configs/optimizer/*.yaml hold the values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import keras
 import pydantic
 
-from framework.registry import OPTIMIZERS, SCHEDULES
-from framework.schedules import build_schedule
-from framework.validation import ComponentConfig
+from framework.config.schema import ComponentConfig
+from framework.registry import OPTIMIZERS, SCHEDULES, Resolved
 
 PositiveFloat = Annotated[float, pydantic.Field(gt=0, allow_inf_nan=False)]
 UnitInterval = Annotated[float, pydantic.Field(ge=0, lt=1)]
@@ -28,14 +27,13 @@ class OptimizerConfig(ComponentConfig):
     """
 
     learning_rate: PositiveFloat
-    schedule: dict[str, Any]
+    schedule: pydantic.SkipValidation[Resolved]
 
-    @pydantic.field_validator("schedule")
+    @pydantic.field_validator("schedule", mode="before")
     @classmethod
-    def _known_schedule(cls, spec: dict[str, Any]) -> dict[str, Any]:
-        # Checked with the rest of the config, before any training starts.
-        SCHEDULES.resolve(spec, where="optimizer.schedule")
-        return spec
+    def _resolve_schedule(cls, spec: Any) -> Resolved:
+        # Looked up and checked with the rest of the config, before any training starts.
+        return SCHEDULES.resolve(spec, where="optimizer.schedule")
 
 
 class SGDConfig(OptimizerConfig):
@@ -82,21 +80,23 @@ class RMSpropConfig(OptimizerConfig):
     centered: bool
 
 
-@OPTIMIZERS.register("sgd", config=SGDConfig)
-def sgd(learning_rate: float, schedule: Mapping[str, Any], **options: Any) -> keras.optimizers.Optimizer:
-    return keras.optimizers.SGD(learning_rate=build_schedule(learning_rate, schedule), **options)
+def _builder(optimizer_class: type[keras.optimizers.Optimizer]) -> Callable[..., keras.optimizers.Optimizer]:
+    """The factory the registry calls: the Keras optimizer, its learning rate a schedule from the config."""
+
+    def build(learning_rate: float, schedule: Resolved, **options: Any) -> keras.optimizers.Optimizer:
+        return optimizer_class(learning_rate=schedule.build(learning_rate=learning_rate), **options)
+
+    build.__name__ = build.__qualname__ = optimizer_class.__name__  # how errors and listings name it
+    return build
 
 
-@OPTIMIZERS.register("adam", config=AdamConfig)
-def adam(learning_rate: float, schedule: Mapping[str, Any], **options: Any) -> keras.optimizers.Optimizer:
-    return keras.optimizers.Adam(learning_rate=build_schedule(learning_rate, schedule), **options)
+# Registry key -> the Keras optimizer and the config model validating its arguments.
+KERAS_OPTIMIZERS: dict[str, tuple[type[keras.optimizers.Optimizer], type[OptimizerConfig]]] = {
+    "sgd": (keras.optimizers.SGD, SGDConfig),
+    "adam": (keras.optimizers.Adam, AdamConfig),
+    "adamw": (keras.optimizers.AdamW, AdamWConfig),
+    "rmsprop": (keras.optimizers.RMSprop, RMSpropConfig),
+}
 
-
-@OPTIMIZERS.register("adamw", config=AdamWConfig)
-def adamw(learning_rate: float, schedule: Mapping[str, Any], **options: Any) -> keras.optimizers.Optimizer:
-    return keras.optimizers.AdamW(learning_rate=build_schedule(learning_rate, schedule), **options)
-
-
-@OPTIMIZERS.register("rmsprop", config=RMSpropConfig)
-def rmsprop(learning_rate: float, schedule: Mapping[str, Any], **options: Any) -> keras.optimizers.Optimizer:
-    return keras.optimizers.RMSprop(learning_rate=build_schedule(learning_rate, schedule), **options)
+for _key, (_optimizer_class, _config) in KERAS_OPTIMIZERS.items():
+    OPTIMIZERS.register(_key, config=_config)(_builder(_optimizer_class))

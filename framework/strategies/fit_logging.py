@@ -1,4 +1,5 @@
-"""Drives a RunLogger from Keras's own loop, for the fit strategy."""
+"""The fit strategy's bridge to the run's logger: a Keras callback that gives the
+logger the records the tape strategy gives it inside its graph."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 import keras
 import tensorflow as tf
 
-from framework.callbacks.run_logger import RunLogger
+from framework.loggers.base import RunLogger
+from framework.strategies.record_schedule import RecordSchedule
 
 # Records are written in batches about this often: one compiled call per
 # record would cost as much as a training step of a small model.
@@ -36,10 +38,10 @@ class LoggerCallback(keras.callbacks.Callback):
 
     async_safe = True
 
-    def __init__(self, logger: RunLogger, epochs: int):
+    def __init__(self, logger: RunLogger, records: RecordSchedule):
         super().__init__()
         self.logger = logger
-        self.epochs = epochs
+        self.records = records
         self._log_step = tf.function(logger.log_step)
         self._write_records = tf.function(self._write, reduce_retracing=True)
         self._pending: list[_EpochRecord] = []
@@ -49,7 +51,7 @@ class LoggerCallback(keras.callbacks.Callback):
         self._epoch = 0
 
     def on_train_begin(self, logs=None):
-        self.logger.open(self.model, self.epochs)
+        self.logger.open(self.model, self.records.epochs)
         self._first_step = int(self.model.optimizer.iterations.numpy())
         self._last_write = time.monotonic()
 
@@ -63,11 +65,11 @@ class LoggerCallback(keras.callbacks.Callback):
         # ahead, so the step comes from the batch index; Keras finishes an
         # epoch's batch hooks before the next epoch begins, so _epoch is stable.
         step = self._steps_before(self._epoch) + batch + 1
-        if self.logger.step_due(step):
+        if self.records.step_due(step):
             self._log_step(tf.constant(step, tf.int64), tf.constant(float(logs["loss"])))
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.logger.epoch_due(epoch):
+        if self.records.epoch_due(epoch):
             optimizer = self.model.optimizer
             self._pending.append(
                 _EpochRecord(

@@ -1,4 +1,5 @@
-"""Callbacks that must see the live model at the end of some epochs.
+"""Callbacks that must see the live model at the end of some epochs, and the
+tape strategy's rule for which callbacks those are.
 
 The tape strategy runs many epochs inside one graph call and replays the
 epoch callbacks from the recorded logs afterwards. That is exact for

@@ -15,11 +15,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from hydra import compose, initialize_config_module
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
+from framework.config.compose import compose
 from framework.errors import ResumeError
+from framework.run_directory import RunDirectory
 
 # Top-level keys a resume may change: when and how to train, log and save,
 # not the model, data, loss, optimizer or seed.
@@ -45,8 +46,7 @@ def resume_arguments(arguments: Sequence[str]) -> list[str]:
     flags = [argument for argument in arguments if argument.startswith("-")]
     new = [argument for argument in arguments if not argument.startswith("-") and not argument.startswith("resume=")]
     task_overrides = [*_without_keys(saved_overrides, _override_keys(new)), *new]
-    with initialize_config_module("framework.conf", version_base="1.3"):
-        composed = compose("train", overrides=[*_task_only(task_overrides), f"resume={run_dir}"])
+    composed = compose([*_task_only(task_overrides), f"resume={run_dir}"])
     changes = _experiment_changes(saved_config, OmegaConf.to_container(composed, resolve=False))
     if changes:
         raise ResumeError(
@@ -59,7 +59,7 @@ def resume_arguments(arguments: Sequence[str]) -> list[str]:
 
 
 def _saved_run(value: str, run_dir: Path) -> tuple[dict[str, Any], list[str]]:
-    config_file, overrides_file = run_dir / ".hydra" / "config.yaml", run_dir / ".hydra" / "overrides.yaml"
+    config_file, overrides_file = RunDirectory(run_dir).saved_config, RunDirectory(run_dir).saved_overrides
     if not run_dir.is_dir():
         raise ResumeError(
             f"resume={value}: there is no directory {run_dir}. Pass the directory of an earlier "
@@ -67,8 +67,8 @@ def _saved_run(value: str, run_dir: Path) -> tuple[dict[str, Any], list[str]]:
         )
     if not (config_file.is_file() and overrides_file.is_file()):
         raise ResumeError(
-            f"resume={value}: {run_dir} is not a run directory: it lacks .hydra/config.yaml and "
-            f".hydra/overrides.yaml, which every run writes. Pass the directory a run wrote into."
+            f"resume={value}: {run_dir} is not a run directory: it lacks {config_file.relative_to(run_dir)} and "
+            f"{overrides_file.relative_to(run_dir)}, which every run writes. Pass the directory a run wrote into."
         )
     return OmegaConf.to_container(OmegaConf.load(config_file)), list(OmegaConf.load(overrides_file))
 

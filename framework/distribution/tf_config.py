@@ -1,4 +1,8 @@
-"""TF_CONFIG for a SLURM job: one TensorFlow worker per SLURM task.
+"""Every TF_CONFIG a multi-worker run uses: read from the environment, built
+for local worker processes, or built from a SLURM job's environment.
+
+TF_CONFIG is the JSON MultiWorkerMirroredStrategy reads: every worker's
+address, and which one this process is.
 
 SLURM starts the same command once per task and tells each its rank
 (SLURM_PROCID), the number of tasks (SLURM_NTASKS), the nodes
@@ -10,15 +14,51 @@ node listen on consecutive ports from `port`.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from framework.errors import DistributionError
 
 _REQUIRED = ("SLURM_JOB_NODELIST", "SLURM_PROCID", "SLURM_NTASKS")
+
+
+def environment_tf_config() -> dict[str, Any]:
+    """The TF_CONFIG environment variable, checked.
+
+    Raises:
+        DistributionError: It is missing, or is not a cluster with this task in it.
+    """
+    text = os.environ.get("TF_CONFIG")
+    if not text:
+        raise DistributionError(
+            "distribution=multi_worker needs the TF_CONFIG environment variable, which describes "
+            "the cluster and this worker's place in it. Start the workers with "
+            "python -m framework.launch --workers N <overrides>, set TF_CONFIG yourself, or on "
+            "SLURM use +cluster=slurm (see the README)."
+        )
+    try:
+        tf_config = json.loads(text)
+        task = tf_config["task"]
+        valid = task["type"] in tf_config["cluster"] and isinstance(task["index"], int)
+    except (json.JSONDecodeError, KeyError, TypeError):
+        valid = False
+    if not valid:
+        raise DistributionError(
+            "TF_CONFIG is not a cluster description with this task in it: expected JSON like "
+            f'{{"cluster": {{"worker": ["host1:port", "host2:port"]}}, "task": {{"type": "worker", "index": 0}}}}. '
+            f"Received: {text!r}"
+        ) from None
+    return tf_config
+
+
+def local_tf_config(addresses: Sequence[str], index: int) -> dict[str, Any]:
+    """The TF_CONFIG of worker `index` in a cluster of `addresses`."""
+    return {"cluster": {"worker": list(addresses)}, "task": {"type": "worker", "index": index}}
 
 
 def slurm_tf_config(env: Mapping[str, str], port: int, hostnames: list[str] | None = None) -> dict[str, Any]:
@@ -50,7 +90,7 @@ def slurm_tf_config(env: Mapping[str, str], port: int, hostnames: list[str] | No
             f"{hostnames} with SLURM_TASKS_PER_NODE={env.get('SLURM_TASKS_PER_NODE')!r} hold "
             f"{len(workers)} tasks."
         )
-    return {"cluster": {"worker": workers}, "task": {"type": "worker", "index": int(env["SLURM_PROCID"])}}
+    return local_tf_config(workers, int(env["SLURM_PROCID"]))
 
 
 def expand_nodelist(nodelist: str) -> list[str]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import abc
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import keras
 
-from framework.callbacks.run_logger import RunLogger
 from framework.data.synthetic import SyntheticData
 from framework.errors import NonFiniteLossError
+from framework.loggers.base import RunLogger
+from framework.strategies.record_schedule import RecordSchedule
 
 
 @dataclass
@@ -45,14 +48,27 @@ class TrainingJob:
     initial_epoch: int = 0
     stop_requested: Callable[[], bool] = lambda: False
 
+    @functools.cached_property
+    def records(self) -> RecordSchedule:
+        """When the logger gets records: the same epochs and steps under every strategy."""
+        return RecordSchedule(self.logger.cadence, self.epochs)
+
 
 class TrainingStrategy(abc.ABC):
     """How to loop. Strategies differ in mechanics only: given the same job and
     seed they produce the same weights, logs and callback calls."""
 
+    # What a strategy asks of a distribution, checked with the config (framework.config.plan).
+    needs_even_replica_batches: ClassVar[bool] = False  # every replica must get as many examples
+    compiles_xla_across_replicas: ClassVar[bool] = True  # jit_compile works under a distribution
+
     @abc.abstractmethod
     def train(self, job: TrainingJob) -> keras.callbacks.History:
         """Trains `job.model` in place and returns the per-epoch logs."""
+
+    def loop_stats(self) -> dict[str, int]:
+        """Counts that show how the last `train` ran (graph calls, traces), for tests and summary.json."""
+        return {}
 
 
 def non_finite_loss_error(job: TrainingJob, epoch: int, loss: float) -> NonFiniteLossError:

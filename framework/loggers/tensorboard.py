@@ -18,23 +18,17 @@ import contextlib
 import math
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated
 
 import keras
 import pydantic
 import tensorflow as tf
 
-from framework.callbacks.run_logger import RunLogger
+from framework.config.schema import ComponentConfig
+from framework.loggers.base import Cadence, RunLogger
 from framework.registry import LOGGERS
-from framework.validation import ComponentConfig
+from framework.run_directory import RunDirectory
 
-# TensorBoard keeps 1000 points per scalar tag by default; logging more often
-# than that only costs time.
-_POINTS_PER_CURVE = 1000
-# An inner loop costs about as much as a branch in 8 epochs of the compiled
-# loop: rarer records get an inner loop between them, more frequent ones a branch.
-_INTERVAL_WORTH_AN_INNER_LOOP = 8
 # A flush is a file write: strategies ask at every graph call or epoch, which
 # for small models is thousands of times a second.
 _FLUSH_SECONDS = 1.0
@@ -56,22 +50,18 @@ class TensorBoardLoggerConfig(ComponentConfig):
 
 @LOGGERS.register("tensorboard", config=TensorBoardLoggerConfig)
 class TensorBoardLogger(RunLogger):
-    """Writes scalars and histograms under `log_dir` with tf.summary."""
+    """Writes scalars and histograms into the run directory's events folder with tf.summary."""
 
-    def __init__(self, log_dir: Path, log_every_n_epochs: int, log_every_n_steps: int, histograms: bool):
-        self.log_dir = Path(log_dir)
-        self.log_every_n_epochs = log_every_n_epochs
-        self.log_every_n_steps = log_every_n_steps
+    def __init__(self, run_dir: RunDirectory, log_every_n_epochs: int, log_every_n_steps: int, histograms: bool):
+        self.log_dir = run_dir.events
+        self.cadence = Cadence(every_n_epochs=log_every_n_epochs, every_n_steps=log_every_n_steps)
         self.histograms = histograms
         self._writer: tf.summary.SummaryWriter | None = None
         self._model: keras.Model | None = None
-        self._epochs = 0
-        self._epoch_interval = 1
         self._last_flush = 0.0
 
     def open(self, model: keras.Model, epochs: int) -> None:
-        self._model, self._epochs = model, epochs
-        self._epoch_interval = self.log_every_n_epochs or max(1, math.ceil(epochs / _POINTS_PER_CURVE))
+        self._model = model
         self._writer = tf.summary.create_file_writer(str(self.log_dir))
         step = model.optimizer.iterations
         if int(step.numpy()) == 0:  # a resumed run has these already
@@ -79,23 +69,6 @@ class TensorBoardLogger(RunLogger):
                 self._write_variables([variable.value for variable in model.trainable_variables])
         self._writer.flush()
         self._last_flush = time.monotonic()
-
-    def step_due(self, step):
-        return self.log_every_n_steps > 0 and step % self.log_every_n_steps == 0
-
-    def epoch_due(self, epoch):
-        if self._epoch_interval == 1:
-            return True
-        # Operators that mean the same for ints and tensors.
-        return ((epoch + 1) % self._epoch_interval == 0) | (epoch == self._epochs - 1)
-
-    def epochs_until_due(self, epoch):
-        interval = tf.constant(self._epoch_interval, tf.int64)
-        return tf.minimum(interval - epoch % interval, self._epochs - epoch)
-
-    @property
-    def due_epochs_in_loop(self) -> bool:
-        return self._epoch_interval < _INTERVAL_WORTH_AN_INNER_LOOP
 
     def log_step(self, step, loss) -> None:
         with self._writing(step):
@@ -133,11 +106,3 @@ class TensorBoardLogger(RunLogger):
                 tf.summary.scalar(tag, tf.reshape(value, ()))
             elif self.histograms:
                 tf.summary.histogram(tag, value)
-
-
-@LOGGERS.register("none", config=None)
-class NoLogger(RunLogger):
-    """Records nothing (and costs nothing inside a compiled loop)."""
-
-    def __init__(self, log_dir: Path):
-        del log_dir

@@ -11,7 +11,6 @@ raised by a callback into a warning, so the callback exits itself.)
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 from hydra.core.utils import JobReturn
@@ -19,8 +18,8 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from framework.checkpoints.run_status import failure_of
-from framework.cli_errors import FAILED_JOBS_EXIT_CODE
+from framework.config.user_errors import FAILED_JOBS_EXIT_CODE
+from framework.run_directory import RunDirectory
 
 
 class FailedJobsReport(Callback):
@@ -37,8 +36,7 @@ class FailedJobsReport(Callback):
         if job_return.hydra_cfg.hydra.mode != RunMode.MULTIRUN:
             return
         self.jobs += 1
-        run_dir = Path(job_return.hydra_cfg.hydra.runtime.output_dir)
-        error = failure_of(run_dir)
+        error = RunDirectory(job_return.hydra_cfg.hydra.runtime.output_dir).failure()
         if error is not None:
             self.failures.append((f"{job_return.hydra_cfg.hydra.job.num}: {' '.join(job_return.overrides)}", error))
 

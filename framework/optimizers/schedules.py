@@ -8,23 +8,17 @@ optimizer steps, after which it runs from its own step 0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 import keras
 import pydantic
 
+from framework.config.schema import ComponentConfig
 from framework.registry import SCHEDULES
-from framework.validation import ComponentConfig
 
 Steps = Annotated[int, pydantic.Field(ge=0)]
 PositiveSteps = Annotated[int, pydantic.Field(ge=1)]
 LearningRate = float | keras.optimizers.schedules.LearningRateSchedule
-
-
-def build_schedule(learning_rate: float, spec: Mapping[str, Any]) -> LearningRate:
-    """The learning rate an optimizer takes: a float, or a Keras schedule."""
-    return SCHEDULES.build(spec, where="optimizer.schedule", learning_rate=learning_rate)
 
 
 class ConstantConfig(ComponentConfig):

@@ -17,11 +17,19 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from framework.config_sources import BUILTIN_CONFIGS_PACKAGE, load_config_file, plugin_config_files
+from framework.config.sources import (
+    BUILTIN_CONFIGS_PACKAGE,
+    load_config_file,
+    plugin_config_files,
+)
 from framework.registry import Entry, Registry
 
-
 REQUIRED = object()  # the default of a field that has none
+
+# Kinds whose config files are not in a top-level group named after the kind.
+_CONFIG_GROUP_OF_KIND = {"schedule": "optimizer/schedule"}
+# Keys of a config file that are Hydra's, not the component's arguments.
+_NOT_ARGUMENTS = ("name", "defaults")
 
 
 @dataclass(frozen=True)
@@ -43,14 +51,15 @@ class Component:
 
 def describe(kind: str, registry: Registry) -> list[Component]:
     """Every component of `registry`, sorted by key; `kind` is also its config group."""
-    config_files = _config_files(kind)
+    config_files = _config_files(_CONFIG_GROUP_OF_KIND.get(kind, kind))
     components = []
     for entry in registry.entries():
         fields = _fields(entry)
         defaults_from = None
         if entry.key in config_files:
             defaults_from, file_values = config_files[entry.key]
-            fields.update({name: value for name, value in file_values.items() if name != "name"})
+            fields.update({name: value for name, value in file_values.items() if name not in _NOT_ARGUMENTS})
+            fields.update(_group_defaults(file_values.get("defaults", [])))
         components.append(Component(entry.key, origin_of(entry), fields, defaults_from))
     return components
 
@@ -71,6 +80,11 @@ def _fields(entry: Entry) -> dict[str, Any]:
             for name, info in entry.config.model_fields.items()
         }
     return _signature_defaults(entry.factory)
+
+
+def _group_defaults(defaults: list[Any]) -> dict[str, str]:
+    """Fields a config file fills from a config group of its own (`defaults: [schedule: constant]`): field -> option."""
+    return {group: option for entry in defaults if isinstance(entry, dict) for group, option in entry.items()}
 
 
 def _signature_defaults(factory: Callable[..., Any]) -> dict[str, Any]:

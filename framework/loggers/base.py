@@ -1,0 +1,61 @@
+"""What a logger is: it declares which records it wants, and writes the ones it is given.
+
+Strategies call the same methods at the same points with the same values, so
+every logger writes the same records with the same step meaning under every
+strategy: the tape strategy calls them inside its compiled loop, the fit
+strategy from a Keras callback. When records are due is decided by the loop
+(framework.strategies.record_schedule) from the logger's `cadence`: a logger
+author writes no scheduling code and never sees a graph loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """Which records a logger wants.
+
+    Attributes:
+        every_n_epochs: An epoch record every N epochs and at the last epoch;
+            0 picks N so a curve has at most 1000 points (every epoch for runs
+            of up to 1000 epochs); None wants no epoch records.
+        every_n_steps: A step record (the running epoch loss) every N optimizer
+            steps; 0 wants none.
+    """
+
+    every_n_epochs: int | None = None
+    every_n_steps: int = 0
+
+
+class RunLogger:
+    """Records a run. `log_step` and `log_epoch` take tensors and must be graph-safe
+    (TensorFlow ops only): the tape strategy calls them inside its compiled loop."""
+
+    cadence: Cadence = Cadence()
+
+    def open(self, model: keras.Model, epochs: int) -> None:
+        """Starts recording `model`'s training for `epochs` epochs (a resumed run too)."""
+
+    def log_step(self, step, loss) -> None:
+        """After optimizer step `step`, a due step: the running epoch loss."""
+        return None  # AutoGraph cannot convert a body that is only a docstring
+
+    def log_epoch(self, step, epoch, logs: dict, learning_rate, variables: list) -> None:
+        """After epoch `epoch`, a due epoch, which ended at optimizer step `step`.
+
+        Args:
+            logs: The epoch's logs (loss, val_loss...).
+            learning_rate: The optimizer's learning rate at that step.
+            variables: The values of the model's trainable variables then, in their order.
+        """
+        return None  # AutoGraph cannot convert a body that is only a docstring
+
+    def flush(self) -> None:
+        """Makes what was recorded durable, at most about once a second (strategies call it often)."""
+
+    def close(self) -> None:
+        """Flushes everything and releases whatever the logger holds. Safe to call twice."""
