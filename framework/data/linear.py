@@ -1,5 +1,6 @@
 """The tutorial's data: y = x * true_w + true_b + N(0, noise_std) noise."""
 
+import types
 from typing import Annotated
 
 import pydantic
@@ -32,6 +33,8 @@ class LinearRegressionData(SyntheticData):
         self.true_w = true_w
         self.true_b = true_b
         self.noise_std = noise_std
+        # The plots draw these as the values the tutorial's W and b should reach.
+        self.true_variables = types.MappingProxyType({"W": true_w, "b": true_b})
         super().__init__(**common)
 
     def generate(self, num_examples, seed):
