@@ -331,3 +331,44 @@ def test_the_default_run_needs_neither_pandas_nor_scikit_learn():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "data=iris needs sklearn, which is not installed. Install it with: pip install 'keras-hydra-framework[data]'" in out.stdout
+
+
+# Through run() and the CLI ------------------------------------------------------------------------
+
+
+def regression_csv(folder):
+    """y = 2 a - b + 1 + noise, with a and b as features."""
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(2, 96))
+    y = 2 * a - b + 1 + rng.normal(scale=0.1, size=96)
+    lines = ["a,b,y", *(f"{p:.5f},{q:.5f},{r:.5f}" for p, q, r in zip(a, b, y))]
+    return write_csv(folder / "regression.csv", "\n".join(lines) + "\n")
+
+
+def test_a_csv_regression_trains_identically_under_both_strategies(tmp_path):
+    from conftest import run_in
+
+    path = regression_csv(tmp_path)
+    overrides = ("data=csv", f"data.path={path}", "data.target=y", "data.batch_size=16", "data.test_fraction=0.1",
+                 "epochs=3", "verbose=0", "plots=false", "optimizer.learning_rate=0.1")
+    tape, fit = (run_in(tmp_path / strategy, *overrides, f"strategy={strategy}") for strategy in ("tape", "fit"))
+    assert tape.global_step == fit.global_step == 3 * 5  # 67 training rows in batches of 16
+    assert tape.variables.keys() == fit.variables.keys() and tape.variables
+    for name in tape.variables:
+        np.testing.assert_allclose(tape.variables[name], fit.variables[name], atol=1e-5)
+    for name in ("loss", "val_loss"):
+        assert tape.metrics[name] == pytest.approx(fit.metrics[name], abs=1e-5)
+    assert tape.metrics["loss"] < 1.0  # it learned the line
+
+
+def test_the_cli_reads_a_relative_path_from_the_launch_directory_and_exits_2_on_a_bad_one(tmp_path):
+    from conftest import run_cli
+
+    regression_csv(tmp_path)
+    run_dir = tmp_path / "outputs" / "run"
+    ok = run_cli("data=csv", "data.path=regression.csv", "data.target=y", "epochs=1", "plots=false", "verbose=0",
+                 "hydra.job.chdir=true", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    bad = run_cli("data=csv", "data.path=absent.csv", "data.target=y", f"hydra.run.dir={run_dir}2", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert f"no CSV file at {tmp_path / 'absent.csv'} (data.path='absent.csv')" in bad.stderr + bad.stdout
