@@ -11,7 +11,7 @@ import pydantic
 
 from framework.data.arrays import ArrayData, ArrayDataConfig, encode_classes
 from framework.data.extras import import_for
-from framework.data.files import describe_path, resolve_path
+from framework.data.files import Given, describe_path, resolve_path
 from framework.errors import ConfigError, InputError
 from framework.registry import DATA
 
@@ -25,8 +25,8 @@ class CsvDataConfig(ArrayDataConfig):
         it holds numbers), regression, or classification (numbers as class labels too).
     """
 
-    path: Annotated[str, pydantic.Field(min_length=1)]
-    target: Annotated[str, pydantic.Field(min_length=1)] | Annotated[list[str], pydantic.Field(min_length=1)]
+    path: Given
+    target: Given | Annotated[list[str], pydantic.Field(min_length=1)]
     features: Annotated[list[str], pydantic.Field(min_length=1)] | None
     target_type: Literal["auto", "regression", "classification"]
 

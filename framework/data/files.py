@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
+
+import pydantic
 
 
 def launch_directory() -> Path:
@@ -30,3 +33,14 @@ def resolve_path(value: str) -> Path:
 def describe_path(path: Path, value: str, key: str = "data.path") -> str:
     """The resolved path and the value given, for error messages."""
     return f"{path} ({key}={value!r})" if str(path) != value else str(path)
+
+
+def given(value: str) -> str:
+    """Rejects OmegaConf's '???' (a value the config leaves for the user to set); for pydantic AfterValidator."""
+    if value == "???":
+        raise ValueError("no value was given; set it on the command line or in a config")
+    return value
+
+
+# A path or name the config leaves to the user (`???` in configs/data/*.yaml).
+Given = Annotated[str, pydantic.Field(min_length=1), pydantic.AfterValidator(given)]

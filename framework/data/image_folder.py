@@ -13,7 +13,7 @@ import pydantic
 import tensorflow as tf
 
 from framework.data.arrays import ArrayData, ArrayDataConfig
-from framework.data.files import describe_path, resolve_path
+from framework.data.files import Given, describe_path, resolve_path
 from framework.errors import InputError
 from framework.registry import DATA
 
@@ -29,7 +29,7 @@ class ImageFolderConfig(ArrayDataConfig):
     color_mode: grayscale (1 channel), rgb (3) or rgba (4).
     """
 
-    path: Annotated[str, pydantic.Field(min_length=1)]
+    path: Given
     image_size: tuple[Annotated[int, pydantic.Field(ge=1)], Annotated[int, pydantic.Field(ge=1)]]
     color_mode: Literal["grayscale", "rgb", "rgba"]
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import difflib
 import zipfile
-from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
 import pydantic
 
 from framework.data.arrays import ArrayData, ArrayDataConfig, encode_classes
-from framework.data.files import describe_path, resolve_path
+from framework.data.files import Given, describe_path, resolve_path
 from framework.errors import ConfigError, InputError
 from framework.registry import DATA
 
@@ -31,7 +30,7 @@ class NumpyDataConfig(ArrayDataConfig):
         numbers), regression, or classification (numbers as class labels too).
     """
 
-    path: Annotated[str, pydantic.Field(min_length=1)]
+    path: Given
     target_path: Annotated[str, pydantic.Field(min_length=1)] | None
     inputs_key: Annotated[str, pydantic.Field(min_length=1)]
     targets_key: Annotated[str, pydantic.Field(min_length=1)]
