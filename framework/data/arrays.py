@@ -62,8 +62,9 @@ class ArrayData(DataSource):
         else:
             y = np.asarray(y, dtype=np.int32)
         self.class_names = class_names
+        # Seed stream -1: epoch orders use (seed, epoch >= 0), so the split never repeats an epoch's shuffle.
         order = tf.random.experimental.stateless_shuffle(
-            tf.range(len(x), dtype=tf.int64), seed=tf.constant([seed, 0], tf.int64)
+            tf.range(len(x), dtype=tf.int64), seed=tf.constant([seed, -1], tf.int64)
         ).numpy()
         order = order[: num_examples or len(x)]
         try:
