@@ -11,8 +11,8 @@ COMMON = dict(batch_size=8, val_fraction=0.2, test_fraction=0.1, shuffle=True, s
 FILES = dict(num_examples=None, target_type="auto")
 
 
-def write_csv(path, text):
-    path.write_text(text)
+def write_csv(path, text: str | bytes):
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
     return str(path)
 
 

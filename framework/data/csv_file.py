@@ -76,7 +76,9 @@ def _read(path: Path, where: str):
         table = pandas.read_csv(path)
     except pandas.errors.EmptyDataError:
         raise InputError(f"data.path: {where} is empty; expected a header line naming the columns, then one row per example.") from None
-    except (pandas.errors.ParserError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError:
+        raise InputError(f"data.path: {where} is not UTF-8 text; save the CSV file as UTF-8.") from None
+    except pandas.errors.ParserError as error:
         raise InputError(
             f"data.path: {where} is not a well-formed CSV file ({str(error).strip()}); "
             f"every row must have as many comma-separated fields as the header."
