@@ -41,15 +41,7 @@ class CsvData(ArrayData):
         where = describe_path(resolved, path)
         table = _read(resolved, where)
         targets = [target] if isinstance(target, str) else list(target)
-        for key, names in (("data.target", targets), ("data.features", features or [])):
-            _check_columns(key, names, list(table.columns), where)
-        if features is None:
-            features = [name for name in table.columns if name not in targets]
-        overlap = sorted(set(features) & set(targets))
-        if overlap:
-            raise ConfigError(f"data.features names the target column(s) {overlap}; a column is either a feature or a target.")
-        if not features:
-            raise InputError(f"{where} has no column left for the inputs besides data.target={target!r}; add feature columns.")
+        features = _feature_columns(table, targets, features, where)
         _check_cells(table[features + targets], where)
         x = _numbers(table[features], "data.features", where)
         class_names = None
@@ -86,6 +78,20 @@ def _read(path: Path, where: str):
     if table.empty:
         raise InputError(f"data.path: {where} has a header but no rows; expected one row per example.")
     return table
+
+
+def _feature_columns(table, targets: list[str], features: list[str] | None, where: str) -> list[str]:
+    """The input columns: those named, or every column that is not a target."""
+    for key, names in (("data.target", targets), ("data.features", features or [])):
+        _check_columns(key, names, list(table.columns), where)
+    if features is None:
+        features = [name for name in table.columns if name not in targets]
+    overlap = sorted(set(features) & set(targets))
+    if overlap:
+        raise ConfigError(f"data.features names the target column(s) {overlap}; a column is either a feature or a target.")
+    if not features:
+        raise InputError(f"data.path: {where} has no column besides the target(s) {targets}; add columns for the inputs.")
+    return features
 
 
 def _check_columns(key: str, names: list[str], columns: list[str], where: str) -> None:
