@@ -113,7 +113,7 @@ def raw_fit_like_the_strategy(epochs: int) -> int:
     from framework.data import LinearRegressionData
     from framework.models import LinearModel
 
-    data = LinearRegressionData(1, 3.0, 2.0, 1.0, num_examples=1000, batch_size=1000, val_fraction=0.0, shuffle=False, seed=42, streaming=False)
+    data = LinearRegressionData(1, 3.0, 2.0, 1.0, num_examples=1000, batch_size=1000, val_fraction=0.0, test_fraction=0.0, shuffle=False, seed=42, normalize=False, streaming=False)
     model = LinearModel(5.0, 0.0)
     model(data.sample(1)[0])
     model.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE), loss=keras.losses.MeanSquaredError(), jit_compile=False)

@@ -274,7 +274,7 @@ def _make_keras_serializable(entry: Entry) -> None:
 LAYERS: Registry = Registry("layer", on_register=_make_keras_serializable)  # Keras layers for model stacks
 MODELS: Registry = Registry("model")  # builders returning an unbuilt keras.Model
 LOSSES: Registry = Registry("loss")  # Keras loss classes
-DATA: Registry = Registry("data source")  # seeded data sources: batches by (epoch, step), tf.data pipelines
+DATA: Registry = Registry("data source")  # seeded sources of batches by (epoch, step): synthetic, files, bundled sets
 STRATEGIES: Registry = Registry("strategy")  # how to loop: GradientTape, model.fit
 OPTIMIZERS: Registry = Registry("optimizer")  # Keras optimizers
 SCHEDULES: Registry = Registry("learning-rate schedule")  # optimizer.schedule: Keras schedules, optional warmup

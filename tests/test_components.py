@@ -15,7 +15,7 @@ from framework.registry import LOSSES
 
 load_plugins()
 
-COMMON = dict(val_fraction=0.0, shuffle=False, seed=7, streaming=False)
+COMMON = dict(val_fraction=0.0, test_fraction=0.0, shuffle=False, seed=7, normalize=False, streaming=False)
 
 
 def test_linear_model_has_the_tutorials_scalar_variables():

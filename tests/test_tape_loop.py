@@ -74,7 +74,7 @@ def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     from framework.run_directory import RunDirectory
     from framework.strategies import TapeStrategy, TrainingJob
 
-    data = LinearRegressionData(1, 3.0, 2.0, 1.0, num_examples=100, batch_size=100, val_fraction=0.0, shuffle=False, seed=1, streaming=False)
+    data = LinearRegressionData(1, 3.0, 2.0, 1.0, num_examples=100, batch_size=100, val_fraction=0.0, test_fraction=0.0, shuffle=False, seed=1, normalize=False, streaming=False)
     model = LinearModel(5.0, 0.0)
     model(data.sample(1)[0])
     callback = RecordsWeights()

@@ -1,5 +1,6 @@
 """The tutorial's data: y = x * true_w + true_b + N(0, noise_std) noise."""
 
+import types
 from typing import Annotated
 
 import pydantic
@@ -32,11 +33,9 @@ class LinearRegressionData(SyntheticData):
         self.true_w = true_w
         self.true_b = true_b
         self.noise_std = noise_std
+        # The plots draw these as the values the tutorial's W and b should reach.
+        self.true_variables = types.MappingProxyType({"W": true_w, "b": true_b})
         super().__init__(**common)
-
-    @property
-    def true_variables(self) -> dict[str, float]:
-        return {"W": self.true_w, "b": self.true_b}  # the tutorial's linear model's variable names
 
     def generate(self, num_examples, seed):
         x = tf.random.stateless_normal(tf.stack([num_examples, self.num_features]), seed=seed)

@@ -1,8 +1,9 @@
 """Where a data source's examples live: held in memory, or generated per batch.
 
 Both answer the same questions (a training batch for a step of an ordered
-epoch, a validation batch, a NumPy sample), so a data source and the
-strategies never ask which one they have.
+epoch, a validation or test batch, a NumPy sample), so a data source and the
+strategies never ask which one they have. Examples are split in one fixed
+order: training, then validation, then test.
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ Generator = Callable[[int | tf.Tensor, tf.Tensor], tuple[tf.Tensor, tf.Tensor]]
 
 
 class ExampleStorage(abc.ABC):
-    """Training and validation examples of one data source."""
+    """Training, validation and test examples of one data source.
 
-    def __init__(self, generate: Generator, num_train: int, num_validation: int, batch_size: int, seed: int):
-        self.generate = generate
+    Attributes:
+        num_train, num_validation, num_test: Examples in each part.
+        batch_size: Examples per batch; a batch larger than the training
+            examples is all of them (full-batch training).
+    """
+
+    def __init__(self, num_train: int, num_validation: int, num_test: int, batch_size: int):
         self.num_train = num_train
         self.num_validation = num_validation
-        self.batch_size = batch_size
-        self.seed = seed
+        self.num_test = num_test
+        self.batch_size = min(batch_size, num_train)
 
     @property
     @abc.abstractmethod
@@ -42,18 +48,38 @@ class ExampleStorage(abc.ABC):
         """The validation batch at `step`."""
 
     @abc.abstractmethod
+    def test_batch(self, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """The test batch at `step`."""
+
+    @abc.abstractmethod
     def sample(self, num_examples: int) -> tuple[np.ndarray, np.ndarray]:
         """The first `num_examples` training examples as NumPy arrays."""
 
 
 class InMemoryExamples(ExampleStorage):
-    """Every example drawn once, at start-up, from the seed; an epoch's order permutes examples."""
+    """Every example held as a tensor; an epoch's order permutes examples.
 
-    def __init__(self, generate: Generator, num_train: int, num_validation: int, batch_size: int, seed: int):
-        super().__init__(generate, num_train, num_validation, batch_size, seed)
-        x, y = generate(num_train + num_validation, tf.constant([seed, 0], tf.int64))
+    Args:
+        x, y: Every example: the training ones first, then the validation
+            ones, then the test ones.
+        num_train, num_validation: Examples in the first two parts; the rest are test examples.
+        batch_size: Examples per batch.
+    """
+
+    def __init__(self, x, y, num_train: int, num_validation: int, batch_size: int):
+        super().__init__(num_train, num_validation, len(x) - num_train - num_validation, batch_size)
+        end_of_validation = num_train + num_validation
         self.x_train, self.y_train = tf.constant(x[:num_train]), tf.constant(y[:num_train])
-        self.x_val, self.y_val = tf.constant(x[num_train:]), tf.constant(y[num_train:])
+        self.x_val, self.y_val = tf.constant(x[num_train:end_of_validation]), tf.constant(y[num_train:end_of_validation])
+        self.x_test, self.y_test = tf.constant(x[end_of_validation:]), tf.constant(y[end_of_validation:])
+
+    @classmethod
+    def generated(
+        cls, generate: Generator, num_train: int, num_validation: int, num_test: int, batch_size: int, seed: int
+    ) -> InMemoryExamples:
+        """Every example drawn at once, at start-up, from the seed."""
+        x, y = generate(num_train + num_validation + num_test, tf.constant([seed, 0], tf.int64))
+        return cls(x, y, num_train, num_validation, batch_size)
 
     @property
     def num_units(self) -> int:
@@ -71,19 +97,31 @@ class InMemoryExamples(ExampleStorage):
         return tf.gather(self.x_train, indices), tf.gather(self.y_train, indices)
 
     def validation_batch(self, step):
-        start = tf.cast(step, tf.int64) * self.batch_size
-        return self.x_val[start : start + self.batch_size], self.y_val[start : start + self.batch_size]
+        return self._slice(self.x_val, self.y_val, step)
+
+    def test_batch(self, step):
+        return self._slice(self.x_test, self.y_test, step)
 
     def sample(self, num_examples):
         return self.x_train[:num_examples].numpy(), self.y_train[:num_examples].numpy()
+
+    def _slice(self, x: tf.Tensor, y: tf.Tensor, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        start = tf.cast(step, tf.int64) * self.batch_size
+        return x[start : start + self.batch_size], y[start : start + self.batch_size]
 
 
 class StreamedExamples(ExampleStorage):
     """Each batch-sized block of examples is generated from (seed, block) when needed.
 
     Nothing grows with the number of examples: an epoch's order permutes
-    blocks, and validation examples are the blocks after the training ones.
+    blocks; validation examples are the blocks after the training ones, and
+    test examples the blocks after those.
     """
+
+    def __init__(self, generate: Generator, num_train: int, num_validation: int, num_test: int, batch_size: int, seed: int):
+        super().__init__(num_train, num_validation, num_test, batch_size)
+        self.generate = generate
+        self.seed = seed
 
     @property
     def num_units(self) -> int:
@@ -96,6 +134,11 @@ class StreamedExamples(ExampleStorage):
     def validation_batch(self, step):
         step = tf.cast(step, tf.int64)
         return self._block(self.num_units + step, position=step, count=self.num_validation)
+
+    def test_batch(self, step):
+        step = tf.cast(step, tf.int64)
+        validation_blocks = math.ceil(self.num_validation / self.batch_size)
+        return self._block(self.num_units + validation_blocks + step, position=step, count=self.num_test)
 
     def sample(self, num_examples):
         blocks = [self.train_batch(None, tf.constant(b, tf.int64), False) for b in range(math.ceil(num_examples / self.batch_size))]

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import keras
 
-from framework.data.synthetic import SyntheticData
+from framework.data.source import DataSource
 from framework.errors import NonFiniteLossError
 from framework.loggers.base import RunLogger
 from framework.strategies.record_schedule import RecordSchedule
@@ -40,7 +40,7 @@ class TrainingJob:
     model: keras.Model
     loss: keras.losses.Loss
     optimizer: keras.optimizers.Optimizer
-    data: SyntheticData
+    data: DataSource
     epochs: int
     logger: RunLogger
     callbacks: list[keras.callbacks.Callback] = field(default_factory=list)

@@ -1,0 +1,85 @@
+"""Data sources whose examples exist up front as arrays: files and bundled data sets.
+
+The examples are shuffled once with the data seed, then split into training,
+validation and test parts, so which example lands in which part depends on the
+seed alone, never on the order of rows in a file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+import pydantic
+import tensorflow as tf
+
+from framework.data.source import DataSource, DataSourceConfig, split_sizes
+from framework.data.storage import InMemoryExamples
+from framework.errors import ConfigError
+
+
+class ArrayDataConfig(DataSourceConfig):
+    """Attributes:
+    num_examples: Uses at most this many examples (after the seeded shuffle,
+        so a subset is a random one); null uses every example.
+    """
+
+    num_examples: Annotated[int, pydantic.Field(ge=1)] | None
+
+
+class ArrayData(DataSource):
+    """Examples held in memory, split by a seeded shuffle.
+
+    Args:
+        x: Every input, [N, ...], convertible to float32.
+        y: Every target: float32 regression values [N] or [N, outputs], or
+            int32 class ids [N] when `class_names` is given.
+        class_names: The classes in the order of their ids; None for regression.
+        where: The config path of this source, for error messages ("data").
+        num_examples, batch_size, val_fraction, test_fraction, shuffle, seed,
+            normalize: As in ArrayDataConfig.
+    """
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        class_names: tuple[str, ...] | None,
+        num_examples: int | None,
+        batch_size: int,
+        val_fraction: float,
+        test_fraction: float,
+        shuffle: bool,
+        seed: int,
+        normalize: bool,
+        where: str = "data",
+    ):
+        x = np.asarray(x, dtype=np.float32)
+        if class_names is None:
+            y = np.asarray(y, dtype=np.float32)
+            y = y.reshape(len(y), -1)  # one column per output, as the synthetic sources
+        else:
+            y = np.asarray(y, dtype=np.int32)
+        self.class_names = class_names
+        # Seed stream -1: epoch orders use (seed, epoch >= 0), so the split never repeats an epoch's shuffle.
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(len(x), dtype=tf.int64), seed=tf.constant([seed, -1], tf.int64)
+        ).numpy()
+        order = order[: num_examples or len(x)]
+        try:
+            num_train, num_validation, _ = split_sizes(len(order), val_fraction, test_fraction)
+        except ValueError as error:
+            raise ConfigError(f"{where}: {error}.") from None
+        storage = InMemoryExamples(x[order], y[order], num_train, num_validation, batch_size)
+        super().__init__(storage, shuffle=shuffle, seed=seed, normalize=normalize)
+
+
+def encode_classes(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Class ids (int32 [N]) for `labels`, and the class names in id order.
+
+    Names are sorted (numbers numerically, strings alphabetically), so the
+    same set of labels always gets the same ids whatever order the rows come in.
+    """
+    names, ids = np.unique(np.asarray(labels).reshape(-1), return_inverse=True)
+    return ids.astype(np.int32), tuple(str(name) for name in names)

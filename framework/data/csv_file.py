@@ -1,0 +1,138 @@
+"""Examples from a CSV file: one row per example, a header naming the columns."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import pydantic
+
+from framework.data.arrays import ArrayData, ArrayDataConfig, encode_classes
+from framework.data.extras import import_for
+from framework.data.files import Given, describe_path, resolve_path
+from framework.errors import ConfigError, InputError
+from framework.registry import DATA
+
+
+class CsvDataConfig(ArrayDataConfig):
+    """Attributes:
+    path: The CSV file; a relative path is relative to the directory you launched from.
+    target: The column to predict, or a list of columns for several outputs.
+    features: The input columns; null uses every column that is not a target.
+    target_type: auto (class names when the target holds text, regression when
+        it holds numbers), regression, or classification (numbers as class labels too).
+    """
+
+    path: Given
+    target: Given | Annotated[list[str], pydantic.Field(min_length=1)]
+    features: Annotated[list[str], pydantic.Field(min_length=1)] | None
+    target_type: Literal["auto", "regression", "classification"]
+
+
+@DATA.register("csv", config=CsvDataConfig)
+class CsvData(ArrayData):
+    """Float32 features [N, features]; float32 targets [N, targets], or int32
+    class ids [N] for class-name targets (names sorted, in `class_names`)."""
+
+    def __init__(self, path: str, target: str | list[str], features: list[str] | None, target_type: str, **common):
+        resolved = resolve_path(path)
+        where = describe_path(resolved, path)
+        table = _read(resolved, where)
+        targets = [target] if isinstance(target, str) else list(target)
+        features = _feature_columns(table, targets, features, where)
+        _check_cells(table[features + targets], where)
+        x = _numbers(table[features], "data.features", where)
+        class_names = None
+        classify = target_type == "classification" or (
+            target_type == "auto" and not all(_is_numeric(table[name]) for name in targets)
+        )
+        if classify:
+            if len(targets) > 1:
+                raise ConfigError(
+                    f"data.target={target!r}: class labels work with one target column; "
+                    f"name one column, or use numeric targets with data.target_type=regression."
+                )
+            y, class_names = encode_classes(table[targets[0]].to_numpy())
+        else:
+            y = _numbers(table[targets], "data.target", where)
+        super().__init__(x, y, class_names=class_names, **common)
+
+
+def _read(path: Path, where: str):
+    pandas = import_for("pandas", "csv")
+    if not path.is_file():
+        raise InputError(f"data.path: no CSV file at {where}. Check the path; a relative path is relative to the directory you launched from.")
+    try:
+        table = pandas.read_csv(path)
+    except pandas.errors.EmptyDataError:
+        raise InputError(f"data.path: {where} is empty; expected a header line naming the columns, then one row per example.") from None
+    except UnicodeDecodeError:
+        raise InputError(f"data.path: {where} is not UTF-8 text; save the CSV file as UTF-8.") from None
+    except pandas.errors.ParserError as error:
+        raise InputError(
+            f"data.path: {where} is not a well-formed CSV file ({str(error).strip()}); "
+            f"every row must have as many comma-separated fields as the header."
+        ) from None
+    if table.empty:
+        raise InputError(f"data.path: {where} has a header but no rows; expected one row per example.")
+    return table
+
+
+def _feature_columns(table, targets: list[str], features: list[str] | None, where: str) -> list[str]:
+    """The input columns: those named, or every column that is not a target."""
+    for key, names in (("data.target", targets), ("data.features", features or [])):
+        _check_columns(key, names, list(table.columns), where)
+    if features is None:
+        features = [name for name in table.columns if name not in targets]
+    overlap = sorted(set(features) & set(targets))
+    if overlap:
+        raise ConfigError(f"data.features names the target column(s) {overlap}; a column is either a feature or a target.")
+    if not features:
+        raise InputError(f"data.path: {where} has no column besides the target(s) {targets}; add columns for the inputs.")
+    return features
+
+
+def _check_columns(key: str, names: list[str], columns: list[str], where: str) -> None:
+    for name in names:
+        if name not in columns:
+            close = difflib.get_close_matches(name, [str(c) for c in columns], n=1, cutoff=0.6)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"{key}: {name!r} is not a column of {where}. Its columns: {', '.join(map(str, columns))}.{hint}")
+
+
+def _check_cells(table, where: str) -> None:
+    missing = table.isna()
+    if missing.any(axis=None):
+        row, column = np.argwhere(missing.to_numpy())[0]
+        raise InputError(
+            f"data.path: {where} has no value in column {table.columns[column]!r} of data row {row + 1} "
+            f"(not counting the header): an empty cell, NaN, or a row shorter than the header. "
+            f"Fill in or remove that row."
+        )
+
+
+def _is_numeric(column) -> bool:
+    import pandas
+
+    return pandas.api.types.is_numeric_dtype(column)
+
+
+def _numbers(table, key: str, where: str) -> np.ndarray:
+    for name in table.columns:
+        if not _is_numeric(table[name]):
+            example = next(value for value in table[name] if not _looks_numeric(value))
+            raise InputError(
+                f"{key}: column {name!r} of {where} holds non-numeric values (e.g. {example!r}); "
+                f"expected numbers. Leave it out of {key}, or encode it as numbers."
+            )
+    return table.to_numpy(dtype=np.float32)
+
+
+def _looks_numeric(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True

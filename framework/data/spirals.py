@@ -1,0 +1,48 @@
+"""A synthetic classification task: points on interleaved spiral arms, one arm per class."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+import pydantic
+import tensorflow as tf
+
+from framework.data.synthetic import SyntheticData, SyntheticDataConfig
+from framework.registry import DATA
+
+
+class SpiralsDataConfig(SyntheticDataConfig):
+    """Attributes:
+    num_classes: Spiral arms, one per class; num_examples are dealt out to
+        them in turn, so each class gets num_examples / num_classes points.
+    turns: How many times each arm winds around the centre.
+    noise: Standard deviation of the Gaussian noise added to each coordinate.
+    """
+
+    num_classes: Annotated[int, pydantic.Field(ge=2)]
+    turns: Annotated[float, pydantic.Field(gt=0)]
+    noise: Annotated[float, pydantic.Field(ge=0)]
+
+
+@DATA.register("spirals", config=SpiralsDataConfig)
+class SpiralsData(SyntheticData):
+    """Float32 points [N, 2] within about the unit disc; int32 class ids [N]
+    (example i is class i mod num_classes); `class_names` "0", "1", ..."""
+
+    def __init__(self, num_classes: int, turns: float, noise: float, **common):
+        self.class_names = tuple(str(k) for k in range(num_classes))
+        self.turns = turns
+        self.noise = noise
+        super().__init__(**common)
+
+    def generate(self, num_examples, seed):
+        num_classes = len(self.class_names)
+        labels = tf.cast(tf.range(num_examples) % num_classes, tf.int32)
+        # Along the arm: the radius grows with the angle, from the centre outwards.
+        along = tf.random.stateless_uniform(tf.stack([num_examples]), seed=seed)
+        angle = along * self.turns * 2 * math.pi + tf.cast(labels, tf.float32) * (2 * math.pi / num_classes)
+        points = tf.stack([along * tf.cos(angle), along * tf.sin(angle)], axis=1)
+        noise_seed = tf.random.experimental.stateless_fold_in(seed, 1)
+        points += tf.random.stateless_normal(tf.shape(points), seed=noise_seed) * self.noise
+        return points, labels

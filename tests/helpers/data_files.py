@@ -1,0 +1,71 @@
+"""Small data files and data sources the data-source tests share."""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from framework.data import CsvData, ImageFolderData, NumpyData
+
+COMMON = dict(batch_size=8, val_fraction=0.2, test_fraction=0.1, shuffle=True, seed=3, normalize=False)
+FILES = dict(num_examples=None, target_type="auto")
+
+
+def write_csv(path, text: str | bytes):
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return str(path)
+
+
+def flowers_csv(tmp_path, rows=40):
+    """Three numeric columns (weight counts up by 0.5, naming each row) and a class-name column."""
+    rng = np.random.default_rng(0)
+    lines = ["length,width,weight,kind"]
+    for i in range(rows):
+        lines.append(f"{rng.normal():.4f},{rng.normal() + 5:.4f},{i * 0.5:.1f},{['rose', 'iris', 'lily'][i % 3]}")
+    return write_csv(tmp_path / "flowers.csv", "\n".join(lines) + "\n")
+
+
+def csv_data(path, target="kind", features=None, **overrides):
+    return CsvData(path=path, target=target, features=features, **{**FILES, **COMMON, **overrides})
+
+
+def batches(dataset):
+    return [(x.numpy(), y.numpy()) for x, y in dataset]
+
+
+def all_examples(data, part):
+    """Every example of one part ("train", "validation", "test"), in order."""
+    if part == "train":
+        pairs = [data.train_batch(None, step) for step in range(data.steps_per_epoch)]
+    else:
+        steps = data.validation_steps if part == "validation" else data.test_steps
+        batch = data.validation_batch if part == "validation" else data.test_batch
+        pairs = [batch(step) for step in range(steps)]
+    return np.concatenate([x.numpy() for x, _ in pairs]), np.concatenate([y.numpy() for _, y in pairs])
+
+
+def numpy_data(path, **overrides):
+    arguments = dict(target_path=None, inputs_key="x", targets_key="y", **FILES, **COMMON)
+    return NumpyData(path=str(path), **{**arguments, **overrides})
+
+
+def write_images(folder, classes=("dog", "cat"), per_class=5, size=(6, 4)):
+    for index, name in enumerate(classes):
+        (folder / name).mkdir(parents=True)
+        for i in range(per_class):
+            pixels = np.full((*size, 3), 40 * index + i, dtype=np.uint8)
+            tf.io.write_file(str(folder / name / f"{i}.png"), tf.io.encode_png(pixels))
+    return str(folder)
+
+
+def image_data(path, **overrides):
+    return ImageFolderData(path=path, **{**dict(image_size=(6, 4), color_mode="rgb", num_examples=None, **COMMON), **overrides})
+
+
+def regression_csv(folder):
+    """y = 2 a - b + 1 + noise, with a and b as features."""
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(2, 96))
+    y = 2 * a - b + 1 + rng.normal(scale=0.1, size=96)
+    lines = ["a,b,y", *(f"{p:.5f},{q:.5f},{r:.5f}" for p, q, r in zip(a, b, y))]
+    return write_csv(folder / "regression.csv", "\n".join(lines) + "\n")
