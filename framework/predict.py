@@ -10,9 +10,11 @@ in YAML syntax as in Hydra overrides.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -57,14 +59,54 @@ def predict(arguments: PredictArguments) -> tuple[np.ndarray, np.ndarray]:
     return examples, np.asarray(predictions, dtype=np.float32).reshape(len(examples), -1)
 
 
-def format_predictions(examples: np.ndarray, predictions: np.ndarray) -> str:
-    """CSV text: the examples' features, then the predictions, one row per example."""
+def format_predictions(examples: np.ndarray, predictions: np.ndarray, classes: Classes | None = None) -> str:
+    """CSV text, one row per example: its features, then the predictions; for a
+    classifier the predicted class name and each class's probability."""
     x_names = ["x"] if examples.shape[1] == 1 else [f"x{i}" for i in range(examples.shape[1])]
+    if classes is not None:
+        probabilities = class_probabilities(predictions, len(classes.names), classes.from_logits)
+        lines = [",".join([*x_names, "class", *(f"p_{name}" for name in classes.names)])]
+        for x, p in zip(examples, probabilities):
+            lines.append(",".join([*(f"{value:.6g}" for value in x), classes.names[int(p.argmax())], *(f"{value:.6g}" for value in p)]))
+        return "\n".join(lines)
     y_names = ["prediction"] if predictions.shape[1] == 1 else [f"prediction{i}" for i in range(predictions.shape[1])]
     lines = [",".join(x_names + y_names)]
     for x, y in zip(examples, predictions):
         lines.append(",".join(f"{value:.6g}" for value in (*x, *y)))
     return "\n".join(lines)
+
+
+def class_probabilities(scores: np.ndarray, num_classes: int, from_logits: bool) -> np.ndarray:
+    """Each class's probability from a classifier's outputs: logits (the run's
+    loss.from_logits) through softmax, or through the sigmoid for one output of
+    two classes; probabilities as they are."""
+    scores = scores.astype(np.float64)
+    if scores.shape[1] == 1 and num_classes == 2:
+        positive = 1 / (1 + np.exp(-scores[:, 0])) if from_logits else scores[:, 0]
+        return np.stack([1 - positive, positive], axis=1)
+    if not from_logits:
+        return scores
+    exponentials = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class Classes:
+    """What a classifier run saved about its outputs.
+
+    Attributes:
+        names: The class names, in the order of the model's outputs.
+        from_logits: Whether the outputs are logits (the run's loss.from_logits).
+    """
+
+    names: list[str]
+    from_logits: bool
+
+
+def saved_classes(run_dir: Path) -> Classes | None:
+    """The classes of a classifier run; None for other runs."""
+    path = RunDirectory(run_dir).class_names
+    return Classes(**json.loads(path.read_text())) if path.is_file() else None
 
 
 def parse_arguments(argv: Sequence[str]) -> PredictArguments:
@@ -82,8 +124,9 @@ def parse_arguments(argv: Sequence[str]) -> PredictArguments:
 def main(argv: Sequence[str] | None = None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     with report_user_errors():
-        examples, predictions = predict(parse_arguments(sys.argv[1:] if argv is None else argv))
-        print(format_predictions(examples, predictions))
+        arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
+        examples, predictions = predict(arguments)
+        print(format_predictions(examples, predictions, saved_classes(arguments.run)))
 
 
 def _model_path(run_dir: Path) -> Path:

@@ -9,6 +9,7 @@ the run leaves behind.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     settings = plan.settings
     data = plan.build("data")
     check_started_run(plan, data, replicas)
-    model = plan.build("model")
+    model = _with_normalizer(plan.build("model"), data)
     _build_model_for(model, data)
     log_variable_placement(model)
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
@@ -112,18 +113,39 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     save_model(model, run_dir.model)
     if settings.export.saved_model:
         export_saved_model(model, run_dir.saved_model)
+    if data.class_names is not None:  # framework.predict turns outputs back into these
+        from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))
+        run_dir.class_names.write_text(json.dumps({"names": list(data.class_names), "from_logits": from_logits}) + "\n")
     result = RunResult(
         run_dir=str(run_dir.path),
         strategy=plan.components["strategy"].key,
         epochs=initial_epoch + len(history.epoch),
         global_step=int(optimizer.iterations.numpy()),
-        metrics={name: float(values[-1]) for name, values in history.history.items()},
+        metrics={**{name: float(values[-1]) for name, values in history.history.items()}, **_test_metrics(model, data)},
         variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
         loop=strategy.loop_stats(),
     )
     result.write(run_dir.summary)
     write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
     return result
+
+
+def _with_normalizer(model: keras.Model, data) -> keras.Model:
+    """`model` behind the data's Normalization layer (data.normalize=true), so the saved
+    model, framework.predict and the SavedModel all take raw inputs."""
+    normalizer = data.normalizer()
+    if normalizer is None:
+        return model
+    return keras.Sequential([normalizer, model], name=f"normalized_{model.name}")
+
+
+def _test_metrics(model: keras.Model, data) -> dict[str, float]:
+    """The held-out test split (data.test_fraction) evaluated once, as Keras's evaluate does, as `test_<name>`."""
+    test_data = data.test_dataset()
+    if test_data is None:
+        return {}
+    results = model.evaluate(test_data, verbose=0, return_dict=True)
+    return {f"test_{name}": float(value) for name, value in results.items()}
 
 
 def _build_model_for(model: keras.Model, data) -> None:
@@ -136,10 +158,16 @@ def _build_model_for(model: keras.Model, data) -> None:
             f"model: the model cannot take the data's inputs of shape {tuple(sample.shape)} "
             f"(data '{type(data).__name__}'): {error}"
         ) from error
-    if tuple(output.shape[1:]) != tuple(data.target_shape):
+    produced = tuple(output.shape[1:])
+    if data.num_classes is not None:
+        # One score per class (softmax or logits), or one for two classes (sigmoid).
+        fits = produced == (data.num_classes,) or (data.num_classes == 2 and produced == (1,))
+        expected, units = f"{data.num_classes} class scores", data.num_classes
+    else:
+        fits, expected, units = produced == tuple(data.target_shape), f"shape {tuple(data.target_shape)}", data.target_shape[-1]
+    if not fits:
         raise ConfigError(
-            f"model: the model outputs shape {tuple(output.shape[1:])} per example but the "
-            f"data's targets have shape {tuple(data.target_shape)}. Make the last layer output "
-            f"{data.target_shape[-1]} unit(s), e.g. end model.layers with "
-            f"{{name: dense, units: {data.target_shape[-1]}}}."
+            f"model: the model outputs shape {produced} per example but the data's targets need "
+            f"{expected}. Make the last layer output {units} unit(s), e.g. end model.layers with "
+            f"{{name: dense, units: {units}}}."
         )

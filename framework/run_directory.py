@@ -7,6 +7,7 @@
       model.keras         the trained model
       saved_model/        with export.saved_model=true
       summary.json        final metrics and variables
+      classes.json        a classifier's class names, in the order of its outputs, and whether they are logits
       <name>.png          the end-of-run plots
       FAILED              only when the run failed: the error
 
@@ -60,6 +61,10 @@ class RunDirectory:
     @property
     def summary(self) -> Path:
         return self.path / "summary.json"
+
+    @property
+    def class_names(self) -> Path:
+        return self.path / "classes.json"
 
     @property
     def failed_marker(self) -> Path:

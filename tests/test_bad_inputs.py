@@ -107,7 +107,7 @@ MATRIX = [
     ("empty layer list", ["model=sequential", "model.layers=[]"], 2,
      r"model.layers=\[\] is invalid: list should have at least 1 item after validation, not 0"),
     ("output shape cannot fit the targets", ["model=sequential", "model.layers=[{name: dense, units: 3}]"], 2,
-     r"the model outputs shape \(3,\) per example but the data's targets have shape \(1,\).*\{name: dense, units: 1\}"),
+     r"the model outputs shape \(3,\) per example but the data's targets need shape \(1,\).*\{name: dense, units: 1\}"),
     ("unknown layer", ["model=sequential", "model.layers=[{name: dense_layer, units: 1}]"], 2,
      r"unknown layer 'dense_layer'. Available layers: .*Did you mean 'dense'"),
     ("layer rejects its argument", ["model=sequential", "model.layers=[{name: dense, units: -1}]"], 2,

@@ -7,7 +7,7 @@ no global state, no display needed.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -55,6 +55,29 @@ def loss_plot(losses: Mapping[str, EpochSeries]) -> bytes:
         axes.plot(epochs, values, ".-", label=name)
     axes.set(xlabel="epochs completed", ylabel="loss", title="Loss")
     axes.legend()
+    return _png(figure)
+
+
+def metrics_plot(metrics: Mapping[str, EpochSeries]) -> bytes:
+    """Each epoch metric (accuracy, val_accuracy, ...) over epochs."""
+    figure, axes = _figure()
+    for name, (epochs, values) in metrics.items():
+        axes.plot(epochs, values, ".-", label=name)
+    axes.set(xlabel="epochs completed", ylabel="value", title="Metrics")
+    axes.legend()
+    return _png(figure)
+
+
+def confusion_plot(counts: np.ndarray, class_names: Sequence[str], where: str) -> bytes:
+    """How often each true class (rows) was predicted as each class (columns)."""
+    figure, axes = _figure()
+    axes.imshow(counts, cmap="Blues")
+    ticks = range(len(class_names))
+    axes.set_xticks(ticks, class_names, rotation=45, ha="right")
+    axes.set_yticks(ticks, class_names)
+    for (row, column), count in np.ndenumerate(counts):
+        axes.text(column, row, str(count), ha="center", va="center", color="black")
+    axes.set(xlabel="predicted class", ylabel="true class", title=f"Confusion matrix ({where})")
     return _png(figure)
 
 

@@ -43,7 +43,8 @@ def write_run_report(
     """
     log_dir = run_dir.events
     logged = log_dir.is_dir()
-    pictures = _pictures(read_scalar_curves(log_dir) if logged else {}, data, model) if plots_wanted else {}
+    from_logits = bool(config.get("loss", {}).get("from_logits", False))
+    pictures = _pictures(read_scalar_curves(log_dir) if logged else {}, data, model, from_logits) if plots_wanted else {}
     for name, png in pictures.items():
         run_dir.plot(name).write_bytes(png)
     if not logged:
@@ -51,6 +52,9 @@ def write_run_report(
     writer = tf.summary.create_file_writer(str(log_dir))
     with writer.as_default(step=result.global_step):
         write_hparams(config)
+        for name, value in result.metrics.items():
+            if name.startswith("test_"):  # evaluated once, after training
+                tf.summary.scalar(f"test/{name.removeprefix('test_')}", value)
         for name, png in pictures.items():
             tf.summary.image(f"plots/{name}", tf.image.decode_png(png)[tf.newaxis])
     writer.close()
@@ -58,12 +62,14 @@ def write_run_report(
         log.info("Plots: %s", ", ".join(str(run_dir.plot(name)) for name in pictures))
 
 
-def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model) -> dict[str, bytes]:
+def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model, from_logits: bool) -> dict[str, bytes]:
     pictures = {}
     x, y = data.sample(PLOTTED_EXAMPLES)
     if x.shape[1:] == (1,) and y.shape[1:] == (1,):
         predictions = np.asarray(keras.ops.convert_to_numpy(model(x, training=False)), dtype=np.float32)
         pictures["predictions"] = plots.fit_plot(x, y, predictions)
+    if data.class_names is not None:
+        pictures["confusion"] = _confusion(data, model, from_logits)
     if "epoch/loss" not in curves:
         return pictures
     epoch_ends = curves["epoch/loss"].steps
@@ -80,7 +86,30 @@ def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model) -> dic
         if tag in ("epoch/loss", "epoch/val_loss")
     }
     pictures["loss"] = plots.loss_plot(losses)
+    metrics = {
+        tag.removeprefix("epoch/"): (curve.epochs(epoch_ends), curve.values)
+        for tag, curve in curves.items()
+        if tag.startswith("epoch/") and tag not in ("epoch/loss", "epoch/val_loss", "epoch/learning_rate")
+    }
+    if metrics:
+        pictures["metrics"] = plots.metrics_plot(metrics)
     return pictures
+
+
+def _confusion(data: Any, model: keras.Model, from_logits: bool) -> bytes:
+    """The confusion matrix on examples training did not see: the test split, else validation, else training."""
+    parts = [("test examples", data.test_dataset()), ("validation examples", data.validation_dataset())]
+    held_out = [(where, dataset) for where, dataset in parts if dataset is not None]
+    if held_out:
+        where, dataset = held_out[0]
+        x, y = next(dataset.unbatch().take(PLOTTED_EXAMPLES).batch(PLOTTED_EXAMPLES).as_numpy_iterator())
+    else:
+        (x, y), where = data.sample(PLOTTED_EXAMPLES), "training examples"
+    scores = keras.ops.convert_to_numpy(model(x, training=False))
+    # One output for two classes: a logit above 0, or a probability above 0.5, is class 1.
+    predicted = (scores[:, 0] > (0.0 if from_logits else 0.5)).astype(np.int64) if scores.shape[-1] == 1 else scores.argmax(-1)
+    counts = tf.math.confusion_matrix(np.reshape(y, -1), predicted, num_classes=data.num_classes).numpy()
+    return plots.confusion_plot(counts, data.class_names, where)
 
 
 def _true_values(true_variables: Mapping[str, float], paths: Iterable[str]) -> dict[str, float]:
