@@ -21,6 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # Run as a script, so its own folder is on sys.path.
 import arms  # noqa: E402
+import cli  # noqa: E402
 import processes  # noqa: E402
 
 
@@ -36,10 +37,12 @@ class Sizes:
     big_batch_examples: int
     rss_examples: tuple[int, int]
     process_repeats: int
+    cli_repeats: int
+    cli_small: bool
 
 
-FULL = Sizes(5, (2_000, 102_000), (100, 1_100), (10, 110), (20, 3_020), 65_536, (10**5, 10**7), 5)
-SMOKE = Sizes(1, (10, 60), (5, 15), (2, 4), (2, 4), 4_096, (10**3, 10**4), 1)
+FULL = Sizes(5, (2_000, 102_000), (100, 1_100), (10, 110), (20, 3_020), 65_536, (10**5, 10**7), 5, 3, False)
+SMOKE = Sizes(1, (10, 60), (5, 15), (2, 4), (2, 4), 4_096, (10**3, 10**4), 1, 1, True)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,13 @@ def measure_processes(sizes: Sizes) -> dict[str, float]:
     return medians
 
 
+def measure_cli(sizes: Sizes) -> dict[str, float]:
+    """Epochs/s of every CLI arm (whole processes, marginal), and the default run's wall time."""
+    per_epoch = cli.marginal_seconds_per_epoch(cli.cli_arms(sizes.cli_small), sizes.cli_repeats)
+    print("CLI arms done", flush=True)
+    return {**{name: 1.0 / value for name, value in per_epoch.items()}, **cli.default_run_seconds(sizes.cli_repeats)}
+
+
 def rows(sizes: Sizes) -> list[Row]:
     big = sizes.big_batch_examples
     small, large = sizes.rss_examples
@@ -114,6 +124,15 @@ def rows(sizes: Sizes) -> list[Row]:
         Row(f"peak RSS training on {large:.0e} streamed examples / on {small:.0e}", f"peak RSS MiB, {large:.0e} streamed examples", f"peak RSS MiB, {small:.0e} streamed examples", 1.2, higher_is_better=False),
         Row("`python -m framework.train --cfg job` wall time, seconds", "--cfg job seconds", "one (reference)", 1.0, higher_is_better=False),
         Row("time to first training step / bare `import tensorflow`", "first training step seconds", "import tensorflow seconds", 1.5, higher_is_better=False),
+        *(
+            Row(f"CLI, verbose={v}: tape strategy / the tutorial's eager loop script, epochs/s", f"cli tape, verbose={v}", "tutorial eager loop script", 50)
+            for v in (0, 1, 2)
+        ),
+        *(
+            Row(f"CLI, verbose={v}: fit strategy / raw model.fit(x, y) script at verbose={v}, epochs/s", f"cli fit, verbose={v}", f"raw model.fit(x, y) script, verbose={v}", 10)
+            for v in (0, 1, 2)
+        ),
+        Row("`python -m framework.train` (the default run) wall time / bare `import tensorflow, keras`", "default run seconds", "import tensorflow, keras seconds", 1.3, higher_is_better=False),
     ]
 
 
@@ -129,7 +148,8 @@ def report(sizes: Sizes, values: dict[str, float], tf_imported_for_cfg_job: bool
         f"Machine: {_cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}; no GPU used.",
         f"Versions: Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}.",
         f"Method: in-process arms interleaved, median of {sizes.repeats} repeats, marginal steps/s between a small and a large run; "
-        f"process rows median of {sizes.process_repeats}.",
+        f"process rows median of {sizes.process_repeats}; CLI rows: whole `python -m framework.train` processes at default settings, "
+        f"marginal epochs/s between a short and a long process, interleaved, median of {sizes.cli_repeats}.",
         "",
         "| ratio | measured | ratio | target | met |",
         "|---|---|---|---|---|",
@@ -182,7 +202,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parents[1] / "BENCHMARKS.md")
     options = parser.parse_args()
     sizes = SMOKE if options.smoke else FULL
-    values = {**measure_throughput(sizes), **measure_processes(sizes)}
+    values = {**measure_throughput(sizes), **measure_processes(sizes), **measure_cli(sizes)}
     text = report(sizes, values, processes.imports_tensorflow_for_cfg_job())
     print(text)
     options.output.write_text(text)
