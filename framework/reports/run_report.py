@@ -50,7 +50,7 @@ def write_run_report(
         return
     writer = tf.summary.create_file_writer(str(log_dir))
     with writer.as_default(step=result.global_step):
-        write_hparams(config)
+        write_hparams({**config, "parameters": result.parameters})
         for name, png in pictures.items():
             tf.summary.image(f"plots/{name}", tf.image.decode_png(png)[tf.newaxis])
     writer.close()
