@@ -20,11 +20,11 @@ import contextvars
 import difflib
 import functools
 import importlib.metadata
-import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from framework.config.arguments import check_keyword_names, settable_arguments
 from framework.config.keras_arguments import check_keras_names
 from framework.config.schema import validate_fields
 from framework.errors import ConfigError, RegistryConflictError, UnknownComponentError
@@ -186,7 +186,7 @@ class Registry(Generic[T]):
         if entry.config is not None:
             kwargs = validate_fields(entry.config, kwargs, where, what)
         else:
-            _check_keyword_names(entry.factory, kwargs, where, what)
+            check_keyword_names(entry.factory, kwargs, where, what)
         if self._check_arguments is not None:
             self._check_arguments(kwargs, where, what)
         return Resolved(self.kind, entry, kwargs, where)
@@ -258,64 +258,9 @@ def _same_factory(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
     )
 
 
-def keyword_arguments(factory: Callable[..., Any]) -> list[str] | None:
-    """The keyword arguments `factory` accepts, or None when it takes any keyword.
-
-    A class whose `__init__` ends in `**kwargs` hands them to its base class
-    (Keras's convention: `Conv2D(**kwargs)` -> `Layer(name=, dtype=, ...)`), so
-    the bases' keyword arguments count too, up the MRO to the first `__init__`
-    without `**kwargs`. A function with `**kwargs` checks them itself: None.
-    """
-    if not inspect.isclass(factory):
-        own = _own_keywords(factory)
-        return None if own is None or _takes_any_keyword(factory) else own
-    accepted: list[str] = []
-    for cls in factory.__mro__:
-        if cls is object or "__init__" not in vars(cls):
-            continue
-        own = _own_keywords(cls.__init__)
-        if own is None:
-            return None
-        accepted += [name for name in own if name not in accepted]
-        if not _takes_any_keyword(cls.__init__):
-            break
-    return accepted
-
-
-def _own_keywords(function: Callable[..., Any]) -> list[str] | None:
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):  # some builtins have no signature
-        return None
-    return [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"]
-
-
-def _takes_any_keyword(function: Callable[..., Any]) -> bool:
-    parameters = inspect.signature(function).parameters.values()
-    return any(p.kind is p.VAR_KEYWORD for p in parameters)
-
-
-def _check_keyword_names(factory: Callable[..., Any], kwargs: Mapping[str, Any], where: str, what: str) -> None:
-    """Refuses, with a did-you-mean, arguments `factory` does not take; builds nothing."""
-    accepted = keyword_arguments(factory)
-    if accepted is None:
-        return
-    problems = []
-    for name in kwargs:
-        if name not in accepted:
-            close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.6)
-            hint = f" Did you mean {close[0]}?" if close else ""
-            problems.append(f"{where}.{name}: {what} takes no argument '{name}'.{hint}")
-    if problems:
-        raise ConfigError(
-            " ".join(problems) + f" It accepts: {', '.join(accepted)}. "
-            "`python -m framework.list` shows every component's arguments."
-        )
-
-
 def _accepted_arguments(factory: Callable[..., Any], kwargs: Mapping[str, Any]) -> str:
     """Names the factory's keyword arguments and the closest to each unknown one."""
-    accepted = keyword_arguments(factory)
+    accepted = settable_arguments(factory)
     if accepted is None:
         return ""
     hints = [f" It accepts: {', '.join(accepted)}."]

@@ -63,7 +63,7 @@ def test_classification_configs_compose_and_validate(key):
 
 
 def test_a_misspelt_loss_argument_fails_at_validation():
-    with pytest.raises(ConfigError, match=r"loss.from_logit: loss 'binary_crossentropy' takes no argument 'from_logit'. Did you mean from_logits\? It accepts: from_logits, label_smoothing, axis, reduction, name, dtype\."):
+    with pytest.raises(ConfigError, match=r"loss.from_logit: loss 'binary_crossentropy' takes no argument 'from_logit'. Did you mean from_logits\? It accepts: from_logits, label_smoothing, axis, reduction, dtype\."):
         plan_run(compose(["loss=binary_crossentropy", "+loss.from_logit=true"]))
 
 

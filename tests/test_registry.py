@@ -2,7 +2,8 @@ import pytest
 
 from framework.config.schema import ComponentConfig
 from framework.errors import ConfigError, RegistryConflictError, UnknownComponentError
-from framework.registry import Registry, keyword_arguments
+from framework.config.arguments import keyword_arguments
+from framework.registry import Registry
 
 
 def make_registry() -> Registry:
