@@ -67,6 +67,16 @@ def test_a_misspelt_loss_argument_fails_at_validation():
         plan_run(compose(["loss=binary_crossentropy", "+loss.from_logit=true"]))
 
 
+def test_list_shows_losses_with_their_arguments_and_config_files(capsys):
+    from framework.list import main
+
+    main(["loss"])
+    out = capsys.readouterr().out
+    assert out.startswith(f"loss ({len(LOSSES.keys())})")
+    assert "from_logits=False, label_smoothing=0.0, axis=-1, reduction='sum_over_batch_size', dtype=None" in out
+    assert "defaults from configs/loss/sparse_categorical_crossentropy.yaml" in out
+
+
 def test_the_short_keys_keep_working():
     y_true, y_pred = np.array([[1.0], [2.0]]), np.array([[1.5], [1.0]])
     assert float(LOSSES.build({"name": "mse"}, where="loss")(y_true, y_pred)) == pytest.approx(0.625)
