@@ -21,6 +21,15 @@ class RegistryConflictError(FrameworkError):
     """Two different components claim one registry key."""
 
 
+def raise_together(problems: list[ConfigError]) -> None:
+    """Raises nothing for no problems, the one problem as it is (an
+    UnknownComponentError stays one), or every message in one ConfigError."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ConfigError("\n".join(str(problem) for problem in problems))
+
+
 class PluginError(FrameworkError):
     """A plugin module named in `plugins=[...]` could not be imported."""
 

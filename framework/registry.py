@@ -20,11 +20,12 @@ import contextvars
 import difflib
 import functools
 import importlib.metadata
-import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from framework.config.arguments import check_keyword_names, settable_arguments
+from framework.config.keras_arguments import check_keras_names
 from framework.config.schema import validate_fields
 from framework.errors import ConfigError, RegistryConflictError, UnknownComponentError
 
@@ -104,10 +105,23 @@ class Resolved:
 class Registry(Generic[T]):
     """Maps keys to component factories of one kind (layer, model, loss...)."""
 
-    def __init__(self, kind: str, on_register: Callable[[Entry], None] | None = None):
+    def __init__(
+        self,
+        kind: str,
+        on_register: Callable[[Entry], None] | None = None,
+        check_arguments: Callable[[Mapping[str, Any], str, str], None] | None = None,
+    ):
+        """Args:
+        kind: What the registry holds, in words ("layer", "loss").
+        on_register: Called with each new entry (layers become Keras-serializable).
+        check_arguments: Called as `check(kwargs, where, what)` on every resolved
+            spec, after the names are checked; raises ConfigError for a value
+            the registry's kind never accepts from a config.
+        """
         self.kind = kind
         self._entries: dict[str, Entry] = {}
         self._on_register = on_register
+        self._check_arguments = check_arguments
         # Plugins that failed to import; named in unknown-key errors because
         # the missing component may be theirs.
         self.failed_plugins: dict[str, str] = {}
@@ -131,7 +145,7 @@ class Registry(Generic[T]):
             entry = Entry(key, factory, config, _distribution_of(factory))
             if existing is not None and not _same_factory(existing.factory, factory):
                 raise RegistryConflictError(
-                    f"Two different {self.kind}s are registered under the key "
+                    f"Two different {self.plural} are registered under the key "
                     f"'{key}': first {existing.origin}, then {entry.origin}. "
                     f"Uninstall one of them, or register one under another key."
                 )
@@ -164,13 +178,24 @@ class Registry(Generic[T]):
         if not isinstance(spec, Mapping) or "name" not in spec:
             raise ConfigError(
                 f"{where}: expected a mapping like {{name: <{self.kind} key>, ...}}. "
-                f"Received: {spec!r}. Available {self.kind}s: {', '.join(self.keys())}."
+                f"Received: {spec!r}. Available {self.plural}: {', '.join(self.keys())}."
             )
         kwargs = {k: v for k, v in spec.items() if k != "name"}
         entry = self.get(spec["name"], where=f"{where}.name")
+        what = f"{self.kind} '{entry.key}'"
         if entry.config is not None:
-            kwargs = validate_fields(entry.config, kwargs, where, f"{self.kind} '{entry.key}'")
+            kwargs = validate_fields(entry.config, kwargs, where, what)
+        else:
+            check_keyword_names(entry.factory, kwargs, where, what)
+        if self._check_arguments is not None:
+            self._check_arguments(kwargs, where, what)
         return Resolved(self.kind, entry, kwargs, where)
+
+    @property
+    def plural(self) -> str:
+        if self.kind.endswith("s"):
+            return f"{self.kind}es"
+        return f"{self.kind[:-1]}ies" if self.kind.endswith("y") else f"{self.kind}s"
 
     def keys(self) -> list[str]:
         return sorted(self._entries)
@@ -189,7 +214,7 @@ class Registry(Generic[T]):
         location = f"{where}: " if where else ""
         lines = [
             f"{location}unknown {self.kind} '{key}'. "
-            f"Available {self.kind}s: {', '.join(self.keys()) or '(none)'}."
+            f"Available {self.plural}: {', '.join(self.keys()) or '(none)'}."
         ]
         close = difflib.get_close_matches(str(key), self.keys(), n=3, cutoff=0.6)
         if close:
@@ -235,15 +260,9 @@ def _same_factory(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
 
 def _accepted_arguments(factory: Callable[..., Any], kwargs: Mapping[str, Any]) -> str:
     """Names the factory's keyword arguments and the closest to each unknown one."""
-    try:
-        parameters = inspect.signature(factory).parameters
-    except (TypeError, ValueError):  # some builtins have no signature
+    accepted = settable_arguments(factory)
+    if accepted is None:
         return ""
-    accepted = [
-        name
-        for name, parameter in parameters.items()
-        if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
-    ]
     hints = [f" It accepts: {', '.join(accepted)}."]
     for name in kwargs:
         close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.6)
@@ -271,7 +290,9 @@ def _make_keras_serializable(entry: Entry) -> None:
 
 
 # Every registry, one line each.
-LAYERS: Registry = Registry("layer", on_register=_make_keras_serializable)  # Keras layers for model stacks
+LAYERS: Registry = Registry(  # Keras layers for model stacks
+    "layer", on_register=_make_keras_serializable, check_arguments=check_keras_names
+)
 MODELS: Registry = Registry("model")  # builders returning an unbuilt keras.Model
 LOSSES: Registry = Registry("loss")  # Keras loss classes
 DATA: Registry = Registry("data source")  # seeded sources of batches by (epoch, step): synthetic, files, bundled sets

@@ -22,6 +22,7 @@ class RunResult:
         variables: Final value of every trainable variable by path (lists for tensors).
         loop: How the strategy's loop ran, e.g. {"graph_calls": 2, "traces": 1}
             for the tape strategy; shows where Python was visited.
+        parameters: The model's parameter counts, {"trainable": ..., "total": ...}.
     """
 
     run_dir: str
@@ -31,6 +32,7 @@ class RunResult:
     metrics: dict[str, float]
     variables: dict[str, Any]
     loop: dict[str, int] = field(default_factory=dict)
+    parameters: dict[str, int] = field(default_factory=dict)
 
     @property
     def objective(self) -> float:

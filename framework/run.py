@@ -29,6 +29,7 @@ from framework.checkpoints.stop_signals import StopOnSignal
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
+from framework.models.summary import ModelSummary
 from framework.reports.run_report import write_run_report
 from framework.result import RunResult
 from framework.run_directory import RunDirectory
@@ -90,6 +91,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
 
     run_dir.path.mkdir(parents=True, exist_ok=True)
+    model_summary = _write_model_summary(model, run_dir, shown=settings.verbose >= 1)
     checkpoint = RunCheckpoint(run_dir.checkpoints, model, optimizer, settings.checkpoint.keep)
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, settings.epochs) if settings.resume else 0
     logger = plan.build("logger", run_dir=run_dir)  # after resuming, which marks the stale events
@@ -124,6 +126,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
         metrics={**{name: float(values[-1]) for name, values in history.history.items()}, **_test_metrics(model, data)},
         variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
         loop=strategy.loop_stats(),
+        parameters=model_summary.parameters,
     )
     result.write(run_dir.summary)
     write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
@@ -146,6 +149,14 @@ def _test_metrics(model: keras.Model, data) -> dict[str, float]:
         return {}
     results = model.evaluate(test_data, verbose=0, return_dict=True)
     return {f"test_{name}": float(value) for name, value in results.items()}
+
+
+def _write_model_summary(model: keras.Model, run_dir: RunDirectory, shown: bool) -> ModelSummary:
+    summary = ModelSummary.of(model)
+    run_dir.model_summary.write_text(summary.text)
+    if shown:
+        log.info("%s", summary.text.rstrip())
+    return summary
 
 
 def _build_model_for(model: keras.Model, data) -> None:

@@ -5,6 +5,7 @@
       tensorboard/        TensorBoard events (the tensorboard logger)
       checkpoints/        ckpt-<epoch>.* and the `checkpoint` index
       model.keras         the trained model
+      model_summary.txt   the model's layers, output shapes and parameter counts
       saved_model/        with export.saved_model=true
       summary.json        final metrics and variables
       classes.json        a classifier's class names, in the order of its outputs, and whether they are logits
@@ -53,6 +54,10 @@ class RunDirectory:
     @property
     def model(self) -> Path:
         return self.path / "model.keras"
+
+    @property
+    def model_summary(self) -> Path:
+        return self.path / "model_summary.txt"
 
     @property
     def saved_model(self) -> Path:

@@ -12,25 +12,15 @@ from helpers.runs import run_in
 IRIS = (
     "data=iris", "data.val_fraction=0.2", "data.test_fraction=0.2", "data.normalize=true", "model=sequential",
     "model.layers=[{name: dense, units: 16, activation: relu}, {name: dense, units: 3}]",
-    "loss.name=classification_test_loss", "+loss.from_logits=true",
+    "loss=sparse_categorical_crossentropy", "loss.from_logits=true",
     "optimizer=adam", "optimizer.learning_rate=0.05", "epochs=30", "verbose=0",
 )
 
 
 @pytest.fixture(scope="module")
 def iris_runs(tmp_path_factory):
-    """The iris classifier under each strategy, with Keras's sparse cross-entropy registered for the test."""
-    import keras
-
-    from framework.plugins import load_plugins
-    from framework.registry import LOSSES
-
-    load_plugins()
-    LOSSES.register("classification_test_loss")(keras.losses.SparseCategoricalCrossentropy)
-    try:
-        yield {s: run_in(tmp_path_factory.mktemp(s), *IRIS, f"strategy={s}") for s in ("tape", "fit")}
-    finally:
-        LOSSES.unregister("classification_test_loss")
+    """The iris classifier under each strategy."""
+    return {s: run_in(tmp_path_factory.mktemp(s), *IRIS, f"strategy={s}") for s in ("tape", "fit")}
 
 
 def test_both_strategies_give_the_same_classifier_and_test_metrics(iris_runs):

@@ -10,7 +10,7 @@ PRESETS = sorted(
 
 
 def test_the_documented_presets_exist():
-    assert {"seed_linear", "seed_dense"} <= set(PRESETS)
+    assert {"seed_linear", "seed_dense", "spirals_mlp", "iris_mlp", "digits_cnn"} <= set(PRESETS)
 
 
 @pytest.mark.parametrize("strategy", ["tape", "fit"])

@@ -64,7 +64,7 @@ def test_a_run_needing_the_broken_plugins_component_names_the_plugin(site, tmp_p
     with pytest.raises(UnknownComponentError) as raised:
         run(cfg, tmp_path / "run")
     message = str(raised.value)
-    assert message.startswith("model.layers[0].name: unknown layer 'broken_layer'. Available layers: activation, dense, ")
+    assert message.startswith("model.layers[0].name: unknown layer 'broken_layer'. Available layers: activation, activity_regularization, ")
     assert "These installed plugins failed to load and may provide it: fake-broken (RuntimeError: needs a GPU)." in message
     assert not (tmp_path / "run" / "model.keras").exists()
 

@@ -1,5 +1,6 @@
 import pytest
 
+from framework.config.arguments import keyword_arguments
 from framework.config.schema import ComponentConfig
 from framework.errors import ConfigError, RegistryConflictError, UnknownComponentError
 from framework.registry import Registry
@@ -92,8 +93,42 @@ def test_factory_errors_name_the_accepted_arguments():
     def pair(left, right):
         return left, right
 
-    with pytest.raises(ConfigError, match=r"widget 'pair' rejected its arguments.*It accepts: left, right. Did you mean right instead of rihgt\?"):
-        registry.build({"name": "pair", "left": 1, "rihgt": 2}, where="w")
+    # A misspelt name is caught by resolve, before anything is built.
+    with pytest.raises(ConfigError, match=r"w.rihgt: widget 'pair' takes no argument 'rihgt'. Did you mean right\? It accepts: left, right\."):
+        registry.resolve({"name": "pair", "left": 1, "rihgt": 2}, where="w")
+    # A value the factory refuses is caught when it builds.
+    with pytest.raises(ConfigError, match=r"widget 'pair' rejected its arguments \{left: 1\}.*It accepts: left, right\."):
+        registry.build({"name": "pair", "left": 1}, where="w")
+
+
+def test_keyword_names_follow_kwargs_up_the_class_hierarchy():
+    registry = make_registry()
+
+    class Base:
+        def __init__(self, *, trainable=True):
+            self.trainable = trainable
+
+    class Pass(Base):
+        def __init__(self, *args, **kwargs):  # hands everything on, like Keras's backend layer
+            super().__init__(*args, **kwargs)
+
+    @registry.register("child")
+    class Child(Pass):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+    @registry.register("anything")
+    def anything(**kwargs):
+        return kwargs
+
+    assert keyword_arguments(Child) == ["units", "trainable"]
+    assert keyword_arguments(anything) is None
+    built = registry.build({"name": "child", "units": 2, "trainable": False}, where="w")
+    assert (built.units, built.trainable) == (2, False)
+    with pytest.raises(ConfigError, match=r"w.unit: widget 'child' takes no argument 'unit'. Did you mean units\? It accepts: units, trainable\."):
+        registry.resolve({"name": "child", "unit": 2}, where="w")
+    assert registry.build({"name": "anything", "free": 1}, where="w") == {"free": 1}
 
 
 def test_spec_without_name_is_rejected():

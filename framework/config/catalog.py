@@ -17,6 +17,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+from framework.config.arguments import SPEC_KEY
 from framework.config.sources import (
     BUILTIN_CONFIGS_PACKAGE,
     load_config_file,
@@ -95,7 +96,7 @@ def _signature_defaults(factory: Callable[..., Any]) -> dict[str, Any]:
     return {
         parameter.name: REQUIRED if parameter.default is parameter.empty else parameter.default
         for parameter in parameters
-        if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+        if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY) and parameter.name != SPEC_KEY
     }
 
 

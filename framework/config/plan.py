@@ -20,7 +20,7 @@ from omegaconf.errors import OmegaConfBaseException
 from framework.config.schema import validate_fields
 from framework.config.settings import RunSettings
 from framework.config.trust import reject_code_references
-from framework.errors import ConfigError
+from framework.errors import ConfigError, raise_together
 from framework.plugins import load_plugins
 from framework.registry import (
     DATA,
@@ -81,9 +81,8 @@ def plan_run(cfg: DictConfig) -> RunPlan:
         try:
             components[group] = registry.resolve(_plain(cfg, group), where=group)
         except ConfigError as error:
-            problems.append(str(error))
-    if problems:
-        raise ConfigError("\n".join(problems))
+            problems.append(error)
+    raise_together(problems)
     _check_strategy_runs_under_distribution(components["strategy"], components["distribution"])
     config = {key: _plain(cfg, key) for key in cfg}
     return RunPlan(settings, components, config)

@@ -6,20 +6,39 @@ import keras
 import pydantic
 
 from framework.config.schema import ComponentConfig
+from framework.errors import ConfigError, raise_together
 from framework.registry import LAYERS, MODELS
 
 
 class SequentialModelConfig(ComponentConfig):
     """Attributes:
     layers: Layer specs applied in order; any key registered in LAYERS works.
+        Each is resolved (key and argument names checked) when the config is
+        validated, so a bad layer stops the run before TensorFlow starts.
     """
 
     layers: Annotated[list[dict[str, Any]], pydantic.Field(min_length=1)]
+
+    @pydantic.field_validator("layers")
+    @classmethod
+    def _resolve_every_layer(cls, layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        problems = []
+        for index, spec in enumerate(layers):
+            try:
+                LAYERS.resolve(spec, where=_where(index))
+            except ConfigError as error:  # a ConfigError passes through pydantic unchanged
+                problems.append(error)
+        raise_together(problems)
+        return layers
 
 
 @MODELS.register("sequential", config=SequentialModelConfig)
 def build_sequential_model(layers: list[dict[str, Any]]) -> keras.Model:
     return keras.Sequential(
-        [LAYERS.build(spec, where=f"model.layers[{index}]") for index, spec in enumerate(layers)],
+        [LAYERS.build(spec, where=_where(index)) for index, spec in enumerate(layers)],
         name="sequential",
     )
+
+
+def _where(index: int) -> str:
+    return f"model.layers[{index}]"

@@ -51,7 +51,7 @@ def write_run_report(
         return
     writer = tf.summary.create_file_writer(str(log_dir))
     with writer.as_default(step=result.global_step):
-        write_hparams(config)
+        write_hparams({**config, "parameters": result.parameters})
         for name, value in result.metrics.items():
             if name.startswith("test_"):  # evaluated once, after training
                 tf.summary.scalar(f"test/{name.removeprefix('test_')}", value)
