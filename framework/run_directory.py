@@ -5,6 +5,7 @@
       tensorboard/        TensorBoard events (the tensorboard logger)
       checkpoints/        ckpt-<epoch>.* and the `checkpoint` index
       model.keras         the trained model
+      model_best.keras    with checkpoint.best.monitor set: the model of the best epoch
       saved_model/        with export.saved_model=true
       summary.json        final metrics and variables
       <name>.png          the end-of-run plots
@@ -52,6 +53,10 @@ class RunDirectory:
     @property
     def model(self) -> Path:
         return self.path / "model.keras"
+
+    @property
+    def best_model(self) -> Path:
+        return self.path / "model_best.keras"
 
     @property
     def saved_model(self) -> Path:

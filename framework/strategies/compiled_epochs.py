@@ -1,9 +1,11 @@
 """Many epochs in one graph call: the tape strategy's training loop.
 
 One tf.function runs `num_epochs` epochs of `steps_per_epoch` GradientTape
-steps, computes each epoch's loss (and validation loss) and calls the run's
-logger at the same points the fit strategy does, all without returning to
-Python. Its arguments are tensors, so it is traced once per run whatever the
+steps, computes each epoch's loss and metrics (and their validation values)
+and calls the run's logger at the same points the fit strategy does, all
+without returning to Python. The metrics are the run's Keras metric objects,
+reset at each epoch's start and updated from each step's outputs, as fit
+does; their update ops are part of the step, not a Python call. Its arguments are tensors, so it is traced once per run whatever the
 number of epochs per call.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from framework.config.plan import logged_values
 from framework.strategies.base import TrainingJob
 from framework.strategies.train_step import TrainStep
 
@@ -33,6 +36,11 @@ class CompiledEpochs:
         self.job = job
         self.calls = 0
         self._step = TrainStep(job, jit_compile)
+        # One set for training, one for validation (fit evaluates with the same
+        # objects after reading the training results; two sets need no ordering).
+        self._metrics = self._new_metrics()
+        self._validation_metrics = self._new_metrics() if job.data.validation_steps else []
+        self.names = logged_values([metric.name for metric in self._metrics], validation=bool(job.data.validation_steps))
         self._function = tf.function(self._run_epochs)
 
     @property
@@ -42,34 +50,54 @@ class CompiledEpochs:
     def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], bool]:
         self.calls += 1
         logs, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
-        return {name: values.numpy().tolist() for name, values in logs.items()}, bool(finite)
+        # In the order fit logs them (a returned dict comes back sorted by key).
+        return {name: logs[name].numpy().tolist() for name in self.names}, bool(finite)
 
-    def _validation_loss(self):
-        # As Keras's evaluate: the mean of batch losses weighted by batch size.
+    def _new_metrics(self) -> list:
+        """The run's metrics with their state created: some (r2_score, a multi-label auc) create
+        variables at their first update, which inside the loop would trace it twice."""
+        metrics = self.job.metrics()
+        x, y = self.job.data.sample(1)
+        outputs = self.job.model(x, training=False)
+        for metric in metrics:
+            metric.update_state(y, outputs)
+            metric.reset_state()
+        return metrics
+
+    def _validation_logs(self):
+        # As Keras's evaluate: the mean of batch losses weighted by batch size, metrics reset first.
         data = self.job.data
+        _reset(self._validation_metrics)
         total, count = tf.constant(0.0), tf.constant(0.0)
         for step in tf.range(data.validation_steps):
             x, y = data.validation_batch(step)
-            loss = self._step.loss(x, y)
+            loss, outputs = self._step.evaluate(x, y)
+            _update(self._validation_metrics, y, outputs)
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total += tf.cast(loss, tf.float32) * size
             count += size
-        return total / count
+        return {"val_loss": total / count, **_results(self._validation_metrics, prefix="val_")}
+
+    def _train_step(self, x, y):
+        loss, outputs = self._step.train(x, y)
+        _update(self._metrics, y, outputs)
+        return loss
 
     def _epoch_loss(self, epoch):
         """Trains one epoch; returns its loss (the running mean Keras reports) and whether every step's loss was finite."""
         data, logger, records = self.job.data, self.job.logger, self.job.records
         iterations = self.job.optimizer.iterations
         order = data.epoch_order(epoch)
+        _reset(self._metrics)
         if data.steps_per_epoch == 1:
-            loss = self._step.train(*data.train_batch(order, 0))
+            loss = self._train_step(*data.train_batch(order, 0))
             if records.step_due(iterations):
                 logger.log_step(iterations, loss)
             return loss, tf.math.is_finite(loss)
         total, count, finite, step = tf.constant(0.0), tf.constant(0.0), tf.constant(True), tf.constant(0, tf.int64)
         while tf.logical_and(step < data.steps_per_epoch, finite):
             x, y = data.train_batch(order, step)
-            loss = self._step.train(x, y)
+            loss = self._train_step(x, y)
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total += loss * size
             count += size
@@ -80,9 +108,9 @@ class CompiledEpochs:
         return total / count, finite
 
     def _epoch_logs(self, epoch_loss):
-        logs = {"loss": epoch_loss}
+        logs = {"loss": epoch_loss, **_results(self._metrics)}
         if self.job.data.validation_steps:
-            logs["val_loss"] = self._validation_loss()
+            logs.update(self._validation_logs())
         return logs
 
     def _log_epoch(self, epoch, logs):
@@ -92,8 +120,7 @@ class CompiledEpochs:
         )
 
     def _run_epochs(self, first_epoch, num_epochs):
-        data, records = self.job.data, self.job.records
-        names = ["loss", "val_loss"] if data.validation_steps else ["loss"]
+        records, names = self.job.records, self.names
         values = {name: tf.TensorArray(tf.float32, size=0, dynamic_size=True) for name in names}
         index, finite = tf.constant(0, tf.int64), tf.constant(True)
         logs = {name: tf.constant(0.0) for name in names}
@@ -117,3 +144,17 @@ class CompiledEpochs:
                 if records.epoch_due(first_epoch + index - 1) and finite:
                     self._log_epoch(first_epoch + index - 1, logs)
         return {name: array.stack() for name, array in values.items()}, finite
+
+
+def _reset(metrics) -> None:
+    for metric in metrics:
+        metric.reset_state()
+
+
+def _update(metrics, y, outputs) -> None:
+    for metric in metrics:
+        metric.update_state(y, outputs)
+
+
+def _results(metrics, prefix: str = "") -> dict:
+    return {f"{prefix}{metric.name}": tf.cast(metric.result(), tf.float32) for metric in metrics}

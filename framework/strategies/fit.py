@@ -44,7 +44,7 @@ class FitStrategy(TrainingStrategy):
         self.jit_compile = jit_compile
 
     def train(self, job: TrainingJob) -> keras.callbacks.History:
-        job.model.compile(optimizer=job.optimizer, loss=job.loss, jit_compile=self.jit_compile)
+        job.model.compile(optimizer=job.optimizer, loss=job.loss, metrics=job.metrics(), jit_compile=self.jit_compile)
         if job.model.jit_compile:
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
         logger_callback = LoggerCallback(job.logger, job.records)

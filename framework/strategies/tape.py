@@ -44,6 +44,7 @@ class TapeStrategy(TrainingStrategy):
     """
 
     compiles_xla_across_replicas = False  # XLA cannot compile the cross-replica optimizer update
+    computes_metrics_across_replicas = False  # each replica holds only its slice of the outputs
 
     def __init__(self, jit_compile: bool, steps_per_call: int):
         self.jit_compile = jit_compile
