@@ -94,7 +94,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, settings.epochs) if settings.resume else 0
     logger = plan.build("logger", run_dir=run_dir)  # after resuming, which marks the stale events
     callbacks = [
-        *([EpochReport()] if settings.verbose == 2 else []),
+        *([EpochReport(settings.epochs)] if settings.verbose == 2 else []),
         *early_stopping_callbacks(settings.early_stopping),
         *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
         CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),

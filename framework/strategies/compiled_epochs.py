@@ -19,11 +19,14 @@ from framework.strategies.train_step import TrainStep
 
 
 class CompiledEpochs:
-    """`run(first_epoch, num_epochs) -> (per-epoch logs, finite)` for one job.
+    """`run(first_epoch, num_epochs) -> (per-epoch logs, finite, scalars at each epoch's start)` for one job.
 
     The logs hold one value per epoch run; `finite` is False when a loss
     stopped being finite, in which case the last epoch in the logs is the one
-    it happened in and training stopped right after that step.
+    it happened in and training stopped right after that step. With
+    `scalars_at_start`, each epoch also reports the values its scalar
+    variables had when it began, [(name, value)] (the epoch report prints
+    them), so nothing needs the live model for them.
 
     The loop body is kept free of branches (each costs as much as a small
     training step): the NaN check is part of the loop condition, epochs of one
@@ -32,7 +35,7 @@ class CompiledEpochs:
     records and one branch per record.
     """
 
-    def __init__(self, job: TrainingJob, jit_compile: bool):
+    def __init__(self, job: TrainingJob, jit_compile: bool, scalars_at_start: bool = False):
         self.job = job
         self.calls = 0
         self._step = TrainStep(job, jit_compile)
@@ -41,17 +44,20 @@ class CompiledEpochs:
         self._metrics = self._new_metrics()
         self._validation_metrics = self._new_metrics() if job.data.validation_steps else []
         self.names = logged_values([metric.name for metric in self._metrics], validation=bool(job.data.validation_steps))
+        self._scalars = [v for v in job.model.trainable_variables if v.shape.num_elements() == 1] if scalars_at_start else []
         self._function = tf.function(self._run_epochs)
 
     @property
     def tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
 
-    def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], bool]:
+    def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], bool, list[list[tuple[str, float]]]]:
         self.calls += 1
-        logs, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
+        logs, finite, starts = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
+        names = [variable.name for variable in self._scalars]
+        scalars_at_start = [list(zip(names, values)) for values in starts.numpy().tolist()]
         # In the order fit logs them (a returned dict comes back sorted by key).
-        return {name: logs[name].numpy().tolist() for name in self.names}, bool(finite)
+        return {name: logs[name].numpy().tolist() for name in self.names}, bool(finite), scalars_at_start
 
     def _new_metrics(self) -> list:
         """The run's metrics with their state created: some (r2_score, a multi-label auc) create
@@ -122,28 +128,31 @@ class CompiledEpochs:
     def _run_epochs(self, first_epoch, num_epochs):
         records, names = self.job.records, self.names
         values = {name: tf.TensorArray(tf.float32, size=0, dynamic_size=True) for name in names}
+        starts = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[len(self._scalars)])
         index, finite = tf.constant(0, tf.int64), tf.constant(True)
         logs = {name: tf.constant(0.0) for name in names}
 
-        def train_epoch(index, values):
+        def train_epoch(index, values, starts):
+            if self._scalars:  # decided when tracing: no op when nobody asks
+                starts = starts.write(tf.cast(index, tf.int32), tf.stack([tf.cast(tf.reshape(v.value, ()), tf.float32) for v in self._scalars]))
             epoch_loss, finite = self._epoch_loss(first_epoch + index)
             logs = self._epoch_logs(epoch_loss)
             values = {name: values[name].write(tf.cast(index, tf.int32), logs[name]) for name in names}
-            return index + 1, values, logs, finite
+            return index + 1, values, starts, logs, finite
 
         while tf.logical_and(index < num_epochs, finite):
             if records.due_epochs_in_loop:  # records every epoch, or often: asked at each
-                index, values, logs, finite = train_epoch(index, values)
+                index, values, starts, logs, finite = train_epoch(index, values, starts)
                 if records.epoch_due(first_epoch + index - 1):
                     self._log_epoch(first_epoch + index - 1, logs)
             else:  # rare records, or none: the epochs up to the next run without asking
                 until_due = records.epochs_until_due(first_epoch + index)
                 group_end = num_epochs if until_due is None else tf.minimum(index + until_due, num_epochs)
                 while tf.logical_and(index < group_end, finite):
-                    index, values, logs, finite = train_epoch(index, values)
+                    index, values, starts, logs, finite = train_epoch(index, values, starts)
                 if records.epoch_due(first_epoch + index - 1) and finite:
                     self._log_epoch(first_epoch + index - 1, logs)
-        return {name: array.stack() for name, array in values.items()}, finite
+        return {name: array.stack() for name, array in values.items()}, finite, starts.stack()
 
 
 def _reset(metrics) -> None:

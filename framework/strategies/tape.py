@@ -16,7 +16,7 @@ from framework.strategies.base import (
     non_finite_loss_error,
 )
 from framework.strategies.compiled_epochs import CompiledEpochs
-from framework.strategies.live_model import needs_live_model
+from framework.strategies.live_model import SCALARS_AT_EPOCH_START, EpochCallback, needs_live_model
 
 log = logging.getLogger("framework")
 
@@ -57,7 +57,8 @@ class TapeStrategy(TrainingStrategy):
         # and the saved .keras file see them exactly as under fit.
         model.compile(optimizer=job.optimizer, loss=job.loss, jit_compile=self.jit_compile)
         job.optimizer.build(model.trainable_variables)
-        self.compiled = CompiledEpochs(job, self.jit_compile)
+        start_readers = [c for c in job.callbacks if isinstance(c, EpochCallback) and c.reads_scalars_at_epoch_start]
+        self.compiled = CompiledEpochs(job, self.jit_compile, scalars_at_start=bool(start_readers))
         history = keras.callbacks.History()
         history.set_model(model)
         callbacks = keras.callbacks.CallbackList(
@@ -78,7 +79,7 @@ class TapeStrategy(TrainingStrategy):
             live = _needs_live_model(job, epoch)
             if live:
                 callbacks.on_epoch_begin(epoch)
-            results, finite = self.compiled.run(epoch, num_epochs)
+            results, finite, scalars_at_start = self.compiled.run(epoch, num_epochs)
             if self.jit_compile and self.compiled.calls == 1:
                 log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
             epoch_logs = [
@@ -90,7 +91,8 @@ class TapeStrategy(TrainingStrategy):
             for index, logs in enumerate(epoch_logs):
                 for callback in callbacks.callbacks:
                     if not live:
-                        callback.on_epoch_begin(epoch + index)
+                        start = {SCALARS_AT_EPOCH_START: scalars_at_start[index]} if callback in start_readers else None
+                        callback.on_epoch_begin(epoch + index, start)
                     callback.on_epoch_end(epoch + index, logs)
             _extend_history(history, epoch, epoch_logs)
             if not finite:
