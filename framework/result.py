@@ -23,7 +23,8 @@ class RunResult:
         objective_metric: The metric returned as `objective` (the config's
             objective.metric); None: val_loss if measured, else loss.
         loop: How the strategy's loop ran, e.g. {"graph_calls": 2, "traces": 1}
-            for the tape strategy; shows where Python was visited.
+            for the tape strategy, {"logger_writes": 3, "logger_traces": 1} for
+            fit's batched record writes; shows where Python was visited.
     """
 
     run_dir: str

@@ -125,3 +125,19 @@ def test_streaming_data_trains_like_held_data(train):
     assert result.global_step == 40
     assert result.variables["linear/W"] == pytest.approx(3.0, abs=0.1)
     assert result.variables["linear/b"] == pytest.approx(2.0, abs=0.1)
+
+
+def test_fit_writes_its_records_through_one_trace_however_they_are_batched(train, monkeypatch):
+    import itertools
+    import types
+
+    from framework.strategies import fit_logging
+
+    # A clock a third of a write interval further at every look: records are
+    # written in batches of different sizes (1 to 3 epochs), as on a busy machine.
+    ticks = itertools.count()
+    clock = types.SimpleNamespace(monotonic=lambda: next(ticks) * fit_logging._WRITE_SECONDS / 3)
+    monkeypatch.setattr(fit_logging, "time", clock)  # this module's clock alone
+    result = train("+experiment=seed_linear", "strategy=fit", "epochs=40", "verbose=0", END_CHECKPOINT_ONLY)
+    assert result.loop["logger_writes"] > 5
+    assert result.loop["logger_traces"] == 1
