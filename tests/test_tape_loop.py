@@ -77,6 +77,19 @@ class RecordsWeights(EpochCallback):
             self.replayed.append((epoch, logs["loss"]))
 
 
+class RecordsCallEnds(RecordsWeights):
+    """Keeps no per-epoch record: the tape strategy replays only the last epoch of each call to it."""
+
+    replayed_every_epoch = False
+
+    def __init__(self):
+        super().__init__()
+        self.ends = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.ends.append(epoch)
+
+
 def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     import keras
 
@@ -89,10 +102,10 @@ def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     data = LinearRegressionData(1, 3.0, 2.0, 1.0, num_examples=100, batch_size=100, val_fraction=0.0, shuffle=False, seed=1, streaming=False)
     model = LinearModel(5.0, 0.0)
     model(data.sample(1)[0])
-    callback = RecordsWeights()
+    callback, call_ends = RecordsWeights(), RecordsCallEnds()
     job = TrainingJob(
         model, keras.losses.MeanSquaredError(), keras.optimizers.SGD(0.1),
-        data, epochs=10, logger=NoLogger(RunDirectory(tmp_path)), callbacks=[callback],
+        data, epochs=10, logger=NoLogger(RunDirectory(tmp_path)), callbacks=[callback, call_ends],
     )
     strategy = TapeStrategy(jit_compile=False, steps_per_call=1000)
     history = strategy.train(job)
@@ -102,6 +115,7 @@ def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     assert callback.seen[3][0] == 4 and callback.seen[7][0] == 8  # the live model, right after that epoch
     assert [epoch for epoch, _ in callback.replayed] == [0, 1, 2, 4, 5, 6, 8, 9]
     assert [loss for _, loss in callback.replayed] == [history.history["loss"][e] for e, _ in callback.replayed]
+    assert call_ends.ends == [2, 3, 6, 7, 9]
 
 
 def test_xla_is_reported_when_on(train, caplog):

@@ -30,6 +30,10 @@ class EpochCallback(keras.callbacks.Callback):
 
     # True: wants SCALARS_AT_EPOCH_START in on_epoch_begin's logs where the model is not live.
     reads_scalars_at_epoch_start: ClassVar[bool] = False
+    # False: of the epochs a graph call ran, the tape strategy replays only the
+    # last one to it (a callback that keeps no per-epoch record), saving Python
+    # per epoch; the epochs where it needs the live model each end a call anyway.
+    replayed_every_epoch: ClassVar[bool] = True
 
     def needs_live_model(self, epoch: int) -> bool:
         """Whether `on_epoch_begin`/`on_epoch_end` of `epoch` must see the model as it is then."""
