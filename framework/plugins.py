@@ -25,6 +25,7 @@ BUILTIN_MODULES = (
     "framework.layers",
     "framework.models",
     "framework.losses",
+    "framework.metrics",
     "framework.optimizers",
     "framework.data",
     "framework.strategies",

@@ -301,6 +301,7 @@ OPTIMIZERS: Registry = Registry("optimizer")  # Keras optimizers
 SCHEDULES: Registry = Registry("learning-rate schedule")  # optimizer.schedule: Keras schedules, optional warmup
 LOGGERS: Registry = Registry("logger")  # RunLoggers recording a run (TensorBoard, none)
 DISTRIBUTIONS: Registry = Registry("distribution")  # tf.distribute set-ups: none, mirrored, multi_worker
+METRICS: Registry = Registry("metric")  # Keras metrics for the top-level `metrics: [...]` list
 
 # Every registry by the kind `python -m framework.list KIND` takes.
 ALL_REGISTRIES: dict[str, Registry] = {
@@ -313,4 +314,5 @@ ALL_REGISTRIES: dict[str, Registry] = {
     "schedule": SCHEDULES,
     "logger": LOGGERS,
     "distribution": DISTRIBUTIONS,
+    "metric": METRICS,
 }

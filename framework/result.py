@@ -20,8 +20,11 @@ class RunResult:
         global_step: Optimizer steps taken.
         metrics: Last epoch's logs, e.g. {"loss": ..., "val_loss": ...}.
         variables: Final value of every trainable variable by path (lists for tensors).
+        objective_metric: The metric returned as `objective` (the config's
+            objective.metric); None: val_loss if measured, else loss.
         loop: How the strategy's loop ran, e.g. {"graph_calls": 2, "traces": 1}
-            for the tape strategy; shows where Python was visited.
+            for the tape strategy, {"logger_writes": 3, "logger_traces": 1} for
+            fit's batched record writes; shows where Python was visited.
         parameters: The model's parameter counts, {"trainable": ..., "total": ...}.
     """
 
@@ -31,12 +34,16 @@ class RunResult:
     global_step: int
     metrics: dict[str, float]
     variables: dict[str, Any]
+    objective_metric: str | None = None
     loop: dict[str, int] = field(default_factory=dict)
     parameters: dict[str, int] = field(default_factory=dict)
 
     @property
     def objective(self) -> float:
-        """The number a sweeper minimises: validation loss if measured, else loss."""
+        """The number a sweeper optimises: `objective_metric`'s last value, or by default the
+        validation loss if measured, else the loss (NaN when the run logged none)."""
+        if self.objective_metric is not None:
+            return self.metrics.get(self.objective_metric, math.nan)
         return self.metrics.get("val_loss", self.metrics.get("loss", math.nan))
 
     def to_dict(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from framework.callbacks import (
     CheckpointSaver,
     EpochReport,
     LogDirectoryWatch,
+    best_model_callbacks,
     early_stopping_callbacks,
 )
 from framework.checkpoints.resuming import resume_run
@@ -96,15 +97,16 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, settings.epochs) if settings.resume else 0
     logger = plan.build("logger", run_dir=run_dir)  # after resuming, which marks the stale events
     callbacks = [
-        *([EpochReport()] if settings.verbose == 2 else []),
+        *([EpochReport(settings.epochs)] if settings.verbose == 2 else []),
         *early_stopping_callbacks(settings.early_stopping),
+        *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
         CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
         LogDirectoryWatch(run_dir.events),
     ]
     with StopOnSignal() as stop_signal:  # SIGTERM/SIGINT end training at an epoch boundary
         job = TrainingJob(
             model, loss, optimizer, data, settings.epochs, logger, callbacks,
-            verbose=settings.verbose, initial_epoch=initial_epoch, stop_requested=stop_signal.requested,
+            metrics=functools.partial(_build_metrics, plan), verbose=settings.verbose, initial_epoch=initial_epoch, stop_requested=stop_signal.requested,
         )
         try:
             history = strategy.train(job)
@@ -124,6 +126,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
         epochs=initial_epoch + len(history.epoch),
         global_step=int(optimizer.iterations.numpy()),
         metrics={**{name: float(values[-1]) for name, values in history.history.items()}, **_test_metrics(model, data)},
+        objective_metric=settings.objective.metric,
         variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
         loop=strategy.loop_stats(),
         parameters=model_summary.parameters,
@@ -157,6 +160,11 @@ def _write_model_summary(model: keras.Model, run_dir: RunDirectory, shown: bool)
     if shown:
         log.info("%s", summary.text.rstrip())
     return summary
+
+
+def _build_metrics(plan: RunPlan) -> list[keras.metrics.Metric]:
+    """A fresh Keras metric for each entry of `metrics`, named by its key (its name in the logs)."""
+    return [metric.build(name=metric.key) for metric in plan.metrics]
 
 
 def _build_model_for(model: keras.Model, data) -> None:

@@ -6,6 +6,7 @@
       checkpoints/        ckpt-<epoch>.* and the `checkpoint` index
       model.keras         the trained model
       model_summary.txt   the model's layers, output shapes and parameter counts
+      model_best.keras    with checkpoint.best.monitor set: the model of the best epoch
       saved_model/        with export.saved_model=true
       summary.json        final metrics and variables
       classes.json        a classifier's class names, in the order of its outputs, and whether they are logits
@@ -58,6 +59,10 @@ class RunDirectory:
     @property
     def model_summary(self) -> Path:
         return self.path / "model_summary.txt"
+
+    @property
+    def best_model(self) -> Path:
+        return self.path / "model_best.keras"
 
     @property
     def saved_model(self) -> Path:

@@ -54,3 +54,22 @@ def test_optuna_sweep_runs_parallel_trials_and_minimizes_the_run_objective(tmp_p
     best = objectives[min(objectives)]
     assert f"optimizer.learning_rate={results['best_params']['optimizer.learning_rate']}" in best
     assert f"strategy={results['best_params']['strategy']}" in best
+
+
+def test_optuna_direction_follows_the_objective_mode():
+    assert _compose_with_hydra("sweep=optuna", "objective.mode=max").hydra.sweeper.direction == "maximize"
+
+
+@pytest.mark.slow
+def test_optuna_sweep_maximizes_a_metric_objective(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    out = run_cli(
+        "-m", "sweep=optuna", f"hydra.sweep.dir={sweep_dir}", "hydra.sweeper.n_trials=2", "epochs=2", "logger=none",
+        "metrics=[r2_score]", "objective.metric=r2_score", "objective.mode=max", cwd=tmp_path, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    objectives = [json.loads(path.read_text()) for path in sweep_dir.glob("*/summary.json")]
+    assert len(objectives) == 2 and all(s["objective"] == s["metrics"]["r2_score"] for s in objectives)
+    assert len({s["objective"] for s in objectives}) == 2
+    results = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
+    assert results["best_value"] == pytest.approx(max(s["objective"] for s in objectives))

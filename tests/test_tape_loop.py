@@ -39,12 +39,24 @@ def test_minibatch_epochs_count_steps_per_call_in_whole_epochs(train):
     assert loop_stats(result) == (2, 1)
 
 
-def test_the_epoch_report_sees_every_epoch_live(train, caplog):
+def test_the_epoch_report_needs_no_live_model(train, caplog):
     caplog.set_level(logging.INFO, logger="framework")
-    result = train("+experiment=seed_linear", "epochs=6", "verbose=2")
-    assert loop_stats(result) == (6, 1)
+    result = train("+experiment=seed_linear", "epochs=6", "verbose=2", END_CHECKPOINT_ONLY)
+    assert loop_stats(result) == (2, 1)  # epochs 0-4 in one call, the last alone (its checkpoint)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Epoch ")]
-    assert len(lines) == 6 and lines[0].startswith("Epoch  0: W=5.00 b=0.00, loss=")
+    # The tutorial's numbers: W and b as each epoch began, from inside the compiled call.
+    assert lines[:3] == ["Epoch  0: W=5.00 b=0.00, loss=8.28051", "Epoch  1: W=4.65 b=0.37, loss=5.92016", "Epoch  2: W=4.37 b=0.68, loss=4.32861"]
+    assert len(lines) == 6
+
+
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_a_long_run_reports_a_thinned_schedule_with_the_first_and_last_epoch(train, caplog, strategy):
+    caplog.set_level(logging.INFO, logger="framework")
+    result = train("+experiment=seed_linear", "epochs=1000", "verbose=2", "plots=false", END_CHECKPOINT_ONLY, f"strategy={strategy}")
+    epochs = [int(r.getMessage().split(":")[0].split()[1]) for r in caplog.records if r.getMessage().startswith("Epoch ")]
+    assert epochs == [0, *range(9, 1000, 10)]  # every 10th epoch, the first and the last: 101 lines
+    if strategy == "tape":
+        assert loop_stats(result) == (2, 1)  # 999 epochs in one call, the last alone (its checkpoint)
 
 
 class RecordsWeights(EpochCallback):
@@ -65,6 +77,19 @@ class RecordsWeights(EpochCallback):
             self.replayed.append((epoch, logs["loss"]))
 
 
+class RecordsCallEnds(RecordsWeights):
+    """Keeps no per-epoch record: the tape strategy replays only the last epoch of each call to it."""
+
+    replayed_every_epoch = False
+
+    def __init__(self):
+        super().__init__()
+        self.ends = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.ends.append(epoch)
+
+
 def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     import keras
 
@@ -77,10 +102,10 @@ def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     data = LinearRegressionData(1, 3.0, 2.0, 1.0, num_examples=100, batch_size=100, val_fraction=0.0, test_fraction=0.0, shuffle=False, seed=1, normalize=False, streaming=False)
     model = LinearModel(5.0, 0.0)
     model(data.sample(1)[0])
-    callback = RecordsWeights()
+    callback, call_ends = RecordsWeights(), RecordsCallEnds()
     job = TrainingJob(
         model, keras.losses.MeanSquaredError(), keras.optimizers.SGD(0.1),
-        data, epochs=10, logger=NoLogger(RunDirectory(tmp_path)), callbacks=[callback],
+        data, epochs=10, logger=NoLogger(RunDirectory(tmp_path)), callbacks=[callback, call_ends],
     )
     strategy = TapeStrategy(jit_compile=False, steps_per_call=1000)
     history = strategy.train(job)
@@ -90,6 +115,7 @@ def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     assert callback.seen[3][0] == 4 and callback.seen[7][0] == 8  # the live model, right after that epoch
     assert [epoch for epoch, _ in callback.replayed] == [0, 1, 2, 4, 5, 6, 8, 9]
     assert [loss for _, loss in callback.replayed] == [history.history["loss"][e] for e, _ in callback.replayed]
+    assert call_ends.ends == [2, 3, 6, 7, 9]
 
 
 def test_xla_is_reported_when_on(train, caplog):
@@ -113,3 +139,19 @@ def test_streaming_data_trains_like_held_data(train):
     assert result.global_step == 40
     assert result.variables["linear/W"] == pytest.approx(3.0, abs=0.1)
     assert result.variables["linear/b"] == pytest.approx(2.0, abs=0.1)
+
+
+def test_fit_writes_its_records_through_one_trace_however_they_are_batched(train, monkeypatch):
+    import itertools
+    import types
+
+    from framework.strategies import fit_logging
+
+    # A clock a third of a write interval further at every look: records are
+    # written in batches of different sizes (1 to 3 epochs), as on a busy machine.
+    ticks = itertools.count()
+    clock = types.SimpleNamespace(monotonic=lambda: next(ticks) * fit_logging._WRITE_SECONDS / 3)
+    monkeypatch.setattr(fit_logging, "time", clock)  # this module's clock alone
+    result = train("+experiment=seed_linear", "strategy=fit", "epochs=40", "verbose=0", END_CHECKPOINT_ONLY)
+    assert result.loop["logger_writes"] > 5
+    assert result.loop["logger_traces"] == 1

@@ -1,5 +1,6 @@
 """Keras callbacks the framework adds to a run, one per file; every strategy calls them."""
 
+from framework.callbacks.best_model import best_model_callbacks
 from framework.callbacks.checkpoint_saver import CheckpointSaver
 from framework.callbacks.early_stopping import early_stopping_callbacks
 from framework.callbacks.epoch_report import EpochReport
@@ -8,4 +9,4 @@ from framework.strategies.live_model import (
     EpochCallback,  # the base of callbacks that read the live model
 )
 
-__all__ = ["CheckpointSaver", "EpochCallback", "EpochReport", "LogDirectoryWatch", "early_stopping_callbacks"]
+__all__ = ["CheckpointSaver", "best_model_callbacks", "EpochCallback", "EpochReport", "LogDirectoryWatch", "early_stopping_callbacks"]

@@ -20,6 +20,8 @@ class CheckpointSaver(EpochCallback):
     before the epoch ends, so no checkpoint ever holds a diverged model.
     """
 
+    replayed_every_epoch = False  # counts epochs done; saves only at live epochs
+
     def __init__(self, checkpoint: RunCheckpoint, due: Callable[[int], bool]):
         super().__init__()
         self.checkpoint = checkpoint

@@ -1,4 +1,4 @@
-"""Early stopping (the `early_stopping` config section): stop when a monitored loss stops improving.
+"""Early stopping (the `early_stopping` config section): stop when a monitored value stops improving.
 
 Keras's own EarlyStopping does the work. It reads the model's state every
 epoch, so under the tape strategy an enabled early stop makes every epoch end
@@ -19,6 +19,6 @@ def early_stopping_callbacks(settings: EarlyStoppingSettings) -> list[keras.call
         return []
     return [
         keras.callbacks.EarlyStopping(
-            monitor=settings.monitor, patience=settings.patience, min_delta=settings.min_delta, mode="min", verbose=1
+            monitor=settings.monitor, patience=settings.patience, min_delta=settings.min_delta, mode=settings.mode, verbose=1
         )
     ]

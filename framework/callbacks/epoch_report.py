@@ -3,26 +3,60 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 
-from framework.strategies.live_model import EpochCallback
+from framework.strategies.live_model import SCALARS_AT_EPOCH_START, EpochCallback
 
 log = logging.getLogger("framework")
 
+# Beyond this many epochs the report thins out to about this many lines, always
+# keeping the first and the last epoch: a long run's console stays readable.
+LINES_PER_RUN = 100
+
 
 class EpochReport(EpochCallback):
-    """Logs each epoch's loss with the scalar variables as they were when the
-    epoch began, which is what the tutorial prints."""
+    """Logs each due epoch's logs with the scalar variables as they were when the
+    epoch began, which is what the tutorial prints.
+
+    Every epoch of runs of up to LINES_PER_RUN epochs; for longer runs every
+    N-th epoch (N = epochs / LINES_PER_RUN, rounded up), the first and the last.
+    The start values come from the tape strategy's compiled call
+    (SCALARS_AT_EPOCH_START), so the report never ends a graph call; under fit
+    the model is read where it is live, at the start of a due epoch.
+    """
+
+    reads_scalars_at_epoch_start = True
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
+        self._interval = max(1, math.ceil(epochs / LINES_PER_RUN))
+        self._scalars_at_start: list[tuple[str, float]] = []
+
+    def needs_live_model(self, epoch: int) -> bool:
+        return False
+
+    def due(self, epoch: int) -> bool:
+        """Whether `epoch` gets a line."""
+        return epoch == 0 or (epoch + 1) % self._interval == 0 or epoch == self.epochs - 1
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._scalars_at_start = [
-            (variable.name, float(np.asarray(variable.numpy()).reshape(())))
-            for variable in self.model.trainable_variables
-            if np.prod(variable.shape, dtype=int) == 1
-        ]
+        if not self.due(epoch):
+            return
+        if logs and SCALARS_AT_EPOCH_START in logs:
+            self._scalars_at_start = logs[SCALARS_AT_EPOCH_START]
+        else:
+            self._scalars_at_start = [
+                (variable.name, float(np.asarray(variable.numpy()).reshape(())))
+                for variable in self.model.trainable_variables
+                if np.prod(variable.shape, dtype=int) == 1
+            ]
 
     def on_epoch_end(self, epoch, logs=None):
+        if not self.due(epoch):
+            return
         logs = logs or {}
         scalars = " ".join(f"{name}={value:1.2f}" for name, value in self._scalars_at_start)
         metrics = ", ".join(f"{name}={float(value):2.5f}" for name, value in logs.items())

@@ -33,6 +33,8 @@ class LogDirectoryWatch(EpochCallback):
         self._last_check = 0.0
         self.reported = False
 
+    replayed_every_epoch = False  # checks at most once a second anyway
+
     def needs_live_model(self, epoch: int) -> bool:
         return False
 

@@ -10,6 +10,7 @@ in `check_started_run`, also here, so every cross-component rule has one home.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from framework.registry import (
     DISTRIBUTIONS,
     LOGGERS,
     LOSSES,
+    METRICS,
     MODELS,
     OPTIMIZERS,
     STRATEGIES,
@@ -53,12 +55,14 @@ class RunPlan:
     Attributes:
         settings: The top-level settings (seed, epochs, checkpoint...).
         components: Config group -> its resolved component.
+        metrics: The `metrics` list, each entry resolved; a metric's key is its name in the logs.
         config: The whole config as plain Python, interpolations resolved
             (recorded as HParams and read by the reports).
     """
 
     settings: RunSettings
     components: Mapping[str, Resolved]
+    metrics: tuple[Resolved, ...]
     config: Mapping[str, Any]
 
     def build(self, group: str, **runtime: Any) -> Any:
@@ -76,16 +80,39 @@ def plan_run(cfg: DictConfig) -> RunPlan:
     settings = RunSettings(**validate_fields(RunSettings, {name: _plain(cfg, name) for name in RunSettings.model_fields}, "", "the run"))
     reject_code_references(cfg)
     load_plugins(settings.plugins)
-    components, problems = {}, []
+    components, metrics, problems = {}, [], []
     for group, registry in GROUPS.items():
         try:
             components[group] = registry.resolve(_plain(cfg, group), where=group)
         except ConfigError as error:
             problems.append(error)
+    for index, spec in enumerate(settings.metrics):
+        try:
+            metrics.append(METRICS.resolve({"name": spec} if isinstance(spec, str) else spec, where=f"metrics[{index}]"))
+        except ConfigError as error:
+            problems.append(error)
     raise_together(problems)
-    _check_strategy_runs_under_distribution(components["strategy"], components["distribution"])
+    _check_metric_names_are_unique(metrics)
+    _check_monitored_values_are_logged(settings, [metric.key for metric in metrics])
+    _check_strategy_runs_under_distribution(components["strategy"], components["distribution"], metrics)
     config = {key: _plain(cfg, key) for key in cfg}
-    return RunPlan(settings, components, config)
+    return RunPlan(settings, components, tuple(metrics), config)
+
+
+def logged_values(metric_names: list[str], validation: bool = True) -> list[str]:
+    """The epoch logs of a run computing `metric_names`, in the order Keras's fit logs them."""
+    train = ["loss", *sorted(metric_names)]  # fit returns its compiled metrics sorted by name
+    return train + [f"val_{name}" for name in train] if validation else train
+
+
+def monitored_values(settings: RunSettings) -> dict[str, str]:
+    """{config key: the logged value it names} for every key that watches an epoch log."""
+    watched = {
+        "objective.metric": settings.objective.metric,
+        "early_stopping.monitor": settings.early_stopping.monitor if settings.early_stopping.enabled else None,
+        "checkpoint.best.monitor": settings.checkpoint.best.monitor,
+    }
+    return {key: name for key, name in watched.items() if name is not None}
 
 
 def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
@@ -102,20 +129,51 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
             f"(data.batch_size, at most the training examples). Use a data.batch_size divisible "
             f"by {replicas}, or strategy=tape, which splits any batch."
         )
-    early_stopping = plan.settings.early_stopping
-    if early_stopping.enabled and early_stopping.monitor == "val_loss" and not data.validation_steps:
+    if data.validation_steps:
+        return
+    for key, name in monitored_values(plan.settings).items():
+        if name.startswith("val_"):
+            raise ConfigError(
+                f"{key}={name}, but the data holds no validation examples. "
+                f"Set data.val_fraction above 0 (e.g. data.val_fraction=0.2) or use the "
+                f"training value: {key}={name.removeprefix('val_')}."
+            )
+
+
+def _check_metric_names_are_unique(metrics: list[Resolved]) -> None:
+    keys = [metric.key for metric in metrics]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
         raise ConfigError(
-            "early_stopping.monitor=val_loss, but the data holds no validation examples. "
-            "Set data.val_fraction above 0 (e.g. data.val_fraction=0.2) or monitor the "
-            "training loss: early_stopping.monitor=loss."
+            f"metrics: {', '.join(repeated)} appears more than once, but a metric is logged under its key, "
+            f"so each key can be listed once. Keep one entry per key in metrics=[...]."
         )
 
 
-def _check_strategy_runs_under_distribution(strategy: Resolved, distribution: Resolved) -> None:
+def _check_monitored_values_are_logged(settings: RunSettings, metric_names: list[str]) -> None:
+    logged = logged_values(metric_names)
+    for key, name in monitored_values(settings).items():
+        if name not in logged:
+            close = difflib.get_close_matches(name, logged, n=1, cutoff=0.6)
+            hint = f" Did you mean {key}={close[0]}?" if close else ""
+            raise ConfigError(
+                f"{key}={name} is not a value the run logs. It logs: {', '.join(logged)} "
+                f"(the val_ values need data.val_fraction > 0).{hint} To watch a metric, "
+                f"also list it in metrics, e.g. metrics=[{name.removeprefix('val_')}]."
+            )
+
+
+def _check_strategy_runs_under_distribution(strategy: Resolved, distribution: Resolved, metrics: list[Resolved]) -> None:
     reason = distribution.entry.factory.unsupported_strategies.get(strategy.key)
     if reason is not None:
         raise ConfigError(f"strategy={strategy.key} cannot run with distribution={distribution.key}: {reason}")
     replicated = distribution.entry.factory.replicated
+    if replicated and metrics and not strategy.entry.factory.computes_metrics_across_replicas:
+        raise ConfigError(
+            f"metrics: the {strategy.key} strategy does not compute metrics under a tf.distribute "
+            f"strategy (distribution={distribution.key}) yet. Use strategy=fit, which does, "
+            f"distribution=none, or drop the metrics (metrics=[])."
+        )
     if replicated and strategy.kwargs.get("jit_compile") and not strategy.entry.factory.compiles_xla_across_replicas:
         raise ConfigError(
             f"strategy.jit_compile=true: the {strategy.key} strategy cannot compile its step with XLA "

@@ -1,6 +1,6 @@
 """The schemas of configs/train.yaml's top-level keys: what a run is asked to do
-besides its components (seed, epochs, console, precision, exports, checkpoints,
-early stopping, resume).
+besides its components (seed, epochs, metrics, the objective, console,
+precision, exports, checkpoints, early stopping, resume).
 
 Validated before any TensorFlow import, so this module imports nothing heavy.
 """
@@ -8,7 +8,7 @@ Validated before any TensorFlow import, so this module imports nothing heavy.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 
@@ -18,6 +18,22 @@ from framework.config.schema import ComponentConfig
 # of many short epochs.
 _CHECKPOINTS_PER_RUN = 10
 
+# Whether a monitored value is better when lower or higher. Every key that
+# names a logged value to watch (objective.metric, early_stopping.monitor,
+# checkpoint.best.monitor) comes with one; the plan checks the names.
+Mode = Literal["min", "max"]
+
+
+class BestModelSettings(ComponentConfig):
+    """Attributes:
+    monitor: The epoch log whose best value keeps a model (`loss`, `val_loss`,
+        a metric of `metrics` or its `val_` twin); None keeps no best model.
+    mode: min keeps the lowest value, max the highest (accuracy, auc...).
+    """
+
+    monitor: str | None
+    mode: Mode
+
 
 class CheckpointSettings(ComponentConfig):
     """Attributes:
@@ -26,10 +42,14 @@ class CheckpointSettings(ComponentConfig):
         ten checkpoints (every epoch for runs of up to ten epochs). Under the
         tape strategy each checkpoint ends a graph call, so small N costs speed.
     keep: How many of the newest checkpoints stay on disk.
+    best: Also keeps model_best.keras, saved at the end of every epoch where
+        `best.monitor` improves (under the tape strategy each epoch then ends
+        a graph call, as with early stopping).
     """
 
     every_n_epochs: Annotated[int, pydantic.Field(ge=0)]
     keep: Annotated[int, pydantic.Field(ge=1)]
+    best: BestModelSettings
 
     def due(self, epoch: int, epochs: int) -> bool:
         """Whether a checkpoint is written at the end of `epoch` (0-based) of `epochs`."""
@@ -40,15 +60,31 @@ class CheckpointSettings(ComponentConfig):
 class EarlyStoppingSettings(ComponentConfig):
     """Attributes:
     enabled: Stops training early when `monitor` stops improving.
-    monitor: The epoch log watched: `loss`, or `val_loss` (needs data.val_fraction > 0).
+    monitor: The epoch log watched: `loss`, `val_loss` (needs data.val_fraction > 0),
+        a metric of `metrics` or its `val_` twin.
+    mode: min stops when `monitor` stops decreasing, max when it stops increasing.
     patience: Epochs without improvement before stopping.
-    min_delta: The smallest decrease that counts as an improvement.
+    min_delta: The smallest change that counts as an improvement.
     """
 
     enabled: bool
-    monitor: Literal["loss", "val_loss"]
+    monitor: str
+    mode: Mode
     patience: Annotated[int, pydantic.Field(ge=0)]
     min_delta: Annotated[float, pydantic.Field(ge=0)]
+
+
+class ObjectiveSettings(ComponentConfig):
+    """Attributes:
+    metric: The last epoch's log a run returns as its objective (what a sweeper
+        optimises): `loss`, `val_loss`, a metric of `metrics` or its `val_`
+        twin; None is `val_loss` when the data has a validation split, else `loss`.
+    mode: Whether lower (min) or higher (max) is better; sweep=optuna reads it
+        as its direction.
+    """
+
+    metric: str | None
+    mode: Mode
 
 
 class ExportSettings(ComponentConfig):
@@ -64,6 +100,11 @@ class RunSettings(ComponentConfig):
     """Attributes:
     seed: Seeds Python, NumPy and TensorFlow; the same seed gives the same run.
     epochs: Passes over the training data.
+    metrics: Keras metrics computed every epoch on the training batches and on
+        the validation data, each a METRICS key or a mapping `{name: <key>,
+        ...arguments}` (e.g. `{name: auc, curve: PR}`); logged under the key
+        and `val_<key>`.
+    objective: Which logged value the run returns, and which way is better.
     plugins: Extra modules to import so their components register (local code
         that is not an installed plugin).
     verbose: Console output: 0 silent, 1 Keras's progress bar, 2 one line per
@@ -84,6 +125,8 @@ class RunSettings(ComponentConfig):
 
     seed: int
     epochs: Annotated[int, pydantic.Field(ge=1)]
+    metrics: list[str | dict[str, Any]]
+    objective: ObjectiveSettings
     plugins: list[str]
     verbose: Annotated[int, pydantic.Field(ge=0, le=2)]
     precision: Literal["float32", "mixed_bfloat16", "mixed_float16"]

@@ -28,6 +28,8 @@ class TrainingJob:
         epochs: Train until this many epochs are done.
         logger: Records the run; every strategy calls it at the same points.
         callbacks: Keras callbacks; every strategy calls them for every epoch.
+        metrics: Builds a fresh set of the run's Keras metrics (the `metrics`
+            list), each named by its key; a strategy builds a set for each use.
         verbose: 0 silent, 1 Keras's progress bar; other values leave the
             console to the callbacks (the epoch report).
         initial_epoch: Epochs already done (a resumed run), also the optimizer's
@@ -44,6 +46,7 @@ class TrainingJob:
     epochs: int
     logger: RunLogger
     callbacks: list[keras.callbacks.Callback] = field(default_factory=list)
+    metrics: Callable[[], list[keras.metrics.Metric]] = list
     verbose: int = 0
     initial_epoch: int = 0
     stop_requested: Callable[[], bool] = lambda: False
@@ -61,6 +64,7 @@ class TrainingStrategy(abc.ABC):
     # What a strategy asks of a distribution, checked with the config (framework.config.plan).
     needs_even_replica_batches: ClassVar[bool] = False  # every replica must get as many examples
     compiles_xla_across_replicas: ClassVar[bool] = True  # jit_compile works under a distribution
+    computes_metrics_across_replicas: ClassVar[bool] = True  # `metrics` are exact under a distribution
 
     @abc.abstractmethod
     def train(self, job: TrainingJob) -> keras.callbacks.History:

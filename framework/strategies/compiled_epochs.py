@@ -1,9 +1,11 @@
 """Many epochs in one graph call: the tape strategy's training loop.
 
 One tf.function runs `num_epochs` epochs of `steps_per_epoch` GradientTape
-steps, computes each epoch's loss (and validation loss) and calls the run's
-logger at the same points the fit strategy does, all without returning to
-Python. Its arguments are tensors, so it is traced once per run whatever the
+steps, computes each epoch's loss and metrics (and their validation values)
+and calls the run's logger at the same points the fit strategy does, all
+without returning to Python. The metrics are the run's Keras metric objects,
+reset at each epoch's start and updated from each step's outputs, as fit
+does; their update ops are part of the step, not a Python call. Its arguments are tensors, so it is traced once per run whatever the
 number of epochs per call.
 """
 
@@ -11,16 +13,20 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from framework.config.plan import logged_values
 from framework.strategies.base import TrainingJob
 from framework.strategies.train_step import TrainStep
 
 
 class CompiledEpochs:
-    """`run(first_epoch, num_epochs) -> (per-epoch logs, finite)` for one job.
+    """`run(first_epoch, num_epochs) -> (per-epoch logs, finite, scalars at each epoch's start)` for one job.
 
     The logs hold one value per epoch run; `finite` is False when a loss
     stopped being finite, in which case the last epoch in the logs is the one
-    it happened in and training stopped right after that step.
+    it happened in and training stopped right after that step. With
+    `scalars_at_start`, each epoch also reports the values its scalar
+    variables had when it began, [(name, value)] (the epoch report prints
+    them), so nothing needs the live model for them.
 
     The loop body is kept free of branches (each costs as much as a small
     training step): the NaN check is part of the loop condition, epochs of one
@@ -29,47 +35,75 @@ class CompiledEpochs:
     records and one branch per record.
     """
 
-    def __init__(self, job: TrainingJob, jit_compile: bool):
+    def __init__(self, job: TrainingJob, jit_compile: bool, scalars_at_start: bool = False):
         self.job = job
         self.calls = 0
         self._step = TrainStep(job, jit_compile)
+        # One set for training, one for validation (fit evaluates with the same
+        # objects after reading the training results; two sets need no ordering).
+        self._metrics = self._new_metrics()
+        self._validation_metrics = self._new_metrics() if job.data.validation_steps else []
+        self.names = logged_values([metric.name for metric in self._metrics], validation=bool(job.data.validation_steps))
+        self._scalars = [v for v in job.model.trainable_variables if v.shape.num_elements() == 1] if scalars_at_start else []
         self._function = tf.function(self._run_epochs)
 
     @property
     def tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
 
-    def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], bool]:
+    def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], bool, list[list[tuple[str, float]]]]:
         self.calls += 1
-        logs, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
-        return {name: values.numpy().tolist() for name, values in logs.items()}, bool(finite)
+        logs, finite, starts = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
+        names = [variable.name for variable in self._scalars]
+        scalars_at_start = [list(zip(names, values)) for values in starts.numpy().tolist()]
+        # In the order fit logs them (a returned dict comes back sorted by key).
+        return {name: logs[name].numpy().tolist() for name in self.names}, bool(finite), scalars_at_start
 
-    def _validation_loss(self):
-        # As Keras's evaluate: the mean of batch losses weighted by batch size.
+    def _new_metrics(self) -> list:
+        """The run's metrics with their state created: some (r2_score, a multi-label auc) create
+        variables at their first update, which inside the loop would trace it twice."""
+        metrics = self.job.metrics()
+        x, y = self.job.data.sample(1)
+        outputs = self.job.model(x, training=False)
+        for metric in metrics:
+            metric.update_state(y, outputs)
+            metric.reset_state()
+        return metrics
+
+    def _validation_logs(self):
+        # As Keras's evaluate: the mean of batch losses weighted by batch size, metrics reset first.
         data = self.job.data
+        _reset(self._validation_metrics)
         total, count = tf.constant(0.0), tf.constant(0.0)
         for step in tf.range(data.validation_steps):
             x, y = data.validation_batch(step)
-            loss = self._step.loss(x, y)
+            loss, outputs = self._step.evaluate(x, y)
+            _update(self._validation_metrics, y, outputs)
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total += tf.cast(loss, tf.float32) * size
             count += size
-        return total / count
+        return {"val_loss": total / count, **_results(self._validation_metrics, prefix="val_")}
+
+    def _train_step(self, x, y):
+        loss, outputs = self._step.train(x, y)
+        _update(self._metrics, y, outputs)
+        return loss
 
     def _epoch_loss(self, epoch):
         """Trains one epoch; returns its loss (the running mean Keras reports) and whether every step's loss was finite."""
         data, logger, records = self.job.data, self.job.logger, self.job.records
         iterations = self.job.optimizer.iterations
         order = data.epoch_order(epoch)
+        _reset(self._metrics)
         if data.steps_per_epoch == 1:
-            loss = self._step.train(*data.train_batch(order, 0))
+            loss = self._train_step(*data.train_batch(order, 0))
             if records.step_due(iterations):
                 logger.log_step(iterations, loss)
             return loss, tf.math.is_finite(loss)
         total, count, finite, step = tf.constant(0.0), tf.constant(0.0), tf.constant(True), tf.constant(0, tf.int64)
         while tf.logical_and(step < data.steps_per_epoch, finite):
             x, y = data.train_batch(order, step)
-            loss = self._step.train(x, y)
+            loss = self._train_step(x, y)
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total += loss * size
             count += size
@@ -80,9 +114,9 @@ class CompiledEpochs:
         return total / count, finite
 
     def _epoch_logs(self, epoch_loss):
-        logs = {"loss": epoch_loss}
+        logs = {"loss": epoch_loss, **_results(self._metrics)}
         if self.job.data.validation_steps:
-            logs["val_loss"] = self._validation_loss()
+            logs.update(self._validation_logs())
         return logs
 
     def _log_epoch(self, epoch, logs):
@@ -92,28 +126,44 @@ class CompiledEpochs:
         )
 
     def _run_epochs(self, first_epoch, num_epochs):
-        data, records = self.job.data, self.job.records
-        names = ["loss", "val_loss"] if data.validation_steps else ["loss"]
+        records, names = self.job.records, self.names
         values = {name: tf.TensorArray(tf.float32, size=0, dynamic_size=True) for name in names}
+        starts = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[len(self._scalars)])
         index, finite = tf.constant(0, tf.int64), tf.constant(True)
         logs = {name: tf.constant(0.0) for name in names}
 
-        def train_epoch(index, values):
+        def train_epoch(index, values, starts):
+            if self._scalars:  # decided when tracing: no op when nobody asks
+                starts = starts.write(tf.cast(index, tf.int32), tf.stack([tf.cast(tf.reshape(v.value, ()), tf.float32) for v in self._scalars]))
             epoch_loss, finite = self._epoch_loss(first_epoch + index)
             logs = self._epoch_logs(epoch_loss)
             values = {name: values[name].write(tf.cast(index, tf.int32), logs[name]) for name in names}
-            return index + 1, values, logs, finite
+            return index + 1, values, starts, logs, finite
 
         while tf.logical_and(index < num_epochs, finite):
             if records.due_epochs_in_loop:  # records every epoch, or often: asked at each
-                index, values, logs, finite = train_epoch(index, values)
+                index, values, starts, logs, finite = train_epoch(index, values, starts)
                 if records.epoch_due(first_epoch + index - 1):
                     self._log_epoch(first_epoch + index - 1, logs)
             else:  # rare records, or none: the epochs up to the next run without asking
                 until_due = records.epochs_until_due(first_epoch + index)
                 group_end = num_epochs if until_due is None else tf.minimum(index + until_due, num_epochs)
                 while tf.logical_and(index < group_end, finite):
-                    index, values, logs, finite = train_epoch(index, values)
+                    index, values, starts, logs, finite = train_epoch(index, values, starts)
                 if records.epoch_due(first_epoch + index - 1) and finite:
                     self._log_epoch(first_epoch + index - 1, logs)
-        return {name: array.stack() for name, array in values.items()}, finite
+        return {name: array.stack() for name, array in values.items()}, finite, starts.stack()
+
+
+def _reset(metrics) -> None:
+    for metric in metrics:
+        metric.reset_state()
+
+
+def _update(metrics, y, outputs) -> None:
+    for metric in metrics:
+        metric.update_state(y, outputs)
+
+
+def _results(metrics, prefix: str = "") -> dict:
+    return {f"{prefix}{metric.name}": tf.cast(metric.result(), tf.float32) for metric in metrics}

@@ -42,12 +42,13 @@ class FitStrategy(TrainingStrategy):
 
     def __init__(self, jit_compile: bool):
         self.jit_compile = jit_compile
+        self._logger_callback: LoggerCallback | None = None  # kept for loop_stats
 
     def train(self, job: TrainingJob) -> keras.callbacks.History:
-        job.model.compile(optimizer=job.optimizer, loss=job.loss, jit_compile=self.jit_compile)
+        job.model.compile(optimizer=job.optimizer, loss=job.loss, metrics=job.metrics(), jit_compile=self.jit_compile)
         if job.model.jit_compile:
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
-        logger_callback = LoggerCallback(job.logger, job.records)
+        logger_callback = self._logger_callback = LoggerCallback(job.logger, job.records)
         try:
             history = job.model.fit(
                 job.data.train_dataset(job.epochs, job.initial_epoch),
@@ -63,6 +64,11 @@ class FitStrategy(TrainingStrategy):
         finally:
             logger_callback.write_pending()  # Keras skips on_train_end when training fails
         return history
+
+    def loop_stats(self) -> dict[str, int]:
+        if self._logger_callback is None:
+            return {}
+        return {"logger_writes": self._logger_callback.writes, "logger_traces": self._logger_callback.tracing_count}
 
 
 class _StopOnNonFiniteLoss(keras.callbacks.Callback):

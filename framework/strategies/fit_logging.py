@@ -43,7 +43,10 @@ class LoggerCallback(keras.callbacks.Callback):
         self.logger = logger
         self.records = records
         self._log_step = tf.function(logger.log_step)
-        self._write_records = tf.function(self._write, reduce_retracing=True)
+        # Compiled at the first write with a signature of any number of records,
+        # so it traces once per run whatever the batch sizes.
+        self._write_records: tf.types.experimental.PolymorphicFunction | None = None
+        self.writes = 0
         self._pending: list[_EpochRecord] = []
         self._last_write = 0.0
         self._first_step = 0
@@ -90,15 +93,25 @@ class LoggerCallback(keras.callbacks.Callback):
         """Writes the records not written yet; the strategy also calls it when training fails."""
         if self._pending:
             records, self._pending = self._pending, []
-            self._write_records(
+            arguments = (
                 tf.constant([r.step for r in records], tf.int64),
                 tf.constant([r.epoch for r in records], tf.int64),
                 {name: tf.constant([r.logs[name] for r in records], tf.float32) for name in records[0].logs},
                 tf.stack([r.learning_rate for r in records]),
                 [tf.stack(values) for values in zip(*(r.variables for r in records))],
             )
+            if self._write_records is None:
+                signature = tf.nest.map_structure(lambda t: tf.TensorSpec([None, *t.shape[1:]], t.dtype), arguments)
+                self._write_records = tf.function(self._write, input_signature=signature)
+            self._write_records(*arguments)
+            self.writes += 1
         self.logger.flush()
         self._last_write = time.monotonic()
+
+    @property
+    def tracing_count(self) -> int:
+        """Traces of the compiled write: one per run once anything was written."""
+        return 0 if self._write_records is None else self._write_records.experimental_get_tracing_count()
 
     def _write(self, steps, epochs, logs, learning_rates, variables):
         for index in tf.range(tf.shape(steps)[0]):

@@ -10,7 +10,16 @@ it needs it, and the strategy ends a graph call there.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import keras
+
+# The key of `on_epoch_begin`'s logs under which the tape strategy hands a
+# callback that asks for them (`reads_scalars_at_epoch_start`) the values of
+# the model's scalar variables as the epoch began: [(variable name, value)].
+# They come out of the compiled call, so such a callback needs no live model.
+# Keras's fit passes no logs there; the model is live at every epoch's start.
+SCALARS_AT_EPOCH_START = "scalars_at_epoch_start"
 
 # Keras callbacks that read nothing but the logs they are given.
 _LOG_ONLY_CALLBACKS = (keras.callbacks.History, keras.callbacks.ProgbarLogger)
@@ -18,6 +27,13 @@ _LOG_ONLY_CALLBACKS = (keras.callbacks.History, keras.callbacks.ProgbarLogger)
 
 class EpochCallback(keras.callbacks.Callback):
     """A Keras callback that declares when it must see the live model."""
+
+    # True: wants SCALARS_AT_EPOCH_START in on_epoch_begin's logs where the model is not live.
+    reads_scalars_at_epoch_start: ClassVar[bool] = False
+    # False: of the epochs a graph call ran, the tape strategy replays only the
+    # last one to it (a callback that keeps no per-epoch record), saving Python
+    # per epoch; the epochs where it needs the live model each end a call anyway.
+    replayed_every_epoch: ClassVar[bool] = True
 
     def needs_live_model(self, epoch: int) -> bool:
         """Whether `on_epoch_begin`/`on_epoch_end` of `epoch` must see the model as it is then."""

@@ -16,7 +16,11 @@ from framework.strategies.base import (
     non_finite_loss_error,
 )
 from framework.strategies.compiled_epochs import CompiledEpochs
-from framework.strategies.live_model import needs_live_model
+from framework.strategies.live_model import (
+    SCALARS_AT_EPOCH_START,
+    EpochCallback,
+    needs_live_model,
+)
 
 log = logging.getLogger("framework")
 
@@ -39,11 +43,13 @@ class TapeStrategy(TrainingStrategy):
     Epochs run inside one compiled function, `steps_per_call` steps at a time;
     per-epoch work (loss, validation, logging) happens inside it. Callbacks see
     the same calls as under `model.fit`: those that read only logs are replayed
-    after each call, and a call ends early at every epoch where a callback must
-    see the live model (see framework.strategies.live_model).
+    after each call (only its last epoch to those that keep no per-epoch
+    record), and a call ends early at every epoch where a callback must see the
+    live model (see framework.strategies.live_model).
     """
 
     compiles_xla_across_replicas = False  # XLA cannot compile the cross-replica optimizer update
+    computes_metrics_across_replicas = False  # each replica holds only its slice of the outputs
 
     def __init__(self, jit_compile: bool, steps_per_call: int):
         self.jit_compile = jit_compile
@@ -56,7 +62,8 @@ class TapeStrategy(TrainingStrategy):
         # and the saved .keras file see them exactly as under fit.
         model.compile(optimizer=job.optimizer, loss=job.loss, jit_compile=self.jit_compile)
         job.optimizer.build(model.trainable_variables)
-        self.compiled = CompiledEpochs(job, self.jit_compile)
+        start_readers = {id(c) for c in job.callbacks if isinstance(c, EpochCallback) and c.reads_scalars_at_epoch_start}
+        self.compiled = CompiledEpochs(job, self.jit_compile, scalars_at_start=bool(start_readers))
         history = keras.callbacks.History()
         history.set_model(model)
         callbacks = keras.callbacks.CallbackList(
@@ -67,6 +74,7 @@ class TapeStrategy(TrainingStrategy):
             epochs=job.epochs,
             steps=job.data.steps_per_epoch,
         )
+        every_epoch = [c for c in callbacks.callbacks if not isinstance(c, EpochCallback) or c.replayed_every_epoch]
         job.logger.open(model, job.epochs)
         model.stop_training = False
         callbacks.on_train_begin()
@@ -77,7 +85,7 @@ class TapeStrategy(TrainingStrategy):
             live = _needs_live_model(job, epoch)
             if live:
                 callbacks.on_epoch_begin(epoch)
-            results, finite = self.compiled.run(epoch, num_epochs)
+            results, finite, scalars_at_start = self.compiled.run(epoch, num_epochs)
             if self.jit_compile and self.compiled.calls == 1:
                 log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
             epoch_logs = [
@@ -87,9 +95,10 @@ class TapeStrategy(TrainingStrategy):
             # Replayed straight to each callback: the logs are plain floats
             # already, and CallbackList's own dispatch costs more than an epoch.
             for index, logs in enumerate(epoch_logs):
-                for callback in callbacks.callbacks:
+                for callback in callbacks.callbacks if index == len(epoch_logs) - 1 else every_epoch:
                     if not live:
-                        callback.on_epoch_begin(epoch + index)
+                        start = {SCALARS_AT_EPOCH_START: scalars_at_start[index]} if id(callback) in start_readers else None
+                        callback.on_epoch_begin(epoch + index, start)
                     callback.on_epoch_end(epoch + index, logs)
             _extend_history(history, epoch, epoch_logs)
             if not finite:

@@ -11,6 +11,12 @@ size (tf.nn.compute_average_loss); the Keras optimizer,
 created under the strategy, sums the gradients across replicas. The update is
 therefore the single-device update of the whole batch, and the returned loss
 its mean.
+
+Both calls also return the model's outputs on the batch (training=True
+outputs for a training step, as Keras's fit computes its metrics from), so
+the loop updates the run's Keras metrics without a second forward pass. With
+several replicas each holds only its slice, so there are none (the plan
+refuses metrics with this step under a distribution).
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from framework.strategies.base import TrainingJob
 
 
 class TrainStep:
-    """`train(x, y)` and `loss(x, y)` on a global batch (x, y); both return the batch's mean loss."""
+    """`train(x, y)` and `evaluate(x, y)` on a global batch (x, y); both return the
+    batch's mean loss and the model's outputs (None with several replicas)."""
 
     def __init__(self, job: TrainingJob, jit_compile: bool):
         self.job = job
@@ -38,45 +45,48 @@ class TrainStep:
         elif tf.distribute.has_strategy():
             self._replica_train = tf.function(self._replica_step)
 
-    def train(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-        """One optimizer step on the batch; returns its loss."""
+    def train(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor | None]:
+        """One optimizer step on the batch; returns its loss and the outputs it was computed from."""
         return self._sum_over_replicas(self._replica_train, x, y)
 
-    def loss(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-        """The batch's loss without training (validation)."""
+    def evaluate(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor | None]:
+        """The batch's loss and outputs without training (validation)."""
         return self._sum_over_replicas(functools.partial(self._replica_loss, training=False), x, y)
 
     def _sum_over_replicas(self, replica_fn, x, y):
-        losses = self.strategy.run(replica_fn, args=(x, y))
-        return self.strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+        losses, outputs = self.strategy.run(replica_fn, args=(x, y))
+        loss = self.strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+        return loss, outputs if self.replicas == 1 else None
 
     def _replica_step(self, x, y):
         model, optimizer = self.job.model, self.job.optimizer
         with tf.GradientTape() as tape:
-            loss = self._replica_loss(x, y, training=True)
+            loss, outputs = self._replica_loss(x, y, training=True)
             scaled_loss = optimizer.scale_loss(loss)  # mixed precision; identity otherwise
         gradients = tape.gradient(scaled_loss, model.trainable_variables)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return loss
+        return loss, outputs
 
     def _replica_loss(self, x, y, training: bool):
-        """This replica's share of the batch loss: the mean Keras's fit reports for the whole
-        batch, split so that the replicas' shares add up to it."""
+        """This replica's share of the batch loss (the mean Keras's fit reports for the whole
+        batch, split so that the replicas' shares add up to it) and its outputs."""
         model = self.job.model
         if self.replicas == 1:  # the whole batch: Keras's own loss call, masks and all (decided when tracing)
-            loss = self.job.loss(y, model(x, training=training))
-            return tf.cast(loss + tf.add_n(model.losses) if model.losses else loss, tf.float32)
+            outputs = model(x, training=training)
+            loss = self.job.loss(y, outputs)
+            return tf.cast(loss + tf.add_n(model.losses) if model.losses else loss, tf.float32), outputs
         global_batch_size = tf.shape(x)[0]
         x, y = _replica_slice(x), _replica_slice(y)
+        outputs = model(x, training=training)
         # Loss.call gives per-example values; Loss.__call__ would average them
         # over this replica's slice and divide by the replica count.
-        per_example = tf.cast(self.job.loss.call(y, model(x, training=training)), tf.float32)
+        per_example = tf.cast(self.job.loss.call(y, outputs), tf.float32)
         if per_example.shape.rank > 1:  # e.g. one loss per time step: the example's mean, as Keras averages every element
             per_example = tf.reduce_mean(per_example, axis=list(range(1, per_example.shape.rank)))
         loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
         if model.losses:
             loss += tf.nn.scale_regularization_loss(tf.cast(tf.add_n(model.losses), tf.float32))
-        return loss
+        return loss, outputs
 
 
 def _replica_slice(batch: tf.Tensor) -> tf.Tensor:
