@@ -60,7 +60,7 @@ class TapeStrategy(TrainingStrategy):
         model = job.model
         # Compiling attaches the optimizer and loss to the model, so callbacks
         # and the saved .keras file see them exactly as under fit.
-        model.compile(optimizer=job.optimizer, loss=job.loss, jit_compile=self.jit_compile)
+        model.compile(optimizer=job.optimizer, loss=job.loss, metrics=job.metrics(), jit_compile=self.jit_compile)
         job.optimizer.build(model.trainable_variables)
         start_readers = {id(c) for c in job.callbacks if isinstance(c, EpochCallback) and c.reads_scalars_at_epoch_start}
         self.compiled = CompiledEpochs(job, self.jit_compile, scalars_at_start=bool(start_readers))
