@@ -28,6 +28,7 @@ from framework.checkpoints.stop_signals import StopOnSignal
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
+from framework.loggers.fan_out import FanOutLogger, ending_run
 from framework.reports.run_report import write_run_report
 from framework.result import RunResult
 from framework.run_directory import RunDirectory
@@ -91,38 +92,40 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     run_dir.path.mkdir(parents=True, exist_ok=True)
     checkpoint = RunCheckpoint(run_dir.checkpoints, model, optimizer, settings.checkpoint.keep)
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, settings.epochs) if settings.resume else 0
-    logger = plan.build("logger", run_dir=run_dir)  # after resuming, which marks the stale events
-    callbacks = [
-        *([EpochReport()] if settings.verbose == 2 else []),
-        *early_stopping_callbacks(settings.early_stopping),
-        CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
-        LogDirectoryWatch(run_dir.events),
-    ]
-    with StopOnSignal() as stop_signal:  # SIGTERM/SIGINT end training at an epoch boundary
-        job = TrainingJob(
-            model, loss, optimizer, data, settings.epochs, logger, callbacks,
-            verbose=settings.verbose, initial_epoch=initial_epoch, stop_requested=stop_signal.requested,
-        )
-        try:
-            history = strategy.train(job)
-        finally:
-            logger.close()
-    stop_signal.raise_if_stopped(checkpoint, run_dir)
+    # After resuming, which marks the stale events and says where the run goes on.
+    logger = FanOutLogger.build(plan.components["logger"], run_dir, plan.config, initial_epoch)
+    with ending_run(logger, run_dir):  # trackers see the run finish, fail or stop, after the report
+        callbacks = [
+            *([EpochReport()] if settings.verbose == 2 else []),
+            *early_stopping_callbacks(settings.early_stopping),
+            CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
+            LogDirectoryWatch(run_dir.events),
+        ]
+        with StopOnSignal() as stop_signal:  # SIGTERM/SIGINT end training at an epoch boundary
+            job = TrainingJob(
+                model, loss, optimizer, data, settings.epochs, logger, callbacks,
+                verbose=settings.verbose, initial_epoch=initial_epoch, stop_requested=stop_signal.requested,
+            )
+            try:
+                history = strategy.train(job)
+            finally:
+                logger.close()
+        stop_signal.raise_if_stopped(checkpoint, run_dir)
 
-    save_model(model, run_dir.model)
-    if settings.export.saved_model:
-        export_saved_model(model, run_dir.saved_model)
-    result = RunResult(
-        run_dir=str(run_dir.path),
-        strategy=plan.components["strategy"].key,
-        epochs=initial_epoch + len(history.epoch),
-        global_step=int(optimizer.iterations.numpy()),
-        metrics={name: float(values[-1]) for name, values in history.history.items()},
-        variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
-        loop=strategy.loop_stats(),
-    )
-    result.write(run_dir.summary)
-    write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
+        save_model(model, run_dir.model)
+        if settings.export.saved_model:
+            export_saved_model(model, run_dir.saved_model)
+        result = RunResult(
+            run_dir=str(run_dir.path),
+            strategy=plan.components["strategy"].key,
+            epochs=initial_epoch + len(history.epoch),
+            global_step=int(optimizer.iterations.numpy()),
+            metrics={name: float(values[-1]) for name, values in history.history.items()},
+            variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
+            loop=strategy.loop_stats(),
+        )
+        result.write(run_dir.summary)
+        write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
     return result
 
 

@@ -7,6 +7,8 @@
       model.keras         the trained model
       saved_model/        with export.saved_model=true
       summary.json        final metrics and variables
+      metrics.csv         one row per epoch record (the csv logger)
+      mlflow_run_id       the MLflow run this run records into (the mlflow logger)
       <name>.png          the end-of-run plots
       FAILED              only when the run failed: the error
 
@@ -62,6 +64,14 @@ class RunDirectory:
         return self.path / "summary.json"
 
     @property
+    def metrics_csv(self) -> Path:
+        return self.path / "metrics.csv"
+
+    @property
+    def mlflow_run_id(self) -> Path:
+        return self.path / "mlflow_run_id"
+
+    @property
     def failed_marker(self) -> Path:
         return self.path / "FAILED"
 
@@ -75,6 +85,10 @@ class RunDirectory:
 
     def plot(self, name: str) -> Path:
         return self.path / f"{name}.png"
+
+    def plots(self) -> list[Path]:
+        """The plots the run saved."""
+        return sorted(self.path.glob(self.plot("*").name))
 
     def failure(self) -> str | None:
         """The recorded error of a failed run, or None."""

@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "framework"
 # Every name a run directory holds; framework/run_directory.py alone spells them.
-RUN_DIRECTORY_NAMES = ('"tensorboard"', '"checkpoints"', '"model.keras"', '"saved_model"', '"summary.json"', '"FAILED"', '".hydra"')
+RUN_DIRECTORY_NAMES = ('"tensorboard"', '"checkpoints"', '"model.keras"', '"saved_model"', '"summary.json"', '"FAILED"', '".hydra"', '"metrics.csv"', '"mlflow_run_id"')
 
 
 def _module_name(path: Path) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from framework.config.logger_selection import LoggerSelection, resolve_loggers
 from framework.config.schema import validate_fields
 from framework.config.settings import RunSettings
 from framework.config.trust import reject_code_references
@@ -25,7 +26,6 @@ from framework.plugins import load_plugins
 from framework.registry import (
     DATA,
     DISTRIBUTIONS,
-    LOGGERS,
     LOSSES,
     MODELS,
     OPTIMIZERS,
@@ -35,6 +35,7 @@ from framework.registry import (
 )
 
 # Config group -> the registry its `name` key is looked up in, in build order.
+# The logger group selects several components at once (logger_selection.py).
 GROUPS: dict[str, Registry] = {
     "distribution": DISTRIBUTIONS,
     "data": DATA,
@@ -42,7 +43,6 @@ GROUPS: dict[str, Registry] = {
     "loss": LOSSES,
     "optimizer": OPTIMIZERS,
     "strategy": STRATEGIES,
-    "logger": LOGGERS,
 }
 
 
@@ -52,13 +52,14 @@ class RunPlan:
 
     Attributes:
         settings: The top-level settings (seed, epochs, checkpoint...).
-        components: Config group -> its resolved component.
+        components: Config group -> its resolved component; "logger" -> the
+            resolved LoggerSelection.
         config: The whole config as plain Python, interpolations resolved
             (recorded as HParams and read by the reports).
     """
 
     settings: RunSettings
-    components: Mapping[str, Resolved]
+    components: Mapping[str, Resolved | LoggerSelection]
     config: Mapping[str, Any]
 
     def build(self, group: str, **runtime: Any) -> Any:
@@ -82,6 +83,10 @@ def plan_run(cfg: DictConfig) -> RunPlan:
             components[group] = registry.resolve(_plain(cfg, group), where=group)
         except ConfigError as error:
             problems.append(str(error))
+    try:
+        components["logger"] = resolve_loggers(_plain(cfg, "logger"))
+    except ConfigError as error:
+        problems.append(str(error))
     if problems:
         raise ConfigError("\n".join(problems))
     _check_strategy_runs_under_distribution(components["strategy"], components["distribution"])
