@@ -20,6 +20,7 @@ from framework.callbacks import (
     CheckpointSaver,
     EpochReport,
     LogDirectoryWatch,
+    ProfilerTrace,
     early_stopping_callbacks,
 )
 from framework.checkpoints.resuming import resume_run
@@ -100,6 +101,8 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
             *early_stopping_callbacks(settings.early_stopping),
             CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
             LogDirectoryWatch(run_dir.events),
+            *([ProfilerTrace(run_dir.events, settings.profile.epochs, initial_epoch, settings.epochs)]
+              if settings.profile.epochs else []),
         ]
         with StopOnSignal() as stop_signal:  # SIGTERM/SIGINT end training at an epoch boundary
             job = TrainingJob(

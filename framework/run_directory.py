@@ -2,7 +2,8 @@
 
     <run dir>/
       .hydra/config.yaml, .hydra/overrides.yaml   Hydra's record of the composed config
-      tensorboard/        TensorBoard events (the tensorboard logger)
+      tensorboard/        TensorBoard events (the tensorboard logger); with
+                          profile.epochs > 0 also plugins/profile/, the profiler's trace
       checkpoints/        ckpt-<epoch>.* and the `checkpoint` index
       model.keras         the trained model
       saved_model/        with export.saved_model=true

@@ -122,6 +122,7 @@ MATRIX = [
     ("unknown logger", ["logger=nope"], 2, r"there is no option 'nope' in config group 'logger'"),
     ("bad logger cadence", ["logger.log_every_n_epochs=-1"], 2,
      r"logger.log_every_n_epochs=-1 is invalid: input should be greater than or equal to 0"),
+    ("bad profile length", ["profile.epochs=-1"], 2, r"profile.epochs=-1 is invalid: input should be greater than or equal to 0"),
     ("MLflow store unusable", ["logger=mlflow", "logger.mlflow.tracking_uri=nosuch://x"], 2,
      r"logger.mlflow.tracking_uri=nosuch://x: MLflow cannot record at nosuch://x: .* Set logger.mlflow.tracking_uri"),
     ("unparsable override", ["epochs=[1,"], 2, r"epochs=\[1,: Hydra cannot parse this override: no viable alternative at input '\[1,'"),
