@@ -94,7 +94,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     checkpoint = RunCheckpoint(run_dir.checkpoints, model, optimizer, settings.checkpoint.keep)
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, settings.epochs) if settings.resume else 0
     # After resuming, which marks the stale events and says where the run goes on.
-    logger = FanOutLogger.build(plan.components["logger"], run_dir, plan.config, initial_epoch)
+    logger = FanOutLogger.build(plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples)
     with ending_run(logger, run_dir):  # trackers see the run finish, fail or stop, after the report
         callbacks = [
             *([EpochReport()] if settings.verbose == 2 else []),

@@ -77,6 +77,9 @@ def test_mlflow_records_params_metrics_and_artifacts_equal_under_both_strategies
         assert run.data.params["data.batch_size"] == "16"
         artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
         assert {"summary.json", "model.keras", "loss.png"} <= artifacts
+        throughput = _history(client, run.info.run_id, "examples_per_second")
+        assert throughput[-1][0] == 18 and {step for step, _ in throughput} <= {3 * epoch for epoch in range(1, 7)}
+        assert all(value > 0 for _, value in throughput)
     assert runs["tape"].info.experiment_id == runs["fit"].info.experiment_id
     for name in ("loss", "val_loss", "learning_rate", "epoch"):
         tape, fit = (_history(client, run.info.run_id, name) for run in runs.values())

@@ -50,12 +50,14 @@ class LoggerContext:
         config: The whole run config as plain Python (MLflow's params).
         initial_epoch: Epochs done before this process (a resumed run): a
             logger that appends drops what it holds from there on.
+        examples_per_epoch: Training examples in one epoch (for throughput).
     """
 
     run_dir: RunDirectory
     cadence: Cadence = Cadence()
     config: Mapping[str, Any] = field(default_factory=dict)
     initial_epoch: int = 0
+    examples_per_epoch: int = 0
 
 
 class RunOutcome(enum.Enum):

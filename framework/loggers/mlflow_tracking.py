@@ -7,7 +7,9 @@ into the experiment `logger.mlflow.experiment`.
 
     params     the flattened run config (optimizer.learning_rate, ...)
     metrics    each epoch record's logs, learning_rate and epoch at the
-               optimizer's global step; step/loss with logger.log_every_n_steps
+               optimizer's global step; step/loss with logger.log_every_n_steps;
+               examples_per_second, the training throughput over the span
+               between two sends (about a second), at the span's last step
     artifacts  summary.json, model.keras, the plots, the Hydra config, once the
                report is written
 
@@ -67,6 +69,10 @@ class MlflowLogger(PythonSideLogger):
         self._client = None  # an MlflowClient once open
         self._pending: list[tuple[str, float, int, int]] = []  # (name, value, timestamp, step)
         self._last_send = 0.0
+        self.examples_per_epoch = context.examples_per_epoch
+        # Throughput: epochs done and the step reached at the last send, and in the records since.
+        self._sent_epochs = self._epochs_done = context.initial_epoch
+        self._last_step = 0
 
     def open(self, model: keras.Model, epochs: int) -> None:
         import mlflow
@@ -99,6 +105,7 @@ class MlflowLogger(PythonSideLogger):
     def write_epoch(self, step: int, epoch: int, values: dict[str, float]) -> None:
         timestamp = _now_ms()
         self._pending.extend((name, value, timestamp, step) for name, value in {**values, "epoch": epoch}.items())
+        self._epochs_done, self._last_step = epoch + 1, step
 
     def flush(self) -> None:
         if time.monotonic() - self._last_send >= _SEND_SECONDS:
@@ -120,11 +127,16 @@ class MlflowLogger(PythonSideLogger):
     def _send(self) -> None:
         from mlflow.entities import Metric
 
+        now = time.monotonic()
+        if self._epochs_done > self._sent_epochs:
+            examples = (self._epochs_done - self._sent_epochs) * self.examples_per_epoch
+            self._pending.append(("examples_per_second", examples / (now - self._last_send), _now_ms(), self._last_step))
+            self._sent_epochs = self._epochs_done
         if self._client is not None and self._pending:
             metrics, self._pending = [Metric(*record) for record in self._pending], []
             for start in range(0, len(metrics), _METRICS_PER_BATCH):
                 self._client.log_batch(self.run_id, metrics=metrics[start : start + _METRICS_PER_BATCH])
-        self._last_send = time.monotonic()
+        self._last_send = now
 
     def _uri_source(self) -> str:
         """Which setting chose the store, for messages."""
