@@ -45,10 +45,6 @@ class LoggerSelection:
     settings: LoggingSettings
     loggers: tuple[Resolved, ...]
 
-    @property
-    def keys(self) -> list[str]:
-        return [logger.key for logger in self.loggers]
-
     def build(self, **runtime: Any) -> list[Any]:
         """Builds every selected logger with the same `runtime` arguments."""
         return [logger.build(**runtime) for logger in self.loggers]
