@@ -21,6 +21,7 @@ from framework.callbacks import (
     CheckpointSaver,
     EpochReport,
     LogDirectoryWatch,
+    ProfilerTrace,
     best_model_callbacks,
     early_stopping_callbacks,
 )
@@ -30,6 +31,7 @@ from framework.checkpoints.stop_signals import StopOnSignal
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
+from framework.loggers.fan_out import FanOutLogger, ending_run
 from framework.models.summary import ModelSummary
 from framework.reports.run_report import write_run_report
 from framework.result import RunResult
@@ -95,44 +97,49 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     model_summary = _write_model_summary(model, run_dir, shown=settings.verbose >= 1)
     checkpoint = RunCheckpoint(run_dir.checkpoints, model, optimizer, settings.checkpoint.keep)
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, settings.epochs) if settings.resume else 0
-    logger = plan.build("logger", run_dir=run_dir)  # after resuming, which marks the stale events
-    callbacks = [
-        *([EpochReport(settings.epochs)] if settings.verbose == 2 else []),
-        *early_stopping_callbacks(settings.early_stopping),
-        *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
-        CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
-        LogDirectoryWatch(run_dir.events),
-    ]
-    with StopOnSignal() as stop_signal:  # SIGTERM/SIGINT end training at an epoch boundary
-        job = TrainingJob(
-            model, loss, optimizer, data, settings.epochs, logger, callbacks,
-            metrics=functools.partial(_build_metrics, plan), verbose=settings.verbose, initial_epoch=initial_epoch, stop_requested=stop_signal.requested,
-        )
-        try:
-            history = strategy.train(job)
-        finally:
-            logger.close()
-    stop_signal.raise_if_stopped(checkpoint, run_dir)
+    # After resuming, which marks the stale events and says where the run goes on.
+    logger = FanOutLogger.build(plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples)
+    with ending_run(logger, run_dir):  # trackers see the run finish, fail or stop, after the report
+        callbacks = [
+            *([EpochReport(settings.epochs)] if settings.verbose == 2 else []),
+            *early_stopping_callbacks(settings.early_stopping),
+            *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
+            CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
+            LogDirectoryWatch(run_dir.events),
+            *([ProfilerTrace(run_dir.events, settings.profile.epochs, initial_epoch, settings.epochs)]
+              if settings.profile.epochs else []),
+        ]
+        with StopOnSignal() as stop_signal:  # SIGTERM/SIGINT end training at an epoch boundary
+            job = TrainingJob(
+                model, loss, optimizer, data, settings.epochs, logger, callbacks,
+                metrics=functools.partial(_build_metrics, plan), verbose=settings.verbose,
+                initial_epoch=initial_epoch, stop_requested=stop_signal.requested,
+            )
+            try:
+                history = strategy.train(job)
+            finally:
+                logger.close()
+        stop_signal.raise_if_stopped(checkpoint, run_dir)
 
-    save_model(model, run_dir.model)
-    if settings.export.saved_model:
-        export_saved_model(model, run_dir.saved_model)
-    if data.class_names is not None:  # framework.predict turns outputs back into these
-        from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))
-        run_dir.class_names.write_text(json.dumps({"names": list(data.class_names), "from_logits": from_logits}) + "\n")
-    result = RunResult(
-        run_dir=str(run_dir.path),
-        strategy=plan.components["strategy"].key,
-        epochs=initial_epoch + len(history.epoch),
-        global_step=int(optimizer.iterations.numpy()),
-        metrics={**{name: float(values[-1]) for name, values in history.history.items()}, **_test_metrics(model, data)},
-        objective_metric=settings.objective.metric,
-        variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
-        loop=strategy.loop_stats(),
-        parameters=model_summary.parameters,
-    )
-    result.write(run_dir.summary)
-    write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
+        save_model(model, run_dir.model)
+        if settings.export.saved_model:
+            export_saved_model(model, run_dir.saved_model)
+        if data.class_names is not None:  # framework.predict turns outputs back into these
+            from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))
+            run_dir.class_names.write_text(json.dumps({"names": list(data.class_names), "from_logits": from_logits}) + "\n")
+        result = RunResult(
+            run_dir=str(run_dir.path),
+            strategy=plan.components["strategy"].key,
+            epochs=initial_epoch + len(history.epoch),
+            global_step=int(optimizer.iterations.numpy()),
+            metrics={**{name: float(values[-1]) for name, values in history.history.items()}, **_test_metrics(model, data)},
+            objective_metric=settings.objective.metric,
+            variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
+            loop=strategy.loop_stats(),
+            parameters=model_summary.parameters,
+        )
+        result.write(run_dir.summary)
+        write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
     return result
 
 

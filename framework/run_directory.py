@@ -2,7 +2,8 @@
 
     <run dir>/
       .hydra/config.yaml, .hydra/overrides.yaml   Hydra's record of the composed config
-      tensorboard/        TensorBoard events (the tensorboard logger)
+      tensorboard/        TensorBoard events (the tensorboard logger); with
+                          profile.epochs > 0 also plugins/profile/, the profiler's trace
       checkpoints/        ckpt-<epoch>.* and the `checkpoint` index
       model.keras         the trained model
       model_summary.txt   the model's layers, output shapes and parameter counts
@@ -10,6 +11,8 @@
       saved_model/        with export.saved_model=true
       summary.json        final metrics and variables
       classes.json        a classifier's class names, in the order of its outputs, and whether they are logits
+      metrics.csv         one row per epoch record (the csv logger)
+      mlflow_run_id       the MLflow run this run records into (the mlflow logger)
       <name>.png          the end-of-run plots
       FAILED              only when the run failed: the error
 
@@ -77,6 +80,14 @@ class RunDirectory:
         return self.path / "classes.json"
 
     @property
+    def metrics_csv(self) -> Path:
+        return self.path / "metrics.csv"
+
+    @property
+    def mlflow_run_id(self) -> Path:
+        return self.path / "mlflow_run_id"
+
+    @property
     def failed_marker(self) -> Path:
         return self.path / "FAILED"
 
@@ -90,6 +101,10 @@ class RunDirectory:
 
     def plot(self, name: str) -> Path:
         return self.path / f"{name}.png"
+
+    def plots(self) -> list[Path]:
+        """The plots the run saved."""
+        return sorted(self.path.glob(self.plot("*").name))
 
     def failure(self) -> str | None:
         """The recorded error of a failed run, or None."""

@@ -7,6 +7,7 @@ tests/test_cli.py runs the same path in subprocesses.
 """
 
 import io
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -141,6 +142,11 @@ MATRIX = [
      r"data.path: no CSV file at /no/such/data.csv. Check the path; a relative path is relative to the directory you launched from"),
     ("data file not named", ["data=csv", "data.target=y"], 2, r"data.path='\?\?\?' is invalid: no value was given; set it on the command line or in a config. Pass a valid data.path"),
     ("unknown logger", ["logger=nope"], 2, r"there is no option 'nope' in config group 'logger'"),
+    ("bad logger cadence", ["logger.log_every_n_epochs=-1"], 2,
+     r"logger.log_every_n_epochs=-1 is invalid: input should be greater than or equal to 0"),
+    ("bad profile length", ["profile.epochs=-1"], 2, r"profile.epochs=-1 is invalid: input should be greater than or equal to 0"),
+    ("MLflow store unusable", ["logger=mlflow", "logger.mlflow.tracking_uri=nosuch://x"], 2,
+     r"logger.mlflow.tracking_uri=nosuch://x: MLflow cannot record at nosuch://x: .* Set logger.mlflow.tracking_uri"),
     ("unparsable override", ["epochs=[1,"], 2, r"epochs=\[1,: Hydra cannot parse this override: no viable alternative at input '\[1,'"),
     ("plugin import error", ["plugins=[no_such_plugin_module]"], 2,
      r"plugins=\[no_such_plugin_module\]: could not import the plugin module 'no_such_plugin_module': ModuleNotFoundError"),
@@ -184,6 +190,26 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
     # Nothing half-written passes for a result: no run dir, or one marked FAILED without a new model.
     if run_dir.exists():
         assert (run_dir / "FAILED").exists() and not (run_dir / "model.keras").exists()
+
+
+def test_mlflow_not_installed(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "mlflow", None)  # what Python does for a package that is absent
+    code, stderr = run_main(monkeypatch, LINEAR, "verbose=0", "logger=mlflow", f"hydra.run.dir={tmp_path / 'run'}")
+    assert code == 2, stderr
+    assert "logger=mlflow: the mlflow package is not installed. Install the extra: pip install -e '.[mlflow]'" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_resume_with_a_store_that_lacks_the_mlflow_run(monkeypatch, tmp_path, finished_run):
+    run_dir = _copy(finished_run, tmp_path)
+    (run_dir / "mlflow_run_id").write_text("4e1d0c6a9b2f4f0f8c3d2b1a0e9f8d7c\n")  # recorded into another store
+    monkeypatch.chdir(tmp_path)  # the store's artifacts go to ./mlruns
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    code, stderr = run_main(monkeypatch, f"resume={run_dir}", "epochs=4", "verbose=0", "logger=mlflow")
+    assert code == 2, stderr
+    assert re.search(r"mlflow_run_id names the MLflow run 4e1d\w+, which the tracking store .*mlflow.db does not hold. "
+                     r"Resume with the tracking URI the run started with", stderr), stderr
+    assert "Traceback" not in stderr
 
 
 def test_the_matrix_has_at_least_twenty_cases():

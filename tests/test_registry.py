@@ -155,4 +155,4 @@ def test_builtin_registries_hold_the_documented_components():
     assert {"linear", "sine"} <= set(DATA.keys())
     assert {"tape", "fit"} <= set(STRATEGIES.keys())
     assert {"sgd", "adam"} <= set(OPTIMIZERS.keys())
-    assert {"tensorboard", "none"} <= set(LOGGERS.keys())
+    assert {"tensorboard", "mlflow", "csv", "none"} <= set(LOGGERS.keys())

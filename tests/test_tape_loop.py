@@ -94,7 +94,7 @@ def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     import keras
 
     from framework.data import LinearRegressionData
-    from framework.loggers import NoLogger
+    from framework.loggers import LoggerContext, NoLogger
     from framework.models import LinearModel
     from framework.run_directory import RunDirectory
     from framework.strategies import TapeStrategy, TrainingJob
@@ -105,7 +105,7 @@ def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     callback, call_ends = RecordsWeights(), RecordsCallEnds()
     job = TrainingJob(
         model, keras.losses.MeanSquaredError(), keras.optimizers.SGD(0.1),
-        data, epochs=10, logger=NoLogger(RunDirectory(tmp_path)), callbacks=[callback, call_ends],
+        data, epochs=10, logger=NoLogger(LoggerContext(RunDirectory(tmp_path))), callbacks=[callback, call_ends],
     )
     strategy = TapeStrategy(jit_compile=False, steps_per_call=1000)
     history = strategy.train(job)

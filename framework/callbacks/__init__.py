@@ -5,8 +5,17 @@ from framework.callbacks.checkpoint_saver import CheckpointSaver
 from framework.callbacks.early_stopping import early_stopping_callbacks
 from framework.callbacks.epoch_report import EpochReport
 from framework.callbacks.log_directory_watch import LogDirectoryWatch
+from framework.callbacks.profiler_trace import ProfilerTrace
 from framework.strategies.live_model import (
     EpochCallback,  # the base of callbacks that read the live model
 )
 
-__all__ = ["CheckpointSaver", "best_model_callbacks", "EpochCallback", "EpochReport", "LogDirectoryWatch", "early_stopping_callbacks"]
+__all__ = [
+    "CheckpointSaver",
+    "EpochCallback",
+    "EpochReport",
+    "LogDirectoryWatch",
+    "ProfilerTrace",
+    "best_model_callbacks",
+    "early_stopping_callbacks",
+]

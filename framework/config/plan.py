@@ -18,6 +18,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from framework.config.logger_selection import LoggerSelection, resolve_loggers
 from framework.config.schema import validate_fields
 from framework.config.settings import RunSettings
 from framework.config.trust import reject_code_references
@@ -26,7 +27,6 @@ from framework.plugins import load_plugins
 from framework.registry import (
     DATA,
     DISTRIBUTIONS,
-    LOGGERS,
     LOSSES,
     METRICS,
     MODELS,
@@ -37,6 +37,7 @@ from framework.registry import (
 )
 
 # Config group -> the registry its `name` key is looked up in, in build order.
+# The logger group selects several components at once (logger_selection.py).
 GROUPS: dict[str, Registry] = {
     "distribution": DISTRIBUTIONS,
     "data": DATA,
@@ -44,7 +45,6 @@ GROUPS: dict[str, Registry] = {
     "loss": LOSSES,
     "optimizer": OPTIMIZERS,
     "strategy": STRATEGIES,
-    "logger": LOGGERS,
 }
 
 
@@ -54,14 +54,15 @@ class RunPlan:
 
     Attributes:
         settings: The top-level settings (seed, epochs, checkpoint...).
-        components: Config group -> its resolved component.
+        components: Config group -> its resolved component; "logger" -> the
+            resolved LoggerSelection.
         metrics: The `metrics` list, each entry resolved; a metric's key is its name in the logs.
         config: The whole config as plain Python, interpolations resolved
             (recorded as HParams and read by the reports).
     """
 
     settings: RunSettings
-    components: Mapping[str, Resolved]
+    components: Mapping[str, Resolved | LoggerSelection]
     metrics: tuple[Resolved, ...]
     config: Mapping[str, Any]
 
@@ -86,6 +87,10 @@ def plan_run(cfg: DictConfig) -> RunPlan:
             components[group] = registry.resolve(_plain(cfg, group), where=group)
         except ConfigError as error:
             problems.append(error)
+    try:
+        components["logger"] = resolve_loggers(_plain(cfg, "logger"))
+    except ConfigError as error:
+        problems.append(error)
     for index, spec in enumerate(settings.metrics):
         try:
             metrics.append(METRICS.resolve({"name": spec} if isinstance(spec, str) else spec, where=f"metrics[{index}]"))

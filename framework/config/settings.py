@@ -96,6 +96,17 @@ class ExportSettings(ComponentConfig):
     saved_model: bool
 
 
+class ProfileSettings(ComponentConfig):
+    """Attributes:
+    epochs: Traces this many epochs with the TensorFlow profiler (after the
+        run's first epoch, which traces and compiles the graph; from the first
+        when the run has no more epochs than this), into the TensorBoard
+        directory for TensorBoard's Profile tab; 0 traces nothing.
+    """
+
+    epochs: Annotated[int, pydantic.Field(ge=0)]
+
+
 class RunSettings(ComponentConfig):
     """Attributes:
     seed: Seeds Python, NumPy and TensorFlow; the same seed gives the same run.
@@ -120,6 +131,7 @@ class RunSettings(ComponentConfig):
         for long runs logged every epoch takes longer than training).
     checkpoint: When checkpoints are saved and how many are kept.
     early_stopping: Whether and when to stop before `epochs`.
+    profile: Whether to write a profiler trace of a few epochs.
     resume: The run directory being continued (set by `resume=<run dir>`), or None.
     """
 
@@ -136,4 +148,5 @@ class RunSettings(ComponentConfig):
     plots: bool
     checkpoint: CheckpointSettings
     early_stopping: EarlyStoppingSettings
+    profile: ProfileSettings
     resume: str | None

@@ -6,13 +6,21 @@ strategy: the tape strategy calls them inside its compiled loop, the fit
 strategy from a Keras callback. When records are due is decided by the loop
 (framework.strategies.record_schedule) from the logger's `cadence`: a logger
 author writes no scheduling code and never sees a graph loop.
+
+A run records with one logger: a FanOutLogger (fan_out.py) over the loggers
+the config selects, each built with the same LoggerContext.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import keras
+
+from framework.run_directory import RunDirectory
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,35 @@ class Cadence:
 
     every_n_epochs: int | None = None
     every_n_steps: int = 0
+
+
+@dataclass(frozen=True)
+class LoggerContext:
+    """What every logger of a run is built with, besides its own config keys.
+
+    Attributes:
+        run_dir: The run directory; a logger writes only the paths it names.
+        cadence: The records the run's loggers share (config keys
+            logger.log_every_n_epochs, logger.log_every_n_steps).
+        config: The whole run config as plain Python (MLflow's params).
+        initial_epoch: Epochs done before this process (a resumed run): a
+            logger that appends drops what it holds from there on.
+        examples_per_epoch: Training examples in one epoch (for throughput).
+    """
+
+    run_dir: RunDirectory
+    cadence: Cadence = Cadence()
+    config: Mapping[str, Any] = field(default_factory=dict)
+    initial_epoch: int = 0
+    examples_per_epoch: int = 0
+
+
+class RunOutcome(enum.Enum):
+    """How a run ended, named as MLflow names the end of a run."""
+
+    FINISHED = enum.auto()
+    FAILED = enum.auto()
+    KILLED = enum.auto()  # stopped by a signal; resumable
 
 
 class RunLogger:
@@ -59,3 +96,7 @@ class RunLogger:
 
     def close(self) -> None:
         """Flushes everything and releases whatever the logger holds. Safe to call twice."""
+
+    def end(self, outcome: RunOutcome, run_dir: RunDirectory) -> None:
+        """After the run's report is written (or the run failed or was stopped):
+        attach what the run left in `run_dir` and mark the run ended with `outcome`."""

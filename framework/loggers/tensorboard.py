@@ -4,7 +4,7 @@ Tags and steps (the step is always the optimizer's global step, so a tag
 means the same thing under every strategy):
     epoch/<metric>     epoch logs: loss, val_loss...
     epoch/learning_rate
-    step/loss          running epoch loss every `log_every_n_steps` steps
+    step/loss          running epoch loss every `logger.log_every_n_steps` steps
     variables/<path>   each trainable variable: scalars as scalars, tensors as
                        histograms; also written once before training starts
 
@@ -18,16 +18,13 @@ import contextlib
 import math
 import time
 from collections.abc import Iterator
-from typing import Annotated
 
 import keras
-import pydantic
 import tensorflow as tf
 
 from framework.config.schema import ComponentConfig
-from framework.loggers.base import Cadence, RunLogger
+from framework.loggers.base import LoggerContext, RunLogger
 from framework.registry import LOGGERS
-from framework.run_directory import RunDirectory
 
 # A flush is a file write: strategies ask at every graph call or epoch, which
 # for small models is thousands of times a second.
@@ -36,15 +33,9 @@ _FLUSH_SECONDS = 1.0
 
 class TensorBoardLoggerConfig(ComponentConfig):
     """Attributes:
-    log_every_n_epochs: Epoch records (loss, learning rate, variables) every N
-        epochs and at the last; 0 picks N so a curve has at most 1000 points
-        (every epoch for runs of up to 1000 epochs).
-    log_every_n_steps: Also logs the running loss every N steps; 0 logs per epoch only.
     histograms: Logs non-scalar variables as histograms.
     """
 
-    log_every_n_epochs: Annotated[int, pydantic.Field(ge=0)]
-    log_every_n_steps: Annotated[int, pydantic.Field(ge=0)]
     histograms: bool
 
 
@@ -52,9 +43,9 @@ class TensorBoardLoggerConfig(ComponentConfig):
 class TensorBoardLogger(RunLogger):
     """Writes scalars and histograms into the run directory's events folder with tf.summary."""
 
-    def __init__(self, run_dir: RunDirectory, log_every_n_epochs: int, log_every_n_steps: int, histograms: bool):
-        self.log_dir = run_dir.events
-        self.cadence = Cadence(every_n_epochs=log_every_n_epochs, every_n_steps=log_every_n_steps)
+    def __init__(self, context: LoggerContext, histograms: bool):
+        self.log_dir = context.run_dir.events
+        self.cadence = context.cadence
         self.histograms = histograms
         self._writer: tf.summary.SummaryWriter | None = None
         self._model: keras.Model | None = None

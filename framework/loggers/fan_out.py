@@ -1,0 +1,83 @@
+"""One logger for the strategies, many for the user: `logger=[tensorboard,mlflow,csv]`.
+
+The strategies call one RunLogger. A FanOutLogger passes each call on to every
+selected logger with the same values, so each writes the same records at the
+same steps under every strategy. Loggers that take no step records (CSV) are
+left out of `log_step` when the graph is traced, not by a branch in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import keras
+
+from framework.config.logger_selection import LoggerSelection
+from framework.errors import TrainingInterrupted
+from framework.loggers.base import Cadence, LoggerContext, RunLogger, RunOutcome
+from framework.run_directory import RunDirectory
+
+
+class FanOutLogger(RunLogger):
+    """Calls every logger in `loggers` at each point, in order; its cadence is what any of them wants."""
+
+    def __init__(self, loggers: list[RunLogger]):
+        self.loggers = loggers
+        self._epoch_loggers = [logger for logger in loggers if logger.cadence.every_n_epochs is not None]
+        self._step_loggers = [logger for logger in loggers if logger.cadence.every_n_steps]
+        # Built from one shared cadence, the loggers differ only in which kinds of records they take.
+        self.cadence = Cadence(
+            every_n_epochs=self._epoch_loggers[0].cadence.every_n_epochs if self._epoch_loggers else None,
+            every_n_steps=self._step_loggers[0].cadence.every_n_steps if self._step_loggers else 0,
+        )
+
+    @classmethod
+    def build(
+        cls, selection: LoggerSelection, run_dir: RunDirectory, config: Mapping[str, Any], initial_epoch: int,
+        examples_per_epoch: int,
+    ) -> FanOutLogger:
+        """The selected loggers, each built with the same LoggerContext."""
+        settings = selection.settings
+        cadence = Cadence(every_n_epochs=settings.log_every_n_epochs, every_n_steps=settings.log_every_n_steps)
+        context = LoggerContext(run_dir, cadence, config, initial_epoch, examples_per_epoch)
+        return cls(selection.build(context=context))
+
+    def open(self, model: keras.Model, epochs: int) -> None:
+        for logger in self.loggers:
+            logger.open(model, epochs)
+
+    def log_step(self, step, loss) -> None:
+        for logger in self._step_loggers:
+            logger.log_step(step, loss)
+
+    def log_epoch(self, step, epoch, logs: dict, learning_rate, variables: list) -> None:
+        for logger in self._epoch_loggers:
+            logger.log_epoch(step, epoch, logs, learning_rate, variables)
+
+    def flush(self) -> None:
+        for logger in self.loggers:
+            logger.flush()
+
+    def close(self) -> None:
+        for logger in self.loggers:
+            logger.close()
+
+    def end(self, outcome: RunOutcome, run_dir: RunDirectory) -> None:
+        for logger in self.loggers:
+            logger.end(outcome, run_dir)
+
+
+@contextlib.contextmanager
+def ending_run(logger: RunLogger, run_dir: RunDirectory) -> Iterator[None]:
+    """Ends the logger's run when the block ends: FINISHED, KILLED by a signal, or FAILED."""
+    try:
+        yield
+    except TrainingInterrupted:
+        logger.end(RunOutcome.KILLED, run_dir)
+        raise
+    except Exception:  # any failure, bug or user error: the tracked run is marked failed, and the error goes on
+        logger.end(RunOutcome.FAILED, run_dir)
+        raise
+    logger.end(RunOutcome.FINISHED, run_dir)
