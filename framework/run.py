@@ -108,6 +108,9 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
         finally:
             logger.close()
     stop_signal.raise_if_stopped(checkpoint, run_dir)
+    # With use_ema the model keeps the weights' moving average from here on, as
+    # model.fit leaves it; the tape loop does not, and doing it twice is harmless.
+    optimizer.finalize_variable_values(model.trainable_variables)
 
     save_model(model, run_dir.model)
     if settings.export.saved_model:
