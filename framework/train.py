@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_CONFIG
 from framework.config.resume import resume_arguments
 from framework.config.sources import register_configs
+from framework.config.sweep_params import search_space_as_overrides
 from framework.config.user_errors import explain, report_user_errors
 from framework.errors import FrameworkError
 
@@ -44,7 +45,7 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     with report_user_errors():
         register_configs()
-        sys.argv[1:] = resume_arguments(sys.argv[1:])
+        sys.argv[1:] = resume_arguments(search_space_as_overrides(sys.argv[1:]))
         _train()
 
 
