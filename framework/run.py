@@ -21,6 +21,7 @@ from framework.callbacks import (
     EpochReport,
     LogDirectoryWatch,
     early_stopping_callbacks,
+    lr_on_plateau_callbacks,
 )
 from framework.checkpoints.resuming import resume_run
 from framework.checkpoints.run_checkpoint import RunCheckpoint
@@ -94,6 +95,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     logger = plan.build("logger", run_dir=run_dir)  # after resuming, which marks the stale events
     callbacks = [
         *([EpochReport()] if settings.verbose == 2 else []),
+        *lr_on_plateau_callbacks(settings.lr_on_plateau),
         *early_stopping_callbacks(settings.early_stopping),
         CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
         LogDirectoryWatch(run_dir.events),

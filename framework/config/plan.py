@@ -85,6 +85,8 @@ def plan_run(cfg: DictConfig) -> RunPlan:
     if problems:
         raise ConfigError("\n".join(problems))
     _check_strategy_runs_under_distribution(components["strategy"], components["distribution"])
+    if settings.lr_on_plateau.enabled:
+        _check_learning_rate_is_assignable(components["optimizer"])
     config = {key: _plain(cfg, key) for key in cfg}
     return RunPlan(settings, components, config)
 
@@ -103,13 +105,14 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
             f"(data.batch_size, at most the training examples). Use a data.batch_size divisible "
             f"by {replicas}, or strategy=tape, which splits any batch."
         )
-    early_stopping = plan.settings.early_stopping
-    if early_stopping.enabled and early_stopping.monitor == "val_loss" and not data.validation_steps:
-        raise ConfigError(
-            "early_stopping.monitor=val_loss, but the data holds no validation examples. "
-            "Set data.val_fraction above 0 (e.g. data.val_fraction=0.2) or monitor the "
-            "training loss: early_stopping.monitor=loss."
-        )
+    settings = plan.settings
+    for section, watch in (("early_stopping", settings.early_stopping), ("lr_on_plateau", settings.lr_on_plateau)):
+        if watch.enabled and watch.monitor == "val_loss" and not data.validation_steps:
+            raise ConfigError(
+                f"{section}.monitor=val_loss, but the data holds no validation examples. "
+                f"Set data.val_fraction above 0 (e.g. data.val_fraction=0.2) or monitor the "
+                f"training loss: {section}.monitor=loss."
+            )
 
 
 def _check_strategy_runs_under_distribution(strategy: Resolved, distribution: Resolved) -> None:
@@ -122,6 +125,22 @@ def _check_strategy_runs_under_distribution(strategy: Resolved, distribution: Re
             f"strategy.jit_compile=true: the {strategy.key} strategy cannot compile its step with XLA "
             f"under a tf.distribute strategy (distribution={distribution.key}): XLA cannot compile the "
             f"cross-replica optimizer update. Set strategy.jit_compile=false, or use distribution=none."
+        )
+
+
+def _check_learning_rate_is_assignable(optimizer: Resolved) -> None:
+    # ReduceLROnPlateau assigns the optimizer's learning rate; Keras refuses that
+    # when the rate is a schedule, and only `constant` without warmup is none.
+    schedule = optimizer.kwargs["schedule"]
+    if schedule.key != "constant" or schedule.kwargs["warmup_steps"]:
+        setting = f"optimizer/schedule={schedule.key}" + (
+            f" with optimizer.schedule.warmup_steps={schedule.kwargs['warmup_steps']}" if schedule.kwargs["warmup_steps"] else ""
+        )
+        raise ConfigError(
+            f"lr_on_plateau.enabled=true cannot change a scheduled learning rate ({setting}): the "
+            f"schedule owns the rate. Use either lr_on_plateau.enabled=true with "
+            f"optimizer/schedule=constant and optimizer.schedule.warmup_steps=0, or the schedule "
+            f"with lr_on_plateau.enabled=false."
         )
 
 
