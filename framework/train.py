@@ -17,8 +17,8 @@ from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_
 from framework.config.resume import resume_arguments
 from framework.config.sources import register_configs
 from framework.config.sweep_params import search_space_as_overrides
-from framework.config.user_errors import explain, report_user_errors
-from framework.errors import FrameworkError
+from framework.config.user_errors import JobFailed, explain, report_user_errors
+from framework.errors import FrameworkError, TrainingInterrupted
 
 log = logging.getLogger("framework")
 
@@ -33,9 +33,11 @@ def _train(cfg: DictConfig) -> float:
     hydra_config = HydraConfig.get()
     try:
         return run(cfg, hydra_config.runtime.output_dir).objective
+    except TrainingInterrupted as interruption:
+        raise JobFailed(interruption) from None
     except FrameworkError as error:
         if hydra_config.mode != RunMode.MULTIRUN:
-            raise
+            raise JobFailed(error) from None
         # One job's failure must not stop the sweep; framework.reports.multirun_failures reports it at the end.
         log.error("Job failed: %s", explain(error))
         return math.nan
