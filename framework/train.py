@@ -44,6 +44,11 @@ def _train(cfg: DictConfig) -> float:
 
 
 def main() -> None:
+    if {"--help", "-h"} & set(sys.argv[1:]):
+        from framework.config.help import help_text
+
+        print(help_text())  # Hydra's own help cannot describe fields (hydra#633)
+        return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     with report_user_errors():
         register_configs()
