@@ -78,7 +78,7 @@ def test_sigkill_at_the_first_a_middle_and_the_last_checkpoint_then_resume(tmp_p
 
 @pytest.mark.parametrize("strategy, stop, status", [("tape", signal.SIGTERM, 143), ("fit", signal.SIGINT, 130)])
 def test_stop_signal_saves_a_checkpoint_and_exits_with_its_status(tmp_path, reference, strategy, stop, status):
-    from conftest import read_scalars
+    from helpers.events import read_scalars
 
     run_dir = tmp_path / "run"
     process = _start(*RUNS[strategy], *COMMON, f"hydra.run.dir={run_dir}")
