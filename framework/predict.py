@@ -4,7 +4,8 @@ Examples come from the command line (`x=[1.0,2.0]`: one example per value
 for a one-feature model; `x=[[1,2],[3,4]]`: one row per example) or from a
 CSV file (`csv=data.csv`: one example per row, an optional header line).
 Predictions print as CSV on stdout. Arguments are `key=value` pairs, values
-in YAML syntax as in Hydra overrides.
+in YAML syntax as in Hydra overrides. The modules the run imported
+(its `plugins=[...]`) are imported again, read from the run's own config.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydantic
@@ -44,6 +46,22 @@ class PredictArguments(ComponentConfig):
     csv: Path | None = None
     plugins: list[str] = pydantic.Field(default_factory=list)
 
+    @pydantic.field_validator("x", mode="before")
+    @classmethod
+    def _numbers_or_rows(cls, value: Any) -> Any:
+        # Said in the command line's terms; pydantic would name both branches of the union.
+        if value is None:
+            return value
+        rows = value if isinstance(value, list) else None
+        if rows is None or not all(_is_number(v) for v in rows) and not all(
+            isinstance(row, list) and all(_is_number(v) for v in row) for row in rows
+        ):
+            raise ValueError(
+                "expected a list of numbers, one example per number (x=[1.0,2.5]), or a list of rows, "
+                "one example per row ('x=[[1,2],[3,4]]')"
+            )
+        return value
+
 
 def predict(arguments: PredictArguments) -> tuple[np.ndarray, np.ndarray]:
     """Loads the run's model and returns (examples, predictions) as 2-D arrays."""
@@ -52,7 +70,7 @@ def predict(arguments: PredictArguments) -> tuple[np.ndarray, np.ndarray]:
 
     from framework.saving import load_model  # TensorFlow loads only for valid arguments
 
-    model = load_model(model_path, tuple(arguments.plugins))
+    model = load_model(model_path, (*_run_plugins(arguments.run), *arguments.plugins))
     features = model.get_build_config()["input_shape"][-1]
     examples = _examples(rows, features, "csv" if arguments.csv is not None else "x")
     predictions = model.predict(examples, verbose=0)
@@ -122,11 +140,31 @@ def parse_arguments(argv: Sequence[str]) -> PredictArguments:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if {"-h", "--help"} & set(argv):
+        print(help_text())
+        return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     with report_user_errors():
-        arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
+        arguments = parse_arguments(argv)
         examples, predictions = predict(arguments)
         print(format_predictions(examples, predictions, saved_classes(arguments.run)))
+
+
+def help_text() -> str:
+    """`--help`: the usage, this module's description and each argument's, from PredictArguments' docs."""
+    arguments = PredictArguments.__doc__.split("Attributes:", 1)[1]
+    return f"usage: {USAGE}\n\n{__doc__.split(chr(10), 1)[1].strip()}\n\narguments:{arguments.rstrip()}"
+
+
+def _run_plugins(run_dir: Path) -> list[str]:
+    """The `plugins` the run was trained with, from its saved config (none if it has no record)."""
+    saved = RunDirectory(run_dir).saved_config
+    return list(OmegaConf.load(saved).get("plugins", [])) if saved.is_file() else []
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _model_path(run_dir: Path) -> Path:

@@ -24,6 +24,7 @@ from framework.callbacks import (
     ProfilerTrace,
     best_model_callbacks,
     early_stopping_callbacks,
+    lr_on_plateau_callbacks,
 )
 from framework.checkpoints.resuming import resume_run
 from framework.checkpoints.run_checkpoint import RunCheckpoint
@@ -102,6 +103,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     with ending_run(logger, run_dir):  # trackers see the run finish, fail or stop, after the report
         callbacks = [
             *([EpochReport(settings.epochs)] if settings.verbose == 2 else []),
+            *lr_on_plateau_callbacks(settings.lr_on_plateau),
             *early_stopping_callbacks(settings.early_stopping),
             *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
             CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
@@ -120,6 +122,9 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
             finally:
                 logger.close()
         stop_signal.raise_if_stopped(checkpoint, run_dir)
+        # With use_ema the model keeps the weights' moving average from here on, as
+        # model.fit leaves it; the tape loop does not, and doing it twice is harmless.
+        optimizer.finalize_variable_values(model.trainable_variables)
 
         save_model(model, run_dir.model)
         if settings.export.saved_model:

@@ -16,8 +16,9 @@ from omegaconf import DictConfig
 from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_CONFIG
 from framework.config.resume import resume_arguments
 from framework.config.sources import register_configs
-from framework.config.user_errors import explain, report_user_errors
-from framework.errors import FrameworkError
+from framework.config.sweep_params import search_space_as_overrides
+from framework.config.user_errors import JobFailed, explain, report_user_errors
+from framework.errors import FrameworkError, TrainingInterrupted
 
 log = logging.getLogger("framework")
 
@@ -32,19 +33,26 @@ def _train(cfg: DictConfig) -> float:
     hydra_config = HydraConfig.get()
     try:
         return run(cfg, hydra_config.runtime.output_dir).objective
+    except TrainingInterrupted as interruption:
+        raise JobFailed(interruption) from None
     except FrameworkError as error:
         if hydra_config.mode != RunMode.MULTIRUN:
-            raise
+            raise JobFailed(error) from None
         # One job's failure must not stop the sweep; framework.reports.multirun_failures reports it at the end.
         log.error("Job failed: %s", explain(error))
         return math.nan
 
 
 def main() -> None:
+    if {"--help", "-h"} & set(sys.argv[1:]):
+        from framework.config.help import help_text
+
+        print(help_text())  # Hydra's own help cannot describe fields (hydra#633)
+        return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     with report_user_errors():
         register_configs()
-        sys.argv[1:] = resume_arguments(sys.argv[1:])
+        sys.argv[1:] = resume_arguments(search_space_as_overrides(sys.argv[1:]))
         _train()
 
 

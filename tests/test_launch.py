@@ -44,7 +44,7 @@ def test_two_workers_reproduce_the_single_device_run_and_only_the_chief_writes(t
 
 def test_a_killed_worker_stops_the_others_and_fails_the_launch(tmp_path):
     launcher = _launch(
-        "--workers", "2", "+experiment=seed_linear", "epochs=100000000", "logger=none", "verbose=0",
+        "--workers", "2", "+experiment=seed_linear", "epochs=100000000", "logger=none", "verbose=2",
         f"hydra.run.dir={tmp_path / 'run'}",
     )
     pids = {}
@@ -52,7 +52,7 @@ def test_a_killed_worker_stops_the_others_and_fails_the_launch(tmp_path):
         if line.startswith("[launch] worker "):
             index, pid = line.split()[2].rstrip(":"), int(line.split()[4].rstrip(","))
             pids[index] = pid
-        if line.startswith("[worker 1] Model variables live on"):
+        if line.startswith("[worker 1] Epoch  0:"):
             break
     killed_at = time.monotonic()
     os.kill(pids["1"], signal.SIGKILL)

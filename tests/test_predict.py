@@ -82,3 +82,51 @@ def test_command_line_prints_csv_or_one_error_line_with_status_2(trained_run):
     bad = predict_cli("run=/no/such/run", "x=[1.0]")
     assert bad.returncode == 2
     assert "Error: run=/no/such/run: no such directory" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("x", ["abc", "[a,b]", "[[1,2],3]", "{a: 1}"])
+def test_examples_that_are_not_numbers_are_explained_in_command_line_terms(x):
+    with pytest.raises(ConfigError, match=r"x=.* is invalid: expected a list of numbers, one example per number \(x=\[1.0,2.5\]\), "
+                       r"or a list of rows, one example per row \('x=\[\[1,2\],\[3,4\]\]'\)") as error:
+        parse_arguments(["run=r", f"x={x}"])
+    assert "list[float]" not in str(error.value)
+
+
+def test_help_lists_every_argument_without_importing_tensorflow():
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from framework.predict import main; main(['--help']); "
+         "assert 'tensorflow' not in sys.modules"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("usage: python -m framework.predict run=<run dir>")
+    for argument in ("run", "x", "csv", "plugins"):
+        assert f"\n    {argument}: " in out.stdout
+
+
+@pytest.mark.slow
+def test_the_plugins_a_run_used_are_imported_from_its_config(tmp_path):
+    """A run trained with plugins=[local_layers] predicts without naming it again."""
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "local_layers.py").write_text(
+        "import keras\n"
+        "from framework.registry import LAYERS\n\n\n"
+        "@LAYERS.register('doubled')\n"
+        "class Doubled(keras.layers.Layer):\n"
+        "    def call(self, inputs):\n"
+        "        return 2.0 * inputs\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "code")}
+    run_dir = tmp_path / "run"
+    trained = subprocess.run(
+        [sys.executable, "-m", "framework.train", "plugins=[local_layers]", "model=sequential", "epochs=1", "verbose=0",
+         "logger=none", "model.layers=[{name: doubled}, {name: dense, units: 1}]", f"hydra.run.dir={run_dir}"],
+        capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr
+    predicted = subprocess.run(
+        [sys.executable, "-m", "framework.predict", f"run={run_dir}", "x=[1.0]"],
+        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    assert predicted.stdout.splitlines()[0] == "x,prediction"

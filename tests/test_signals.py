@@ -87,7 +87,9 @@ def test_stop_signal_saves_a_checkpoint_and_exits_with_its_status(tmp_path, refe
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == status, stderr
     assert "Traceback" not in stderr
-    stopped = int(stderr.split("training stopped after epoch ")[1].split(" ")[0])
+    last_epoch = int(stderr.split("training stopped after epoch ")[1].split(" ")[0])  # numbered as the epoch lines
+    stopped = int(stderr.split(f"training stopped after epoch {last_epoch} (")[1].split(" epochs done")[0])
+    assert stopped == last_epoch + 1
     assert 2 <= stopped < 8, stderr
     assert f"Continue with: python -m framework.train resume={run_dir}" in stderr
     checkpoint_index = (run_dir / "checkpoints" / "checkpoint").read_text()

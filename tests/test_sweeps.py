@@ -73,3 +73,37 @@ def test_optuna_sweep_maximizes_a_metric_objective(tmp_path):
     assert len({s["objective"] for s in objectives}) == 2
     results = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
     assert results["best_value"] == pytest.approx(max(s["objective"] for s in objectives))
+
+
+def test_search_space_entries_become_the_sweep_overrides_optuna_reads():
+    from framework.config.sweep_params import search_space_as_overrides
+
+    assert search_space_as_overrides(
+        ["-m", "hydra.sweeper.params.optimizer.learning_rate=tag(log, interval(0.0001, 0.1))", "hydra.sweeper.n_trials=5", "epochs=2"]
+    ) == ["-m", "optimizer.learning_rate=tag(log, interval(0.0001, 0.1))", "hydra.sweeper.n_trials=5", "epochs=2"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "search_space, low, high",
+    [
+        ("hydra.sweeper.params.optimizer.learning_rate=tag(log, interval(0.0001, 0.1))", 0.0001, 0.1),  # the README's
+        ("hydra.sweeper.params.optimizer.learning_rate=interval(0.01,0.2)", 0.01, 0.2),  # configs/sweep/optuna.yaml's hint
+    ],
+)
+def test_readme_search_space_override_narrows_the_optuna_search(tmp_path, search_space, low, high):
+    sweep_dir = tmp_path / "sweep"
+    out = run_cli(
+        "-m", "sweep=optuna", "hydra.sweeper.n_trials=3", "data=sine", search_space,
+        f"hydra.sweep.dir={sweep_dir}", "epochs=1", "logger=none", "plots=false", "verbose=0",
+        cwd=tmp_path, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    rates = [
+        float(override.split("=")[1])
+        for path in sweep_dir.glob("*/.hydra/overrides.yaml")
+        for override in yaml.safe_load(path.read_text()) if override.startswith("optimizer.learning_rate=")
+    ]
+    assert len(rates) == 3 and all(low <= rate <= high for rate in rates), rates
+    best = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())["best_params"]
+    assert low <= best["optimizer.learning_rate"] <= high and best["strategy"] in ("tape", "fit")

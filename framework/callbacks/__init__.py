@@ -5,6 +5,7 @@ from framework.callbacks.checkpoint_saver import CheckpointSaver
 from framework.callbacks.early_stopping import early_stopping_callbacks
 from framework.callbacks.epoch_report import EpochReport
 from framework.callbacks.log_directory_watch import LogDirectoryWatch
+from framework.callbacks.lr_on_plateau import lr_on_plateau_callbacks
 from framework.callbacks.profiler_trace import ProfilerTrace
 from framework.strategies.live_model import (
     EpochCallback,  # the base of callbacks that read the live model
@@ -18,4 +19,5 @@ __all__ = [
     "ProfilerTrace",
     "best_model_callbacks",
     "early_stopping_callbacks",
+    "lr_on_plateau_callbacks",
 ]

@@ -56,8 +56,8 @@ class StopOnSignal:
         if self.signal_number is None:
             return
         raise TrainingInterrupted(
-            f"{signal.Signals(self.signal_number).name}: training stopped after epoch {checkpoint.saved_epoch} "
-            f"(step {checkpoint.global_step}); the checkpoint is saved. "
+            f"{signal.Signals(self.signal_number).name}: training stopped after epoch {checkpoint.saved_epoch - 1} "
+            f"({checkpoint.saved_epoch} epochs done, step {checkpoint.global_step}); the checkpoint is saved. "
             f"Continue with: python -m framework.train resume={run_dir.path}",
             self.signal_number,
         )

@@ -31,6 +31,7 @@ REQUIRED = object()  # the default of a field that has none
 _CONFIG_GROUP_OF_KIND = {"schedule": "optimizer/schedule"}
 # Keys of a config file that are Hydra's, not the component's arguments.
 _NOT_ARGUMENTS = ("name", "defaults")
+_HERE = "@_here_"  # a defaults entry merged into the file itself
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,10 @@ def describe(kind: str, registry: Registry) -> list[Component]:
         defaults_from = None
         if entry.key in config_files:
             defaults_from, file_values = config_files[entry.key]
+            defaults = file_values.get("defaults", [])
+            fields.update(_included_values(_CONFIG_GROUP_OF_KIND.get(kind, kind), defaults))
             fields.update({name: value for name, value in file_values.items() if name not in _NOT_ARGUMENTS})
-            fields.update(_group_defaults(file_values.get("defaults", [])))
+            fields.update(_group_defaults(defaults))
         components.append(Component(entry.key, origin_of(entry), fields, defaults_from))
     return components
 
@@ -85,7 +88,22 @@ def _fields(entry: Entry) -> dict[str, Any]:
 
 def _group_defaults(defaults: list[Any]) -> dict[str, str]:
     """Fields a config file fills from a config group of its own (`defaults: [schedule: constant]`): field -> option."""
-    return {group: option for entry in defaults if isinstance(entry, dict) for group, option in entry.items()}
+    return {
+        group: option
+        for entry in defaults if isinstance(entry, dict)
+        for group, option in entry.items() if not group.endswith(_HERE)
+    }
+
+
+def _included_values(group: str, defaults: list[Any]) -> dict[str, Any]:
+    """The values a config file merges into itself from its sub-groups (`common@_here_: keras`)."""
+    values = {}
+    for entry in defaults:
+        for subgroup, option in (entry.items() if isinstance(entry, dict) else ()):
+            if subgroup.endswith(_HERE):
+                path = importlib.resources.files(BUILTIN_CONFIGS_PACKAGE) / group / subgroup.removesuffix(_HERE) / f"{option}.yaml"
+                values.update(OmegaConf.to_container(OmegaConf.create(path.read_text())))
+    return values
 
 
 def _signature_defaults(factory: Callable[..., Any]) -> dict[str, Any]:

@@ -100,6 +100,8 @@ def plan_run(cfg: DictConfig) -> RunPlan:
     _check_metric_names_are_unique(metrics)
     _check_monitored_values_are_logged(settings, [metric.key for metric in metrics])
     _check_strategy_runs_under_distribution(components["strategy"], components["distribution"], metrics)
+    if settings.lr_on_plateau.enabled:
+        _check_learning_rate_is_assignable(components["optimizer"])
     config = {key: _plain(cfg, key) for key in cfg}
     return RunPlan(settings, components, tuple(metrics), config)
 
@@ -116,6 +118,7 @@ def monitored_values(settings: RunSettings) -> dict[str, str]:
         "objective.metric": settings.objective.metric,
         "early_stopping.monitor": settings.early_stopping.monitor if settings.early_stopping.enabled else None,
         "checkpoint.best.monitor": settings.checkpoint.best.monitor,
+        "lr_on_plateau.monitor": settings.lr_on_plateau.monitor if settings.lr_on_plateau.enabled else None,
     }
     return {key: name for key, name in watched.items() if name is not None}
 
@@ -184,6 +187,22 @@ def _check_strategy_runs_under_distribution(strategy: Resolved, distribution: Re
             f"strategy.jit_compile=true: the {strategy.key} strategy cannot compile its step with XLA "
             f"under a tf.distribute strategy (distribution={distribution.key}): XLA cannot compile the "
             f"cross-replica optimizer update. Set strategy.jit_compile=false, or use distribution=none."
+        )
+
+
+def _check_learning_rate_is_assignable(optimizer: Resolved) -> None:
+    # ReduceLROnPlateau assigns the optimizer's learning rate; Keras refuses that
+    # when the rate is a schedule, and only `constant` without warmup is none.
+    schedule = optimizer.kwargs["schedule"]
+    if schedule.key != "constant" or schedule.kwargs["warmup_steps"]:
+        setting = f"optimizer/schedule={schedule.key}" + (
+            f" with optimizer.schedule.warmup_steps={schedule.kwargs['warmup_steps']}" if schedule.kwargs["warmup_steps"] else ""
+        )
+        raise ConfigError(
+            f"lr_on_plateau.enabled=true cannot change a scheduled learning rate ({setting}): the "
+            f"schedule owns the rate. Use either lr_on_plateau.enabled=true with "
+            f"optimizer/schedule=constant and optimizer.schedule.warmup_steps=0, or the schedule "
+            f"with lr_on_plateau.enabled=false."
         )
 
 

@@ -1,6 +1,6 @@
 """The schemas of configs/train.yaml's top-level keys: what a run is asked to do
 besides its components (seed, epochs, metrics, the objective, console,
-precision, exports, checkpoints, early stopping, resume).
+precision, exports, checkpoints, early stopping, learning rate on plateaus, resume).
 
 Validated before any TensorFlow import, so this module imports nothing heavy.
 """
@@ -87,6 +87,27 @@ class ObjectiveSettings(ComponentConfig):
     mode: Mode
 
 
+class LROnPlateauSettings(ComponentConfig):
+    """Attributes:
+    enabled: Lowers the learning rate when `monitor` stops improving (Keras's
+        ReduceLROnPlateau); needs a constant learning rate (no schedule, no warmup).
+    monitor: The epoch log watched: `loss`, or `val_loss` (needs data.val_fraction > 0).
+    factor: The learning rate is multiplied by this, in (0, 1), at each plateau.
+    patience: Epochs without improvement before lowering the rate.
+    min_delta: The smallest decrease that counts as an improvement.
+    cooldown: Epochs to wait after lowering the rate before watching again.
+    min_lr: The rate is never lowered below this.
+    """
+
+    enabled: bool
+    monitor: Literal["loss", "val_loss"]
+    factor: Annotated[float, pydantic.Field(gt=0, lt=1)]
+    patience: Annotated[int, pydantic.Field(ge=0)]
+    min_delta: Annotated[float, pydantic.Field(ge=0)]
+    cooldown: Annotated[int, pydantic.Field(ge=0)]
+    min_lr: Annotated[float, pydantic.Field(ge=0)]
+
+
 class ExportSettings(ComponentConfig):
     """Attributes:
     saved_model: Also exports <run dir>/saved_model, a TensorFlow SavedModel
@@ -132,6 +153,7 @@ class RunSettings(ComponentConfig):
     checkpoint: When checkpoints are saved and how many are kept.
     early_stopping: Whether and when to stop before `epochs`.
     profile: Whether to write a profiler trace of a few epochs.
+    lr_on_plateau: Whether and when to lower the learning rate when the loss stalls.
     resume: The run directory being continued (set by `resume=<run dir>`), or None.
     """
 
@@ -149,4 +171,5 @@ class RunSettings(ComponentConfig):
     checkpoint: CheckpointSettings
     early_stopping: EarlyStoppingSettings
     profile: ProfileSettings
+    lr_on_plateau: LROnPlateauSettings
     resume: str | None

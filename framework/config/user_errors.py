@@ -39,12 +39,28 @@ FAILED_JOBS_EXIT_CODE = 1  # a multirun whose failed jobs are listed (framework.
 _USER_ERRORS = (FrameworkError, ConfigCompositionException, MissingConfigException, OverrideParseException)
 
 
+class JobFailed(BaseException):
+    """Carries a single run's user error out of the Hydra job.
+
+    Hydra reports an Exception leaving a job with a line of its own ("Error
+    executing job with overrides: ...") before ours; a BaseException passes
+    its job handling untouched, and report_user_errors reports the error it holds.
+    """
+
+    def __init__(self, error: Exception):
+        super().__init__(error)
+        self.error = error
+
+
 @contextlib.contextmanager
 def report_user_errors() -> Iterator[None]:
     wants_traceback = os.environ.get("HYDRA_FULL_ERROR") == "1"
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
-        yield
+        try:
+            yield
+        except JobFailed as failure:
+            raise failure.error from failure.error.__cause__
     except TrainingInterrupted as interruption:
         sys.stderr.write(f"{interruption}\n")
         sys.exit(128 + interruption.signal_number)

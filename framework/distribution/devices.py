@@ -17,6 +17,8 @@ import tensorflow as tf
 from framework.errors import DeviceError, DistributionError
 
 log = logging.getLogger("framework")
+# Facts for train.log that the console leaves out (configs/hydra/job_logging/framework.yaml).
+details = logging.getLogger("framework.details")
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def select_devices(device: str) -> LocalDevices:
             started in this process with its GPUs visible.
     """
     gpus = tf.config.list_physical_devices("GPU")  # does not start TensorFlow's runtime
-    log.info(
+    details.info(
         "GPU available: %s",
         f"yes, {len(gpus)} ({', '.join(gpu.name for gpu in gpus)})" if gpus else "no",
     )
@@ -83,7 +85,7 @@ def log_variable_placement(model: keras.Model) -> None:
     devices = sorted(
         {copy.device for variable in model.variables for copy in strategy.experimental_local_results(variable.value)}
     )
-    log.info("Model variables live on: %s", ", ".join(devices) or "(the model has no variables)")
+    details.info("Model variables live on: %s", ", ".join(devices) or "(the model has no variables)")
 
 
 def _hide_gpus() -> None:

@@ -1,7 +1,10 @@
 """Built-in optimizers: Keras's own, registered under short keys.
 
-Each takes `learning_rate` and a `schedule` mapping (see framework.optimizers.schedules),
-besides its own settings; configs/optimizer/*.yaml hold the values.
+Each takes `learning_rate`, a `schedule` mapping (see framework.optimizers.schedules)
+and Keras's options every optimizer has (clipping, gradient accumulation, EMA,
+weight decay), besides its own settings. configs/optimizer/*.yaml hold the
+values; the shared options live once in configs/optimizer/common/keras.yaml.
+Keras applies the options inside `apply_gradients`, which both strategies call.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from framework.registry import OPTIMIZERS, SCHEDULES, Resolved
 
 PositiveFloat = Annotated[float, pydantic.Field(gt=0, allow_inf_nan=False)]
 UnitInterval = Annotated[float, pydantic.Field(ge=0, lt=1)]
+Momentum = Annotated[float, pydantic.Field(ge=0, le=1)]
+AtLeastTwo = Annotated[int, pydantic.Field(ge=2)]
+PositiveInt = Annotated[int, pydantic.Field(ge=1)]
+_CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 
 
 class OptimizerConfig(ComponentConfig):
@@ -24,10 +31,42 @@ class OptimizerConfig(ComponentConfig):
     learning_rate: Step size; a schedule starts from it.
     schedule: `{name: <schedule key>, ...}`: constant, exponential, cosine,
         piecewise, each with optional warmup_steps.
+    clipnorm: Clips each variable's gradient to this L2 norm; null for none.
+    clipvalue: Clips every gradient element to [-clipvalue, clipvalue]; null for none.
+    global_clipnorm: Clips all gradients together to this global L2 norm; null for none.
+    gradient_accumulation_steps: Averages the gradients of this many batches
+        (at least 2) into one update; null updates every batch. The global
+        step counts updates.
+    use_ema: Keeps an exponential moving average of the weights; the saved
+        model and summary.json hold the average (Keras's finalize_variable_values).
+    ema_momentum: The average's decay per update, in [0, 1]; used with use_ema.
+    ema_overwrite_frequency: With use_ema, also copies the average into the
+        model every N updates; null only at the end of training.
+    weight_decay: Decoupled weight decay per update, as a fraction of the
+        learning rate; null for none.
     """
 
     learning_rate: PositiveFloat
     schedule: pydantic.SkipValidation[Resolved]
+    clipnorm: PositiveFloat | None
+    clipvalue: PositiveFloat | None
+    global_clipnorm: PositiveFloat | None
+    gradient_accumulation_steps: AtLeastTwo | None
+    use_ema: bool
+    ema_momentum: Momentum
+    ema_overwrite_frequency: PositiveInt | None
+    weight_decay: Annotated[float, pydantic.Field(ge=0)] | None
+
+    @pydantic.model_validator(mode="after")
+    def _one_kind_of_clipping(self):
+        chosen = [name for name in _CLIPPING if getattr(self, name) is not None]
+        if len(chosen) > 1:
+            # Keras accepts only one; say which to drop instead of its bare ValueError at build time.
+            raise ValueError(
+                f"only one of {', '.join(_CLIPPING)} can be set, got {' and '.join(chosen)}; "
+                f"set the others to null (e.g. optimizer.{chosen[1]}=null)"
+            )
+        return self
 
     @pydantic.field_validator("schedule", mode="before")
     @classmethod
@@ -60,7 +99,8 @@ class AdamConfig(OptimizerConfig):
 
 class AdamWConfig(AdamConfig):
     """Attributes:
-    weight_decay: Decoupled weight decay per step, as a fraction of the learning rate.
+    weight_decay: Decoupled weight decay per update, as a fraction of the
+        learning rate; AdamW needs a number.
     """
 
     weight_decay: Annotated[float, pydantic.Field(ge=0)]

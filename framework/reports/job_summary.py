@@ -55,17 +55,21 @@ class JobSummary(Callback):
         log.info("Job %d%s: %s", config.hydra.job.num + 1, of_total, overrides or "(no overrides)")
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
-        if job_return.status != JobStatus.COMPLETED:
-            return  # the error itself is what the user needs to see
         run_dir = RunDirectory(config.hydra.runtime.output_dir)
+        # A failed job (its error is what the user needs to see; in a multirun
+        # it returns NaN) and a non-chief worker (it writes no run) leave no summary.
+        if job_return.status != JobStatus.COMPLETED or not run_dir.summary.is_file():
+            return
         summary = json.loads(run_dir.summary.read_text())
-        metrics = ", ".join(f"{name}={value:.5g}" for name, value in summary["metrics"].items())
-        log.info(
-            "Finished: %s\n  run directory: %s\n  view it:       %s",
-            metrics,
-            run_dir.path,
-            tensorboard_command(self._sweep_dir or run_dir.path),
-        )
+        results = [f"{name}={value:.5g}" for name, value in summary["metrics"].items()]
+        results += [f"{path.rpartition('/')[2]}={value:.4g}" for path, value in summary["variables"].items()
+                    if isinstance(value, float)]  # scalar models: their variables are the result
+        lines = [f"Finished ({summary['strategy']} strategy): {', '.join(results)}", f"  run directory: {run_dir.path}"]
+        if any(run_dir.events.glob("*tfevents*")):
+            lines.append(f"  view it:       {tensorboard_command(self._sweep_dir or run_dir.path)}")
+        else:
+            lines.append("  (no TensorBoard events: the run's logger writes none)")
+        log.info("\n".join(lines))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         log.info("Sweep finished: %s\n  compare the jobs: %s", self._sweep_dir, tensorboard_command(self._sweep_dir))

@@ -21,9 +21,13 @@ from framework.result import RunResult
 from framework.run_directory import RunDirectory
 
 log = logging.getLogger("framework")
+# Facts for train.log that the console leaves out (configs/hydra/job_logging/framework.yaml).
+details = logging.getLogger("framework.details")
 
 # Examples drawn in the data-and-predictions plot.
 PLOTTED_EXAMPLES = 1000
+# The plots drawn from the run's events (the predictions plot needs only the model).
+_FROM_EVENTS = ("variables", "loss")
 
 
 def write_run_report(
@@ -48,6 +52,11 @@ def write_run_report(
     for name, png in pictures.items():
         run_dir.plot(name).write_bytes(png)
     if not logged:
+        if plots_wanted:
+            log.info(
+                "No %s plot: they are drawn from the run's TensorBoard events, and this run's logger "
+                "writes none (logger=tensorboard does).", " or ".join(_FROM_EVENTS)
+            )
         return
     writer = tf.summary.create_file_writer(str(log_dir))
     with writer.as_default(step=result.global_step):
@@ -59,7 +68,7 @@ def write_run_report(
             tf.summary.image(f"plots/{name}", tf.image.decode_png(png)[tf.newaxis])
     writer.close()
     if pictures:
-        log.info("Plots: %s", ", ".join(str(run_dir.plot(name)) for name in pictures))
+        details.info("Plots: %s", ", ".join(str(run_dir.plot(name)) for name in pictures))
 
 
 def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model, from_logits: bool) -> dict[str, bytes]:

@@ -1,0 +1,83 @@
+"""Every cheap command in the README's ```bash blocks runs as written and exits 0.
+
+Commands are taken from the README itself, so one that breaks fails here.
+The few that are not run are listed in SKIPPED with the reason and the test
+that covers them instead.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers.runs import REPO_ROOT
+
+# Start of a command -> why it is not run here.
+SKIPPED = {
+    "framework-train optimizer.glo<TAB>": "interactive completion; tests/test_help.py queries it",
+    "python -m framework.train -m sweep=": "sweeps of 12 to 50 jobs take minutes; tests/test_sweeps.py runs them with 2-3 trials",
+    "python -m framework.train -m 'sweep=": "parallel Optuna trials take minutes; tests/test_sweeps.py runs them with 2 trials",
+    "python -m framework.predict run=outputs/2026-01-31/12-00-00 'x=[[1,2],[3,4]]'": "needs a two-feature run; tests/test_predict.py covers rows",
+    "python -m framework.train resume=": "needs an interrupted run; tests/test_resume.py and tests/test_signals.py resume real ones",
+    "python -m framework.launch": "two worker processes training; tests/test_launch.py runs them",
+    "python -m framework.train -m +cluster=slurm": "submits to a SLURM cluster",
+    "python -m framework.train +cluster=slurm": "needs the slurm extra (submitit); tests/test_distribution_slurm.py",
+    "python -m framework.train +experiment=gated_sine": "needs the README's example plugin; tests/test_plugins_install.py builds and runs it",
+    "python -m framework.train data=sine model=sequential  'model.layers=[{name: gated_dense": "needs the README's example plugin; tests/test_plugins_install.py",
+}
+# The placeholder run directory of the predict examples, trained first.
+PREDICT_RUN = "outputs/2026-01-31/12-00-00"
+
+
+def readme_commands() -> list[str]:
+    """Every `python -m framework...` / `framework-...` line of the README's bash blocks, continuations joined."""
+    text = (REPO_ROOT / "README.md").read_text()
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.DOTALL):
+        for line in re.sub(r"\\\n\s*", " ", block).splitlines():
+            line = line.strip()
+            if line.startswith(("python -m framework", "framework-")):
+                commands.append(re.sub(r"\s+#\s.*$", "", line))  # the trailing comment
+    return commands
+
+
+def _skipped(command: str) -> str | None:
+    return next((reason for start, reason in SKIPPED.items() if command.startswith(start)), None)
+
+
+COMMANDS = [c for c in readme_commands() if not _skipped(c)]
+
+
+def test_the_readme_has_commands_and_every_skip_names_one():
+    commands = readme_commands()
+    assert len(COMMANDS) >= 12
+    for start in SKIPPED:
+        assert any(c.startswith(start) for c in commands), f"SKIPPED entry matches no README command: {start}"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """A fresh working directory holding the run and CSV file the predict examples name."""
+    folder = tmp_path_factory.mktemp("readme")
+    (folder / "inputs.csv").write_text("x\n1.0\n2.0\n")
+    trained = _shell(f"python -m framework.train epochs=2 verbose=0 hydra.run.dir={PREDICT_RUN}", folder)
+    assert trained.returncode == 0, trained.stderr
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_command_runs_as_written(workdir, command):
+    out = _shell(command, workdir)
+    assert out.returncode == 0, f"{command}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
+    assert "Traceback" not in out.stderr and "Error" not in out.stderr, out.stderr
+
+
+def _shell(command: str, cwd: Path) -> subprocess.CompletedProcess:
+    bin_dir = str(Path(sys.executable).parent)  # `python` and the console scripts of this environment
+    return subprocess.run(
+        command, shell=True, cwd=cwd, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
+    )
