@@ -20,11 +20,13 @@ from framework.callbacks import (
     CheckpointSaver,
     EpochReport,
     LogDirectoryWatch,
-    early_stopping_callbacks,
+    early_stopping_callback,
 )
-from framework.checkpoints.resuming import resume_run
+from framework.checkpoints.finite_weights import check_finite_weights
+from framework.checkpoints.resuming import finished_run, resume_run
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.stop_signals import StopOnSignal
+from framework.config.fingerprint import experiment_fingerprint
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
@@ -47,24 +49,33 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
 
     Returns:
         The run's final metrics and variables, also written to summary.json.
+        Resuming a finished run trains nothing and returns its summary.
 
     Raises:
         ConfigError: The config is invalid; nothing was trained.
-        NonFiniteLossError: The loss diverged; the last finite checkpoint is kept.
+        RunDirectoryError: `run_dir` holds another run, or another process writes it.
+        NonFiniteLossError: The loss or the weights diverged; the last finite checkpoint is kept.
         TrainingInterrupted: A signal stopped training; a checkpoint was saved.
 
     A run that raises leaves a FAILED file in `run_dir` holding the error
-    (except when interrupted: that run can be resumed).
+    (except when interrupted: that run can be resumed; and never in a
+    finished run, whose results a failed resume attempt leaves as they were).
     """
     run_dir = RunDirectory(run_dir)
-    with run_dir.marking_failure():
-        plan = plan_run(cfg)
-        # Devices and the tf.distribute strategy are fixed first: TensorFlow
-        # accepts device settings only before its first op.
-        placement = plan.build("distribution").start(select_devices(plan.settings.device))
-        _start_keras(plan)
-        with placement.scope(), placement.output_dir(run_dir.path) as output_dir:
-            return _train(plan, RunDirectory(output_dir), replicas=placement.replicas)
+    with run_dir.claimed():  # one process per run directory
+        if not cfg.get("resume"):
+            run_dir.refuse_if_taken()  # before anything is written, so the other run stays whole
+        with run_dir.marking_failure():
+            plan = plan_run(cfg)
+            finished = finished_run(run_dir, plan.settings.resume, plan.settings.epochs)
+            if finished is not None:
+                return finished
+            # Devices and the tf.distribute strategy are fixed first: TensorFlow
+            # accepts device settings only before its first op.
+            placement = plan.build("distribution").start(select_devices(plan.settings.device))
+            _start_keras(plan)
+            with placement.scope(), placement.output_dir(run_dir.path) as output_dir:
+                return _train(plan, RunDirectory(output_dir), replicas=placement.replicas)
 
 
 def _start_keras(plan: RunPlan) -> None:
@@ -89,13 +100,18 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
 
     run_dir.path.mkdir(parents=True, exist_ok=True)
-    checkpoint = RunCheckpoint(run_dir.checkpoints, model, optimizer, settings.checkpoint.keep)
-    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, settings.epochs) if settings.resume else 0
+    checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
+    fingerprint = experiment_fingerprint(plan.config)
+    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint)
     logger = plan.build("logger", run_dir=run_dir)  # after resuming, which marks the stale events
+    early_stopping = early_stopping_callback(settings.early_stopping)
+    resumable = {"early_stopping": early_stopping} if early_stopping else {}
+    for name, callback in resumable.items():
+        callback.restore_state(checkpoint.restored_state.get("callbacks", {}).get(name, {}))
     callbacks = [
         *([EpochReport()] if settings.verbose == 2 else []),
-        *early_stopping_callbacks(settings.early_stopping),
-        CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
+        *resumable.values(),  # before the saver, which keeps their state of the same epoch
+        CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs), resumable),
         LogDirectoryWatch(run_dir.events),
     ]
     with StopOnSignal() as stop_signal:  # SIGTERM/SIGINT end training at an epoch boundary
@@ -104,26 +120,36 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
             verbose=settings.verbose, initial_epoch=initial_epoch, stop_requested=stop_signal.requested,
         )
         try:
-            history = strategy.train(job)
+            # A run killed during its end-of-run reporting has no epochs left: it only completes its outputs.
+            epoch_logs = strategy.train(job).history if initial_epoch < settings.epochs else {}
         finally:
             logger.close()
     stop_signal.raise_if_stopped(checkpoint, run_dir)
 
+    epochs_done = initial_epoch + len(next(iter(epoch_logs.values()), []))
+    check_finite_weights(model, optimizer, epochs_done)  # the last update's loss is never computed
     save_model(model, run_dir.model)
     if settings.export.saved_model:
         export_saved_model(model, run_dir.saved_model)
     result = RunResult(
         run_dir=str(run_dir.path),
         strategy=plan.components["strategy"].key,
-        epochs=initial_epoch + len(history.epoch),
+        epochs=epochs_done,
         global_step=int(optimizer.iterations.numpy()),
-        metrics={name: float(values[-1]) for name, values in history.history.items()},
+        metrics=_final_metrics(epoch_logs, checkpoint),
         variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
         loop=strategy.loop_stats(),
     )
-    result.write(run_dir.summary)
     write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
+    result.write(run_dir.summary)  # last: a run with summary.json has every output
     return result
+
+
+def _final_metrics(epoch_logs: dict[str, list[float]], checkpoint: RunCheckpoint) -> dict[str, float]:
+    """The last epoch's logs; for a resumed run with no epochs left, those its last checkpoint kept."""
+    if epoch_logs:
+        return {name: float(values[-1]) for name, values in epoch_logs.items()}
+    return dict(checkpoint.restored_state.get("logs", {}))
 
 
 def _build_model_for(model: keras.Model, data) -> None:

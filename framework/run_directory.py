@@ -9,10 +9,18 @@
       summary.json        final metrics and variables
       <name>.png          the end-of-run plots
       FAILED              only when the run failed: the error
+      .lock               held (flock) by the one process writing the run
+      checkpoints/experiment.json   the fingerprint of the experiment the checkpoints belong to
+      checkpoints/ckpt-<epoch>.state.json   logs and callback state saved with each checkpoint
 
 A failed run has a FAILED file and no summary.json or model.keras, so nothing
 half-written passes for a result. A run stopped by a signal is neither
 failed nor finished: it has a checkpoint and can be resumed.
+
+A run directory belongs to one run: one process writes it at a time (an OS
+file lock on `.lock`, released by the kernel when its process dies, so a
+SIGKILL never leaves a stale lock), and a new run refuses a directory that
+already holds another run's results.
 
 This module imports nothing heavy: the resume argument check and Hydra
 callbacks use it before TensorFlow starts.
@@ -21,11 +29,18 @@ callbacks use it before TensorFlow starts.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from framework.errors import TrainingInterrupted
+from framework.errors import RunDirectoryError, TrainingInterrupted
+
+# Lock files this process holds, so nested claims of one directory (the CLI
+# claims it before Hydra writes there, run() claims it again) share one lock.
+_HELD_LOCKS: dict[Path, int] = {}
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,21 @@ class RunDirectory:
         return self.path / "FAILED"
 
     @property
+    def lock_file(self) -> Path:
+        return self.path / ".lock"
+
+    @property
+    def fingerprint(self) -> Path:
+        return self.checkpoints / "experiment.json"
+
+    def checkpoint_state(self, epochs_done: int) -> Path:
+        """The Python-side state (logs, callbacks) saved with checkpoint `ckpt-<epochs_done>`."""
+        return self.checkpoints / f"ckpt-{epochs_done}.state.json"
+
+    def checkpoint_states(self) -> list[Path]:
+        return sorted(self.checkpoints.glob("ckpt-*.state.json"))
+
+    @property
     def saved_config(self) -> Path:
         return self.path / ".hydra" / "config.yaml"
 
@@ -76,6 +106,52 @@ class RunDirectory:
     def plot(self, name: str) -> Path:
         return self.path / f"{name}.png"
 
+    def results(self) -> list[Path]:
+        """What a run leaves behind here (checkpoints, events, model, summary, marker), if anything."""
+        candidates = (self.checkpoints, self.events, self.model, self.summary, self.failed_marker)
+        return [path for path in candidates if path.is_file() or (path.is_dir() and any(path.iterdir()))]
+
+    def refuse_if_taken(self) -> None:
+        """Raises RunDirectoryError if another run already wrote results here."""
+        found = self.results()
+        if found:
+            raise RunDirectoryError(
+                f"hydra.run.dir={self.path}: this directory already holds another run "
+                f"({', '.join(path.name for path in found)}), and a new run never writes into it. "
+                f"Continue that run with resume={self.path}, or start a new one elsewhere with "
+                f"hydra.run.dir=<another dir>."
+            )
+
+    @contextlib.contextmanager
+    def claimed(self) -> Iterator[None]:
+        """Holds the directory's lock while the block runs: no other process can write the run.
+
+        Raises:
+            RunDirectoryError: Another process holds the lock (trains or resumes this run now).
+        """
+        path = self.lock_file.resolve()
+        if path in _HELD_LOCKS:  # this process claimed it already (the CLI, before Hydra)
+            yield
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise RunDirectoryError(
+                f"hydra.run.dir={self.path}: another process is training this run right now (it holds "
+                f"{self.lock_file.name}), and two processes never write one run directory. Wait for it "
+                f"to end (then resume={self.path} if it stopped), or start a new run elsewhere with "
+                f"hydra.run.dir=<another dir>."
+            ) from None
+        _HELD_LOCKS[path] = descriptor
+        try:
+            yield
+        finally:
+            del _HELD_LOCKS[path]
+            os.close(descriptor)  # closing the descriptor releases the lock
+
     def failure(self) -> str | None:
         """The recorded error of a failed run, or None."""
         marker = self.failed_marker
@@ -83,14 +159,29 @@ class RunDirectory:
 
     @contextlib.contextmanager
     def marking_failure(self) -> Iterator[None]:
-        """Writes FAILED with the error if the block raises (and re-raises it);
-        clears an old marker when the block starts, since the run is being tried again."""
-        self.failed_marker.unlink(missing_ok=True)
+        """Writes FAILED with the error if the block raises (and re-raises it).
+
+        The marker describes the latest attempt: a block that ends well, or
+        is stopped by a signal, clears an old one. A finished run (one with
+        summary.json) is never marked: a failed resume attempt leaves its
+        results as they were.
+        """
         try:
             yield
         except TrainingInterrupted:
+            self.failed_marker.unlink(missing_ok=True)
             raise
         except Exception as error:  # any failure, bug or user error, leaves a marked run
-            with contextlib.suppress(OSError):  # an unwritable run dir cannot be marked
-                self.failed_marker.write_text(f"{type(error).__name__}: {error}\n")
+            if not self.summary.is_file():
+                self.mark_failed(error)
             raise
+        self.failed_marker.unlink(missing_ok=True)
+
+    def mark_failed(self, error: BaseException) -> None:
+        """Writes FAILED holding `error`; says so on stderr where even that cannot be written."""
+        try:
+            temporary = self.failed_marker.with_name(f".{self.failed_marker.name}.tmp")
+            temporary.write_text(f"{type(error).__name__}: {error}\n")
+            temporary.replace(self.failed_marker)
+        except OSError as cause:
+            sys.stderr.write(f"Warning: could not mark the run failed in {self.failed_marker}: {cause.strerror or cause}\n")

@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 
 from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_CONFIG
 from framework.config.resume import resume_arguments
+from framework.config.run_claim import claimed_run_directory, register_resolvers
 from framework.config.sources import register_configs
 from framework.config.user_errors import explain, report_user_errors
 from framework.errors import FrameworkError
@@ -44,8 +45,10 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     with report_user_errors():
         register_configs()
+        register_resolvers()
         sys.argv[1:] = resume_arguments(sys.argv[1:])
-        _train()
+        with claimed_run_directory(sys.argv[1:]):  # before Hydra writes into it
+            _train()
 
 
 if __name__ == "__main__":

@@ -34,14 +34,20 @@ def _absl_handler_on_the_real_stderr():
 
 
 def run_main(monkeypatch, *arguments: str) -> tuple[int, str]:
-    """`python -m framework.train ARGUMENTS` in this process: (exit status, stderr).
+    """`python -m framework.train ARGUMENTS` in this process: (exit status, stderr)."""
+    status, _, stderr = run_main_streams(monkeypatch, *arguments)
+    return status, stderr
+
+
+def run_main_streams(monkeypatch, *arguments: str) -> tuple[int, str, str]:
+    """`python -m framework.train ARGUMENTS` in this process: (exit status, stdout, stderr).
 
     Both streams are swapped for buffers that stay open: Hydra's log handlers
     keep the stream they were configured with after the test ends."""
-    stderr = io.StringIO()
+    stdout, stderr = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "argv", ["framework.train", *arguments])
     monkeypatch.setattr(sys, "stderr", stderr)
-    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setattr(sys, "stdout", stdout)
     try:
         main()
         status = 0
@@ -49,7 +55,7 @@ def run_main(monkeypatch, *arguments: str) -> tuple[int, str]:
         status = exit_.code
     finally:
         GlobalHydra.instance().clear()
-    return status, stderr.getvalue()
+    return status, stdout.getvalue(), stderr.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +84,30 @@ def _corrupt(run_dir: Path, tmp_path: Path) -> Path:
     return copy
 
 
+def _damaged_config(run_dir: Path, tmp_path: Path) -> Path:
+    copy = _copy(run_dir, tmp_path)
+    (copy / ".hydra" / "config.yaml").write_text("model: {name: linear\n  - broken: [")
+    return copy
+
+
+def _relabelled(run_dir: Path, tmp_path: Path) -> Path:
+    """A run whose saved config was edited to claim another seed than its checkpoints were trained with."""
+    copy = _copy(run_dir, tmp_path)
+    config = copy / ".hydra" / "config.yaml"
+    config.write_text(config.read_text().replace("seed: 42", "seed: 7"))
+    (copy / ".hydra" / "overrides.yaml").write_text("- +experiment=seed_linear\n- epochs=2\n- seed=7\n")
+    (copy / "summary.json").unlink()  # unfinished, so the resume has work to do
+    return copy
+
+
 def _not_a_run(run_dir: Path, tmp_path: Path) -> Path:
     (tmp_path / "empty").mkdir()
     return tmp_path / "empty"
 
 
 # (case id, overrides, expected exit status, expected stderr pattern). "{run}" is a
-# copy of a finished run, "{corrupt}" one with a damaged checkpoint, "{empty}" an empty directory.
+# copy of a finished run, "{corrupt}" one with a damaged checkpoint, "{empty}" an empty directory,
+# "{damaged}" one with unreadable .hydra/config.yaml, "{relabelled}" one whose .hydra/ claims another seed.
 MATRIX = [
     ("unknown group option", ["model=no_such_model"], 2,
      r"model=no_such_model: there is no option 'no_such_model' in config group 'model'. Available options: linear, my_dense, sequential"),
@@ -132,7 +155,13 @@ MATRIX = [
      r"the checkpoint .*ckpt-2 cannot be restored: .*delete its files \(ckpt-2\.\*\)"),
     ("resume that changes the experiment", ["resume={run}", "model=my_dense", "optimizer.learning_rate=0.5"], 2,
      r"would alter the experiment(.|\n)*  model.name: 'linear' -> 'my_dense'(.|\n)*  optimizer.learning_rate: 0.1 -> 0.5"),
-    ("resume of a finished run", ["resume={run}"], 2, r"the run already finished its 2 epochs. To train it further, raise epochs"),
+    ("resume from a damaged saved config", ["resume={damaged}"], 2,
+     r"the saved config of the run \(.*\.hydra\) is damaged: it cannot be read"),
+    ("resume of checkpoints from another experiment", ["resume={relabelled}"], 2,
+     r"the run's checkpoints belong to another experiment than this config(.|\n)*config.seed: 42 -> 7"),
+    ("new run into another run's directory", ["hydra.run.dir={run}"], 2,
+     r"this directory already holds another run \(checkpoints, tensorboard, model.keras, summary.json\), and a new run never writes into it. Continue that run with resume="),
+    ("diverging last update", ["epochs=1", "optimizer.learning_rate=1e38"], 3, r"The model's variable linear/\w+ became -?inf at step 1"),
     ("resume inside a multirun", ["-m", "resume={run}"], 2, r"a run is resumed on its own; drop -m/--multirun"),
 ]
 
@@ -145,6 +174,8 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "run": lambda: _copy(finished_run, tmp_path),
         "corrupt": lambda: _corrupt(finished_run, tmp_path),
         "empty": lambda: _not_a_run(finished_run, tmp_path),
+        "damaged": lambda: _damaged_config(finished_run, tmp_path),
+        "relabelled": lambda: _relabelled(finished_run, tmp_path),
     }
     arguments = list(overrides)
     for name, make in runs.items():
@@ -159,9 +190,22 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
     assert re.search(expected, stderr), stderr
     assert [line.startswith("Error: ") for line in stderr.splitlines()].count(True) == 1
     assert "Traceback" not in stderr
-    # Nothing half-written passes for a result: no run dir, or one marked FAILED without a new model.
-    if run_dir.exists():
-        assert (run_dir / "FAILED").exists() and not (run_dir / "model.keras").exists()
+    # Nothing half-written passes for a result: no run (at most the lock the CLI took before
+    # Hydra started), or one marked FAILED without a model or summary.
+    if run_dir.exists() and [path.name for path in run_dir.iterdir()] != [".lock"]:
+        assert (run_dir / "FAILED").exists()
+        assert not (run_dir / "model.keras").exists() and not (run_dir / "summary.json").exists()
+        assert not list(run_dir.rglob("*.tmp")) and not list(run_dir.rglob(".partial-*"))
+
+
+def test_resume_of_a_finished_run_is_a_no_op_success(monkeypatch, tmp_path, finished_run):
+    run_dir = _copy(finished_run, tmp_path)
+    before = (run_dir / "summary.json").read_text()
+    code, stdout, stderr = run_main_streams(monkeypatch, f"resume={run_dir}")
+    assert code == 0, stderr
+    assert "the run already finished its 2 epochs; nothing to do" in stdout
+    assert f"Finished: loss=" in stdout and f"run directory: {run_dir}" in stdout
+    assert not (run_dir / "FAILED").exists() and (run_dir / "summary.json").read_text() == before
 
 
 def test_the_matrix_has_at_least_twenty_cases():

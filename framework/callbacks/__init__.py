@@ -1,11 +1,11 @@
 """Keras callbacks the framework adds to a run, one per file; every strategy calls them."""
 
 from framework.callbacks.checkpoint_saver import CheckpointSaver
-from framework.callbacks.early_stopping import early_stopping_callbacks
+from framework.callbacks.early_stopping import ResumableEarlyStopping, early_stopping_callback
 from framework.callbacks.epoch_report import EpochReport
 from framework.callbacks.log_directory_watch import LogDirectoryWatch
 from framework.strategies.live_model import (
     EpochCallback,  # the base of callbacks that read the live model
 )
 
-__all__ = ["CheckpointSaver", "EpochCallback", "EpochReport", "LogDirectoryWatch", "early_stopping_callbacks"]
+__all__ = ["CheckpointSaver", "EpochCallback", "EpochReport", "LogDirectoryWatch", "ResumableEarlyStopping", "early_stopping_callback"]
