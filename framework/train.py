@@ -19,6 +19,7 @@ from framework.config.run_claim import claimed_run_directory, register_resolvers
 from framework.config.sources import register_configs
 from framework.config.user_errors import explain, report_user_errors
 from framework.errors import FrameworkError
+from framework.reports.multirun_failures import record_job_failure
 
 log = logging.getLogger("framework")
 
@@ -33,11 +34,13 @@ def _train(cfg: DictConfig) -> float:
     hydra_config = HydraConfig.get()
     try:
         return run(cfg, hydra_config.runtime.output_dir).objective
-    except FrameworkError as error:
+    except Exception as error:  # in a multirun, any failure is one failed job
         if hydra_config.mode != RunMode.MULTIRUN:
             raise
         # One job's failure must not stop the sweep; framework.reports.multirun_failures reports it at the end.
-        log.error("Job failed: %s", explain(error))
+        message = explain(error) if isinstance(error, FrameworkError) else f"{type(error).__name__}: {error}"
+        log.error("Job failed: %s", message, exc_info=not isinstance(error, FrameworkError))
+        record_job_failure(hydra_config.runtime.output_dir, message)
         return math.nan
 
 

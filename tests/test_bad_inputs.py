@@ -7,6 +7,7 @@ tests/test_cli.py runs the same path in subprocesses.
 """
 
 import io
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -120,6 +121,14 @@ MATRIX = [
     ("negative count", ["data.num_examples=-5"], 2, r"data.num_examples=-5 is invalid: input should be greater than or equal to 1"),
     ("fraction out of range", ["data.val_fraction=1.5"], 2, r"data.val_fraction=1.5 is invalid: input should be less than 1"),
     ("zero epochs", ["epochs=0"], 2, r"epochs=0 is invalid: input should be greater than or equal to 1"),
+    ("boolean for a number", ["epochs=true"], 2, r"epochs=True is invalid: expected a number, not the boolean true"),
+    ("number for a boolean", ["early_stopping.enabled=1"], 2, r"early_stopping.enabled=1 is invalid: expected true or false"),
+    ("negative seed", ["seed=-1"], 2, r"seed=-1 is invalid: input should be greater than or equal to 0"),
+    ("seed beyond what TensorFlow takes", ["seed=4294967296"], 2, r"seed=4294967296 is invalid: input should be less than or equal to 4294967295"),
+    ("epochs beyond an int32", ["epochs=2147483648"], 2, r"epochs=2147483648 is invalid: input should be less than or equal to 2147483647"),
+    ("non-finite number", ["optimizer.learning_rate=inf"], 2, r"optimizer.learning_rate=inf is invalid: input should be a finite number"),
+    ("schedule boundary beyond int64", ["optimizer/schedule=piecewise", "optimizer.schedule.boundaries=[10,99999999999999999999]"], 2,
+     r"optimizer.schedule.boundaries=\[10, 99999999999999999999\] is invalid: expected an integer TensorFlow can hold"),
     ("verbosity out of range", ["verbose=5"], 2, r"verbose=5 is invalid: input should be less than or equal to 2"),
     ("zero steps per call", ["strategy.steps_per_call=0"], 2, r"strategy.steps_per_call=0 is invalid: input should be greater than or equal to 1"),
     ("keep no checkpoints", ["checkpoint.keep=0"], 2, r"checkpoint.keep=0 is invalid: input should be greater than or equal to 1"),
@@ -196,6 +205,19 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         assert (run_dir / "FAILED").exists()
         assert not (run_dir / "model.keras").exists() and not (run_dir / "summary.json").exists()
         assert not list(run_dir.rglob("*.tmp")) and not list(run_dir.rglob(".partial-*"))
+
+
+@pytest.mark.parametrize("exit_statement", ["raise SystemExit(0)", "raise KeyboardInterrupt", "import sys; sys.exit('bye')"])
+def test_a_plugin_that_exits_while_imported_is_a_plugin_error(monkeypatch, tmp_path, exit_statement):
+    (tmp_path / "exiting_plugin.py").write_text(exit_statement + "\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    run_dir = tmp_path / "run"
+    code, stderr = run_main(monkeypatch, LINEAR, "verbose=0", "plugins=[exiting_plugin]", f"hydra.run.dir={run_dir}")
+    monkeypatch.delitem(sys.modules, "exiting_plugin", raising=False)
+    assert code == 2, stderr
+    assert re.search(r"Error: plugins=\[exiting_plugin\]: could not import the plugin module 'exiting_plugin': (SystemExit|KeyboardInterrupt)", stderr), stderr
+    assert "Traceback" not in stderr
+    assert (run_dir / "FAILED").read_text().startswith("PluginError: ")
 
 
 def test_resume_of_a_finished_run_is_a_no_op_success(monkeypatch, tmp_path, finished_run):

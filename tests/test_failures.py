@@ -140,3 +140,16 @@ def test_early_stopping_state_survives_a_resume(compose_config, tmp_path, strate
     assert resumed.epochs == whole.epochs and resumed.global_step == whole.global_step
     for name, value in whole.variables.items():
         assert resumed.variables[name] == pytest.approx(value, abs=1e-5)
+
+
+@pytest.mark.slow
+def test_multirun_lists_a_job_that_failed_before_it_could_mark_its_directory(tmp_path):
+    # Both jobs write into one directory: the second finds the first's results there.
+    out = run_cli("-m", "+experiment=seed_linear", "epochs=2", "verbose=0", "seed=1,2",
+                  f"hydra.sweep.dir={tmp_path}", "hydra.sweep.subdir=shared")
+    assert out.returncode == 1, out.stderr
+    assert "Error: 1 of 2 multirun jobs failed" in out.stderr
+    assert "job 1: +experiment=seed_linear epochs=2 verbose=0 seed=2" in out.stderr
+    assert "this directory already holds another run" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert json.loads((tmp_path / "shared" / "summary.json").read_text())["epochs"] == 2

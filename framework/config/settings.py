@@ -14,6 +14,10 @@ import pydantic
 
 from framework.config.schema import ComponentConfig
 
+# TensorFlow and NumPy take seeds in [0, 2**32 - 1]; epoch counters in graphs are int32.
+SEED_MAX = 2**32 - 1
+INT32_MAX = 2**31 - 1
+
 # Enough to lose little when a run dies, few enough to cost nothing on runs
 # of many short epochs.
 _CHECKPOINTS_PER_RUN = 10
@@ -28,8 +32,8 @@ class CheckpointSettings(ComponentConfig):
     keep: How many of the newest checkpoints stay on disk.
     """
 
-    every_n_epochs: Annotated[int, pydantic.Field(ge=0)]
-    keep: Annotated[int, pydantic.Field(ge=1)]
+    every_n_epochs: Annotated[int, pydantic.Field(ge=0, le=INT32_MAX)]
+    keep: Annotated[int, pydantic.Field(ge=1, le=INT32_MAX)]
 
     def due(self, epoch: int, epochs: int) -> bool:
         """Whether a checkpoint is written at the end of `epoch` (0-based) of `epochs`."""
@@ -47,7 +51,7 @@ class EarlyStoppingSettings(ComponentConfig):
 
     enabled: bool
     monitor: Literal["loss", "val_loss"]
-    patience: Annotated[int, pydantic.Field(ge=0)]
+    patience: Annotated[int, pydantic.Field(ge=0, le=INT32_MAX)]
     min_delta: Annotated[float, pydantic.Field(ge=0)]
 
 
@@ -63,7 +67,8 @@ class ExportSettings(ComponentConfig):
 class RunSettings(ComponentConfig):
     """Attributes:
     seed: Seeds Python, NumPy and TensorFlow; the same seed gives the same run.
-    epochs: Passes over the training data.
+        0 to 2**32 - 1, the range TensorFlow and NumPy accept.
+    epochs: Passes over the training data (at most 2**31 - 1).
     plugins: Extra modules to import so their components register (local code
         that is not an installed plugin).
     verbose: Console output: 0 silent, 1 Keras's progress bar, 2 one line per
@@ -82,8 +87,8 @@ class RunSettings(ComponentConfig):
     resume: The run directory being continued (set by `resume=<run dir>`), or None.
     """
 
-    seed: int
-    epochs: Annotated[int, pydantic.Field(ge=1)]
+    seed: Annotated[int, pydantic.Field(ge=0, le=SEED_MAX)]
+    epochs: Annotated[int, pydantic.Field(ge=1, le=INT32_MAX)]
     plugins: list[str]
     verbose: Annotated[int, pydantic.Field(ge=0, le=2)]
     precision: Literal["float32", "mixed_bfloat16", "mixed_float16"]
