@@ -14,6 +14,7 @@ import hydra
 from omegaconf import DictConfig
 
 from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_CONFIG
+from framework.config.preflight import check_command_line
 from framework.config.resume import resume_arguments
 from framework.config.run_claim import claimed_run_directory, register_resolvers
 from framework.config.sources import register_configs
@@ -50,6 +51,7 @@ def main() -> None:
         register_configs()
         register_resolvers()
         sys.argv[1:] = resume_arguments(sys.argv[1:])
+        check_command_line(sys.argv[1:])  # before Hydra instantiates what the config names
         with claimed_run_directory(sys.argv[1:]):  # before Hydra writes into it
             _train()
 

@@ -101,6 +101,23 @@ def _relabelled(run_dir: Path, tmp_path: Path) -> Path:
     return copy
 
 
+def _with_code_in_saved_overrides(run_dir: Path, tmp_path: Path) -> Path:
+    copy = _copy(run_dir, tmp_path)
+    overrides = copy / ".hydra" / "overrides.yaml"
+    overrides.write_text(overrides.read_text() + "- +hydra.callbacks.evil._target_=builtins.print\n")
+    return copy
+
+
+def _config_dir(run_dir: Path, tmp_path: Path) -> Path:
+    """A --config-dir with a broken model option and a global option that names a callable for Hydra."""
+    folder = tmp_path / "configs"
+    (folder / "model").mkdir(parents=True)
+    (folder / "model" / "broken.yaml").write_text("name: linear\n  bad: [\n")
+    (folder / "extra").mkdir()
+    (folder / "extra" / "evil.yaml").write_text("# @package _global_\nhydra:\n  callbacks:\n    evil:\n      _target_: builtins.print\n")
+    return folder
+
+
 def _not_a_run(run_dir: Path, tmp_path: Path) -> Path:
     (tmp_path / "empty").mkdir()
     return tmp_path / "empty"
@@ -150,6 +167,17 @@ MATRIX = [
      r"model._target_: configs name components by registry key, never by Python path or _target_"),
     ("_target_ inside a layer list", ["model=sequential", "model.layers=[{_target_: os.system, _args_: [ls]}]"], 2,
      r"model.layers\[0\]._target_, model.layers\[0\]._args_: configs name components by registry key"),
+    ("callable in the hydra section", ["+hydra.callbacks.evil._target_=builtins.print"], 2,
+     r"hydra.callbacks.evil._target_=builtins.print: the hydra section may name only the framework's callbacks"),
+    ("logging handler outside logging", ["hydra.job_logging.handlers.console.class=os.system"], 2,
+     r"hydra.job_logging.handlers.console.class=os.system: the hydra section may name only"),
+    ("callable in a --config-dir file", ["--config-dir={confdir}", "+extra=evil"], 2,
+     r"hydra.callbacks.evil._target_=builtins.print: the hydra section may name only"),
+    ("callable replayed from a run's saved overrides", ["resume={evil_run}", "epochs=3"], 2,
+     r"hydra.callbacks.evil._target_=builtins.print: the hydra section may name only"),
+    ("bad YAML in --config-dir", ["--config-dir={confdir}", "model=broken"], 2,
+     r"a config file cannot be read: mapping values are not allowed here in \".*model/broken.yaml\""),
+    ("missing --config-dir", ["--config-dir=/no/such/configs"], 2, r"--config-dir /no/such/configs: there is no directory"),
     ("unknown logger", ["logger=nope"], 2, r"there is no option 'nope' in config group 'logger'"),
     ("unparsable override", ["epochs=[1,"], 2, r"epochs=\[1,: Hydra cannot parse this override: no viable alternative at input '\[1,'"),
     ("plugin import error", ["plugins=[no_such_plugin_module]"], 2,
@@ -185,6 +213,8 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "empty": lambda: _not_a_run(finished_run, tmp_path),
         "damaged": lambda: _damaged_config(finished_run, tmp_path),
         "relabelled": lambda: _relabelled(finished_run, tmp_path),
+        "evil_run": lambda: _with_code_in_saved_overrides(finished_run, tmp_path),
+        "confdir": lambda: _config_dir(finished_run, tmp_path),
     }
     arguments = list(overrides)
     for name, make in runs.items():
@@ -194,7 +224,9 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
     uses_run_dir = any(a.startswith(("resume=", "hydra.run.dir=")) for a in arguments)
     run_dir = tmp_path / "run"
     extra = [] if uses_run_dir else [LINEAR, f"hydra.run.dir={run_dir}"]
-    code, stderr = run_main(monkeypatch, *extra, "verbose=0", *arguments)
+    flags = [argument for argument in arguments if argument.startswith("-")]  # before the overrides, as Hydra's parser wants
+    overrides = [argument for argument in arguments if not argument.startswith("-")]
+    code, stderr = run_main(monkeypatch, *flags, *extra, "verbose=0", *overrides)
     assert code == status, stderr
     assert re.search(expected, stderr), stderr
     assert [line.startswith("Error: ") for line in stderr.splitlines()].count(True) == 1
