@@ -33,6 +33,11 @@ class NonFiniteWeightsError(NonFiniteLossError):
     """A model variable became NaN or infinite (the last update diverged); nothing of it was saved."""
 
 
+class OutputWriteError(FrameworkError):
+    """A run's output (checkpoint, model, summary, events, plots) could not be written: a full
+    disk, an I/O error, a directory that went away. The last good checkpoint is kept."""
+
+
 class InputError(FrameworkError):
     """A file or value handed to a command cannot be used: a missing run
     directory, an unreadable CSV file, examples of the wrong width."""

@@ -51,8 +51,11 @@ class RunResult:
         # Written to a temporary name first so a crash never leaves half a summary.
         # JSON has no NaN or infinity: such a value is written as null, so the file stays valid JSON.
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(_finite_or_none(self.to_dict()), indent=2, allow_nan=False) + "\n")
-        temporary.replace(path)
+        try:
+            temporary.write_text(json.dumps(_finite_or_none(self.to_dict()), indent=2, allow_nan=False) + "\n")
+            temporary.replace(path)
+        finally:
+            temporary.unlink(missing_ok=True)  # a failed write leaves nothing behind
 
 
 def _finite_or_none(value: Any) -> Any:

@@ -38,6 +38,10 @@ from framework.strategies import TrainingJob
 
 log = logging.getLogger("framework")
 
+# What writing a run's outputs raises when the disk is full or failing: Python's
+# and TensorFlow's file writers.
+_WRITE_ERRORS = (OSError, tf.errors.OpError)
+
 
 def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
     """Validates `cfg`, builds every component, trains, and saves the results.
@@ -103,7 +107,8 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
     fingerprint = experiment_fingerprint(plan.config)
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint)
-    logger = plan.build("logger", run_dir=run_dir)  # after resuming, which marks the stale events
+    with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
+        logger = plan.build("logger", run_dir=run_dir)  # after resuming, which marks the stale events
     early_stopping = early_stopping_callback(settings.early_stopping)
     resumable = {"early_stopping": early_stopping} if early_stopping else {}
     for name, callback in resumable.items():
@@ -121,16 +126,20 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
         )
         try:
             # A run killed during its end-of-run reporting has no epochs left: it only completes its outputs.
-            epoch_logs = strategy.train(job).history if initial_epoch < settings.epochs else {}
+            with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
+                epoch_logs = strategy.train(job).history if initial_epoch < settings.epochs else {}
         finally:
-            logger.close()
+            with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
+                logger.close()
     stop_signal.raise_if_stopped(checkpoint, run_dir)
 
     epochs_done = initial_epoch + len(next(iter(epoch_logs.values()), []))
     check_finite_weights(model, optimizer, epochs_done)  # the last update's loss is never computed
-    save_model(model, run_dir.model)
+    with run_dir.writing("the model", run_dir.model, _WRITE_ERRORS):
+        save_model(model, run_dir.model)
     if settings.export.saved_model:
-        export_saved_model(model, run_dir.saved_model)
+        with run_dir.writing("the SavedModel", run_dir.saved_model, _WRITE_ERRORS):
+            export_saved_model(model, run_dir.saved_model)
     result = RunResult(
         run_dir=str(run_dir.path),
         strategy=plan.components["strategy"].key,
@@ -140,8 +149,10 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
         variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
         loop=strategy.loop_stats(),
     )
-    write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
-    result.write(run_dir.summary)  # last: a run with summary.json has every output
+    with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, _WRITE_ERRORS):
+        write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
+    with run_dir.writing("the summary", run_dir.summary):
+        result.write(run_dir.summary)  # last: a run with summary.json has every output
     return result
 
 

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from framework.errors import RunDirectoryError, TrainingInterrupted
+from framework.errors import OutputWriteError, RunDirectoryError, TrainingInterrupted
 
 # Lock files this process holds, so nested claims of one directory (the CLI
 # claims it before Hydra writes there, run() claims it again) share one lock.
@@ -91,6 +91,10 @@ class RunDirectory:
     def checkpoint_state(self, epochs_done: int) -> Path:
         """The Python-side state (logs, callbacks) saved with checkpoint `ckpt-<epochs_done>`."""
         return self.checkpoints / f"ckpt-{epochs_done}.state.json"
+
+    def unfinished_checkpoint(self, epochs_done: int) -> Path:
+        """Where TensorFlow writes checkpoint `ckpt-<epochs_done>` before renaming it into place."""
+        return self.checkpoints / f"ckpt-{epochs_done}_temp"
 
     def checkpoint_states(self) -> list[Path]:
         return sorted(self.checkpoints.glob("ckpt-*.state.json"))
@@ -152,6 +156,32 @@ class RunDirectory:
             del _HELD_LOCKS[path]
             os.close(descriptor)  # closing the descriptor releases the lock
 
+    @contextlib.contextmanager
+    def writing(self, what: str, path: Path, errors: tuple[type[BaseException], ...] = (OSError,)) -> Iterator[None]:
+        """Turns a failed write of `what` at `path` (a full disk, an I/O error) into OutputWriteError.
+
+        Only errors about a file of this run count; others propagate unchanged.
+
+        Args:
+            what: The output in words, e.g. "the checkpoint".
+            path: Where it is written.
+            errors: What the writer raises when writing fails (TensorFlow's writers add their OpError).
+        """
+        try:
+            yield
+        except errors as error:
+            # Only failures of files in this run are write failures; anything else keeps its own error.
+            # (Python's write errors at flush time name no file: they come from the block's own writes.)
+            unnamed_os_error = isinstance(error, OSError) and error.filename is None
+            if not unnamed_os_error and str(self.path) not in f"{getattr(error, 'filename', None)} {error}":
+                raise
+            cause = getattr(error, "strerror", None) or getattr(error, "message", None) or str(error)
+            raise OutputWriteError(
+                f"cannot write {what} {path}: {str(cause).strip().splitlines()[0]}. Nothing half-written was "
+                f"left and the newest checkpoint before it is intact: free some space (or fix the disk) and "
+                f"continue with resume={self.path}."
+            ) from error
+
     def failure(self) -> str | None:
         """The recorded error of a failed run, or None."""
         marker = self.failed_marker
@@ -179,9 +209,12 @@ class RunDirectory:
 
     def mark_failed(self, error: BaseException) -> None:
         """Writes FAILED holding `error`; says so on stderr where even that cannot be written."""
+        temporary = self.failed_marker.with_name(f".{self.failed_marker.name}.tmp")
         try:
-            temporary = self.failed_marker.with_name(f".{self.failed_marker.name}.tmp")
             temporary.write_text(f"{type(error).__name__}: {error}\n")
             temporary.replace(self.failed_marker)
         except OSError as cause:
             sys.stderr.write(f"Warning: could not mark the run failed in {self.failed_marker}: {cause.strerror or cause}\n")
+        finally:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)

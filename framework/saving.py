@@ -15,8 +15,11 @@ def save_model(model: keras.Model, path: Path) -> None:
     """Writes `model` as a `.keras` file that appears whole or not at all."""
     # Keras insists on the .keras suffix, so the temporary file keeps it.
     temporary = path.with_name(f".partial-{path.name}")
-    model.save(temporary)
-    os.replace(temporary, path)
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)  # a failed write leaves nothing behind
 
 
 def export_saved_model(model: keras.Model, path: Path) -> None:

@@ -53,7 +53,7 @@ def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str | N
         CheckpointError: The newest checkpoint cannot be read.
     """
     if resume is None:
-        _write_fingerprint(run_dir.fingerprint, fingerprint)
+        _write_fingerprint(run_dir, fingerprint)
         return 0
     if Path(resume).resolve() != run_dir.path.resolve():
         raise ResumeError(
@@ -61,7 +61,7 @@ def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str | N
             f"writes into {run_dir.path}. Use python -m framework.train resume={resume}, "
             f"which continues it in place."
         )
-    _check_fingerprint(run_dir.fingerprint, fingerprint, resume, has_checkpoint=checkpoint.newest() is not None)
+    _check_fingerprint(run_dir, fingerprint, resume, has_checkpoint=checkpoint.newest() is not None)
     epochs_done = checkpoint.restore()
     mark_restart(run_dir.events, checkpoint.global_step if epochs_done else -1)
     if epochs_done:
@@ -69,7 +69,8 @@ def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str | N
     return epochs_done
 
 
-def _check_fingerprint(path: Path, fingerprint: dict[str, Any], resume: str, has_checkpoint: bool) -> None:
+def _check_fingerprint(run_dir: RunDirectory, fingerprint: dict[str, Any], resume: str, has_checkpoint: bool) -> None:
+    path = run_dir.fingerprint
     try:
         saved = json.loads(path.read_text())
     except FileNotFoundError:
@@ -78,7 +79,7 @@ def _check_fingerprint(path: Path, fingerprint: dict[str, Any], resume: str, has
                 f"resume={resume}: the checkpoints carry no record of the experiment they belong to "
                 f"({path} is missing), so continuing them could mix two experiments. Start a new run."
             ) from None
-        _write_fingerprint(path, fingerprint)  # killed before its first checkpoint: it starts again
+        _write_fingerprint(run_dir, fingerprint)  # killed before its first checkpoint: it starts again
         return
     except (OSError, ValueError) as error:
         raise CheckpointError(f"resume={resume}: {path} cannot be read ({error}); start a new run.") from error
@@ -91,8 +92,13 @@ def _check_fingerprint(path: Path, fingerprint: dict[str, Any], resume: str, has
         )
 
 
-def _write_fingerprint(path: Path, fingerprint: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_fingerprint(run_dir: RunDirectory, fingerprint: dict[str, Any]) -> None:
+    path = run_dir.fingerprint
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(fingerprint, indent=2, sort_keys=True) + "\n")
-    os.replace(temporary, path)
+    with run_dir.writing("the experiment fingerprint", path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            temporary.write_text(json.dumps(fingerprint, indent=2, sort_keys=True) + "\n")
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)

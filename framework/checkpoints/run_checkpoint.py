@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,22 @@ class RunCheckpoint:
     def save(self, epochs_done: int, state: dict[str, Any]) -> str:
         """Writes a checkpoint after `epochs_done` epochs with `state` (JSON-ready) beside it; returns its path prefix."""
         state_file = self.run_dir.checkpoint_state(epochs_done)
-        state_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = state_file.with_name(f".{state_file.name}.tmp")
-        temporary.write_text(json.dumps(state, allow_nan=False) + "\n")
-        os.replace(temporary, state_file)
-        self._epoch.assign(epochs_done)
-        path = self._manager.save(checkpoint_number=epochs_done)
+        with self.run_dir.writing("the checkpoint", state_file.parent, (OSError, tf.errors.OpError)):
+            state_file.parent.mkdir(parents=True, exist_ok=True)
+            temporary = state_file.with_name(f".{state_file.name}.tmp")
+            try:
+                temporary.write_text(json.dumps(state, allow_nan=False) + "\n")
+                os.replace(temporary, state_file)
+            finally:
+                temporary.unlink(missing_ok=True)
+            self._epoch.assign(epochs_done)
+            try:
+                path = self._manager.save(checkpoint_number=epochs_done)
+            except tf.errors.OpError:
+                # TensorFlow leaves its unfinished files in ckpt-<n>_temp; the index still names the previous checkpoint.
+                shutil.rmtree(self.run_dir.unfinished_checkpoint(epochs_done), ignore_errors=True)
+                state_file.unlink(missing_ok=True)
+                raise
         self.saved_epoch = epochs_done
         self._remove_unlisted_states()
         return path
