@@ -82,3 +82,23 @@ def test_command_line_prints_csv_or_one_error_line_with_status_2(trained_run):
     bad = predict_cli("run=/no/such/run", "x=[1.0]")
     assert bad.returncode == 2
     assert "Error: run=/no/such/run: no such directory" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_truncated_model_file_is_an_input_error(trained_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.run_dir, copy)
+    model = copy / "model.keras"
+    model.write_bytes(model.read_bytes()[:200])
+    with pytest.raises(InputError, match=r"model.keras: cannot load this model: .*Retrain, or resume the run"):
+        predict(parse_arguments([f"run={copy}", "x=[1.0]"]))
+
+
+def test_a_model_that_would_run_code_is_refused(tmp_path):
+    import keras
+
+    inputs = keras.Input((1,))
+    keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs)).save(tmp_path / "model.keras")
+    with pytest.raises(InputError, match=r"cannot load this model: .*Lambda.*safe mode"):
+        predict(parse_arguments([f"run={tmp_path}", "x=[1.0]"]))

@@ -20,6 +20,7 @@ import contextlib
 import difflib
 import os
 import re
+import signal
 import sys
 from collections.abc import Iterator
 
@@ -50,6 +51,9 @@ def report_user_errors() -> Iterator[None]:
     except TrainingInterrupted as interruption:
         sys.stderr.write(f"{interruption}\n")
         sys.exit(128 + interruption.signal_number)
+    except KeyboardInterrupt:  # Ctrl-C before training began (during it, a checkpoint is written first)
+        sys.stderr.write("Interrupted (SIGINT) before training began; nothing was trained or saved.\n")
+        sys.exit(128 + signal.SIGINT)
     except (*_USER_ERRORS, OSError) as error:
         if wants_traceback:
             raise
