@@ -178,6 +178,8 @@ MATRIX = [
     ("bad YAML in --config-dir", ["--config-dir={confdir}", "model=broken"], 2,
      r"a config file cannot be read: mapping values are not allowed here in \".*model/broken.yaml\""),
     ("missing --config-dir", ["--config-dir=/no/such/configs"], 2, r"--config-dir /no/such/configs: there is no directory"),
+    ("over-long option name", ["model=" + "x" * 300], 2,
+     r"model=x{40}\.\.\.: this option name is 300 characters long, longer than any option can be"),
     ("unknown logger", ["logger=nope"], 2, r"there is no option 'nope' in config group 'logger'"),
     ("unparsable override", ["epochs=[1,"], 2, r"epochs=\[1,: Hydra cannot parse this override: no viable alternative at input '\[1,'"),
     ("plugin import error", ["plugins=[no_such_plugin_module]"], 2,

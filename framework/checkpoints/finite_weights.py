@@ -25,10 +25,10 @@ def check_finite_weights(model: keras.Model, optimizer: keras.optimizers.Optimiz
         epochs_done: Epochs trained so far, for the message.
     """
     for variable in model.variables:
-        values = np.asarray(keras.ops.convert_to_numpy(variable.value))
+        values = np.asarray(variable.numpy())  # also for a distribution's mirrored variables
         if values.dtype.kind == "f" and not np.isfinite(values).all():
             bad = values[~np.isfinite(values)].flat[0]
-            step = int(keras.ops.convert_to_numpy(optimizer.iterations))
+            step = int(optimizer.iterations.numpy())
             learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
             raise NonFiniteWeightsError(
                 f"The model's variable {variable.path} became {bad} at step {step} (after epoch {epochs_done}); "

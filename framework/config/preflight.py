@@ -11,8 +11,10 @@ all of it (framework.config.trust). Errors in the config files themselves
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import yaml
 from hydra._internal.hydra import Hydra
@@ -50,6 +52,16 @@ def check_command_line(arguments: Sequence[str]) -> None:
     try:
         hydra = Hydra.create_main_hydra2(task_name="train", config_search_path=search_path)
         cfg = hydra.compose_config(args.config_name or PRIMARY_CONFIG, args.overrides, run_mode=run_mode)
+    except OSError as error:
+        if error.errno != errno.ENAMETOOLONG:
+            raise
+        # Hydra looks an option up as a file: an over-long option name fails in the filesystem.
+        group, _, option = Path(error.filename or "?").with_suffix("").as_posix().rpartition("/")
+        raise ConfigError(
+            f"{Path(group).name}={option[:40]}...: this option name is {len(option)} characters long, longer "
+            f"than any option can be; there is no such option in config group '{Path(group).name}'. "
+            f"Check the override (python -m framework.train --help lists the options)."
+        ) from None
     except (yaml.YAMLError, OmegaConfBaseException) as error:
         raise ConfigError(
             f"a config file cannot be read: {_first_lines(error)}. Fix the YAML of the file named "
