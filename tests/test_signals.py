@@ -78,7 +78,7 @@ def test_sigkill_at_the_first_a_middle_and_the_last_checkpoint_then_resume(tmp_p
 
 @pytest.mark.parametrize("strategy, stop, status", [("tape", signal.SIGTERM, 143), ("fit", signal.SIGINT, 130)])
 def test_stop_signal_saves_a_checkpoint_and_exits_with_its_status(tmp_path, reference, strategy, stop, status):
-    from conftest import read_scalars
+    from helpers.events import read_scalars
 
     run_dir = tmp_path / "run"
     process = _start(*RUNS[strategy], *COMMON, f"hydra.run.dir={run_dir}")
@@ -138,3 +138,15 @@ def test_sigkill_at_random_moments_then_resume_equals_the_uninterrupted_run(tmp_
     assert not (run_dir / "FAILED").exists()
     assert {"predictions.png", "variables.png", "loss.png", "model.keras"} <= {path.name for path in run_dir.iterdir()}
     assert not [path for path in run_dir.rglob("*") if path.name.endswith(".tmp") or path.name.startswith(".partial-")]
+
+
+def test_ctrl_c_during_start_up_exits_130_without_a_traceback_or_outputs(tmp_path):
+    run_dir = tmp_path / "run"
+    process = _start(*RUNS["tape"], *COMMON, f"hydra.run.dir={run_dir}")
+    assert _wait_for(run_dir / ".hydra" / "config.yaml", process)  # Hydra started the job; TensorFlow loads next
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "before training began; nothing was trained or saved" in stderr
+    assert not (run_dir / "checkpoints").exists() or not list((run_dir / "checkpoints").glob("ckpt-*"))
+    assert not (run_dir / "model.keras").exists() and not (run_dir / "summary.json").exists()
