@@ -38,6 +38,15 @@ class NonFiniteLossError(FrameworkError):
     """The training loss became NaN or infinite; the run stopped there."""
 
 
+class NonFiniteWeightsError(NonFiniteLossError):
+    """A model variable became NaN or infinite (the last update diverged); nothing of it was saved."""
+
+
+class OutputWriteError(FrameworkError):
+    """A run's output (checkpoint, model, summary, events, plots) could not be written: a full
+    disk, an I/O error, a directory that went away. The last good checkpoint is kept."""
+
+
 class InputError(FrameworkError):
     """A file or value handed to a command cannot be used: a missing run
     directory, an unreadable CSV file, examples of the wrong width."""
@@ -53,6 +62,10 @@ class DistributionError(FrameworkError):
 
 class ResumeError(FrameworkError):
     """A run cannot be resumed as asked: no such run, or overrides that change the experiment."""
+
+
+class RunDirectoryError(FrameworkError):
+    """A run directory belongs to another run, or another process is writing it."""
 
 
 class CheckpointError(ResumeError):

@@ -69,7 +69,9 @@ def load_installed_plugins() -> dict[str, str]:
                 entry_point.load()
         except FrameworkError:
             raise  # a key conflict is the user's to resolve, whichever plugin the run needs
-        except Exception as error:  # any import-time failure of third-party code
+        # Third-party code may fail any way at import, sys.exit() and raising
+        # KeyboardInterrupt included; none of it may end the run silently.
+        except BaseException as error:
             failures[distribution] = f"{type(error).__name__}: {error}"
             log.warning(
                 "Plugin '%s' (entry point %s = %s) failed to load and is skipped: %s",
@@ -86,7 +88,9 @@ def import_plugin_module(name: str) -> None:
         importlib.import_module(name)
     except FrameworkError:
         raise  # already explains itself (e.g. a key conflict naming both origins)
-    except Exception as error:  # the plugin's own failure, reported with its cause
+    # The plugin's own failure, reported with its cause: a module calling
+    # sys.exit() or raising KeyboardInterrupt at import must not end the run silently.
+    except BaseException as error:
         raise PluginError(
             f"plugins=[{name}]: could not import the plugin module '{name}': "
             f"{type(error).__name__}: {error}. Check that it is installed (pip install ...) "

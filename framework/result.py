@@ -49,8 +49,29 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "objective": self.objective}
 
+    @classmethod
+    def read(cls, path: Path) -> RunResult:
+        """The result a run wrote to `path` (summary.json)."""
+        fields = json.loads(path.read_text())
+        fields.pop("objective", None)
+        return cls(**fields)
+
     def write(self, path: Path) -> None:
         # Written to a temporary name first so a crash never leaves half a summary.
+        # JSON has no NaN or infinity: such a value is written as null, so the file stays valid JSON.
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        temporary.replace(path)
+        try:
+            temporary.write_text(json.dumps(_finite_or_none(self.to_dict()), indent=2, allow_nan=False) + "\n")
+            temporary.replace(path)
+        finally:
+            temporary.unlink(missing_ok=True)  # a failed write leaves nothing behind
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_none(item) for item in value]
+    return value

@@ -23,12 +23,14 @@ from framework.callbacks import (
     LogDirectoryWatch,
     ProfilerTrace,
     best_model_callbacks,
-    early_stopping_callbacks,
+    early_stopping_callback,
     lr_on_plateau_callbacks,
 )
-from framework.checkpoints.resuming import resume_run
+from framework.checkpoints.finite_weights import check_finite_weights
+from framework.checkpoints.resuming import finished_run, resume_run
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.stop_signals import StopOnSignal
+from framework.config.fingerprint import experiment_fingerprint
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
@@ -42,6 +44,10 @@ from framework.strategies import TrainingJob
 
 log = logging.getLogger("framework")
 
+# What writing a run's outputs raises when the disk is full or failing: Python's
+# and TensorFlow's file writers.
+_WRITE_ERRORS = (OSError, tf.errors.OpError)
+
 
 def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
     """Validates `cfg`, builds every component, trains, and saves the results.
@@ -53,24 +59,33 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
 
     Returns:
         The run's final metrics and variables, also written to summary.json.
+        Resuming a finished run trains nothing and returns its summary.
 
     Raises:
         ConfigError: The config is invalid; nothing was trained.
-        NonFiniteLossError: The loss diverged; the last finite checkpoint is kept.
+        RunDirectoryError: `run_dir` holds another run, or another process writes it.
+        NonFiniteLossError: The loss or the weights diverged; the last finite checkpoint is kept.
         TrainingInterrupted: A signal stopped training; a checkpoint was saved.
 
     A run that raises leaves a FAILED file in `run_dir` holding the error
-    (except when interrupted: that run can be resumed).
+    (except when interrupted: that run can be resumed; and never in a
+    finished run, whose results a failed resume attempt leaves as they were).
     """
     run_dir = RunDirectory(run_dir)
-    with run_dir.marking_failure():
-        plan = plan_run(cfg)
-        # Devices and the tf.distribute strategy are fixed first: TensorFlow
-        # accepts device settings only before its first op.
-        placement = plan.build("distribution").start(select_devices(plan.settings.device))
-        _start_keras(plan)
-        with placement.scope(), placement.output_dir(run_dir.path) as output_dir:
-            return _train(plan, RunDirectory(output_dir), replicas=placement.replicas)
+    with run_dir.claimed():  # one process per run directory
+        if not cfg.get("resume"):
+            run_dir.refuse_if_taken()  # before anything is written, so the other run stays whole
+        with run_dir.marking_failure():
+            plan = plan_run(cfg)
+            finished = finished_run(run_dir, plan.settings.resume, plan.settings.epochs)
+            if finished is not None:
+                return finished
+            # Devices and the tf.distribute strategy are fixed first: TensorFlow
+            # accepts device settings only before its first op.
+            placement = plan.build("distribution").start(select_devices(plan.settings.device))
+            _start_keras(plan)
+            with placement.scope(), placement.output_dir(run_dir.path) as output_dir:
+                return _train(plan, RunDirectory(output_dir), replicas=placement.replicas)
 
 
 def _start_keras(plan: RunPlan) -> None:
@@ -96,17 +111,23 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
 
     run_dir.path.mkdir(parents=True, exist_ok=True)
     model_summary = _write_model_summary(model, run_dir, shown=settings.verbose >= 1)
-    checkpoint = RunCheckpoint(run_dir.checkpoints, model, optimizer, settings.checkpoint.keep)
-    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, settings.epochs) if settings.resume else 0
+    checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
+    fingerprint = experiment_fingerprint(plan.config)
+    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint)
     # After resuming, which marks the stale events and says where the run goes on.
-    logger = FanOutLogger.build(plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples)
+    with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
+        logger = FanOutLogger.build(plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples)
+    early_stopping = early_stopping_callback(settings.early_stopping)
+    resumable = {"early_stopping": early_stopping} if early_stopping else {}
+    for name, callback in resumable.items():
+        callback.restore_state(checkpoint.restored_state.get("callbacks", {}).get(name, {}))
     with ending_run(logger, run_dir):  # trackers see the run finish, fail or stop, after the report
         callbacks = [
             *([EpochReport(settings.epochs)] if settings.verbose == 2 else []),
             *lr_on_plateau_callbacks(settings.lr_on_plateau),
-            *early_stopping_callbacks(settings.early_stopping),
+            *resumable.values(),  # before the saver, which keeps their state of the same epoch
             *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
-            CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs)),
+            CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs), resumable),
             LogDirectoryWatch(run_dir.events),
             *([ProfilerTrace(run_dir.events, settings.profile.epochs, initial_epoch, settings.epochs)]
               if settings.profile.epochs else []),
@@ -118,34 +139,51 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
                 initial_epoch=initial_epoch, stop_requested=stop_signal.requested,
             )
             try:
-                history = strategy.train(job)
+                # A run killed during its end-of-run reporting has no epochs left: it only completes its outputs.
+                with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
+                    epoch_logs = strategy.train(job).history if initial_epoch < settings.epochs else {}
             finally:
-                logger.close()
+                with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
+                    logger.close()
         stop_signal.raise_if_stopped(checkpoint, run_dir)
         # With use_ema the model keeps the weights' moving average from here on, as
         # model.fit leaves it; the tape loop does not, and doing it twice is harmless.
         optimizer.finalize_variable_values(model.trainable_variables)
 
-        save_model(model, run_dir.model)
+        epochs_done = initial_epoch + len(next(iter(epoch_logs.values()), []))
+        check_finite_weights(model, optimizer, epochs_done)  # the last update's loss is never computed
+        with run_dir.writing("the model", run_dir.model, _WRITE_ERRORS):
+            save_model(model, run_dir.model)
         if settings.export.saved_model:
-            export_saved_model(model, run_dir.saved_model)
+            with run_dir.writing("the SavedModel", run_dir.saved_model, _WRITE_ERRORS):
+                export_saved_model(model, run_dir.saved_model)
         if data.class_names is not None:  # framework.predict turns outputs back into these
             from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))
-            run_dir.class_names.write_text(json.dumps({"names": list(data.class_names), "from_logits": from_logits}) + "\n")
+            with run_dir.writing("the class names", run_dir.class_names):
+                run_dir.class_names.write_text(json.dumps({"names": list(data.class_names), "from_logits": from_logits}) + "\n")
         result = RunResult(
             run_dir=str(run_dir.path),
             strategy=plan.components["strategy"].key,
-            epochs=initial_epoch + len(history.epoch),
+            epochs=epochs_done,
             global_step=int(optimizer.iterations.numpy()),
-            metrics={**{name: float(values[-1]) for name, values in history.history.items()}, **_test_metrics(model, data)},
+            metrics={**_final_metrics(epoch_logs, checkpoint), **_test_metrics(model, data)},
             objective_metric=settings.objective.metric,
             variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
             loop=strategy.loop_stats(),
             parameters=model_summary.parameters,
         )
-        result.write(run_dir.summary)
-        write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
+        with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, _WRITE_ERRORS):
+            write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
+        with run_dir.writing("the summary", run_dir.summary):
+            result.write(run_dir.summary)  # last: a run with summary.json has every output
     return result
+
+
+def _final_metrics(epoch_logs: dict[str, list[float]], checkpoint: RunCheckpoint) -> dict[str, float]:
+    """The last epoch's logs; for a resumed run with no epochs left, those its last checkpoint kept."""
+    if epoch_logs:
+        return {name: float(values[-1]) for name, values in epoch_logs.items()}
+    return dict(checkpoint.restored_state.get("logs", {}))
 
 
 def _with_normalizer(model: keras.Model, data) -> keras.Model:

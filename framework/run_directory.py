@@ -15,10 +15,18 @@
       mlflow_run_id       the MLflow run this run records into (the mlflow logger)
       <name>.png          the end-of-run plots
       FAILED              only when the run failed: the error
+      .lock               held (flock) by the one process writing the run
+      checkpoints/experiment.json   the fingerprint of the experiment the checkpoints belong to
+      checkpoints/ckpt-<epoch>.state.json   logs and callback state saved with each checkpoint
 
 A failed run has a FAILED file and no summary.json or model.keras, so nothing
 half-written passes for a result. A run stopped by a signal is neither
 failed nor finished: it has a checkpoint and can be resumed.
+
+A run directory belongs to one run: one process writes it at a time (an OS
+file lock on `.lock`, released by the kernel when its process dies, so a
+SIGKILL never leaves a stale lock), and a new run refuses a directory that
+already holds another run's results.
 
 This module imports nothing heavy: the resume argument check and Hydra
 callbacks use it before TensorFlow starts.
@@ -27,11 +35,18 @@ callbacks use it before TensorFlow starts.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from framework.errors import TrainingInterrupted
+from framework.errors import OutputWriteError, RunDirectoryError, TrainingInterrupted
+
+# Lock files this process holds, so nested claims of one directory (the CLI
+# claims it before Hydra writes there, run() claims it again) share one lock.
+_HELD_LOCKS: dict[Path, int] = {}
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,25 @@ class RunDirectory:
         return self.path / "FAILED"
 
     @property
+    def lock_file(self) -> Path:
+        return self.path / ".lock"
+
+    @property
+    def fingerprint(self) -> Path:
+        return self.checkpoints / "experiment.json"
+
+    def checkpoint_state(self, epochs_done: int) -> Path:
+        """The Python-side state (logs, callbacks) saved with checkpoint `ckpt-<epochs_done>`."""
+        return self.checkpoints / f"ckpt-{epochs_done}.state.json"
+
+    def unfinished_checkpoint(self, epochs_done: int) -> Path:
+        """Where TensorFlow writes checkpoint `ckpt-<epochs_done>` before renaming it into place."""
+        return self.checkpoints / f"ckpt-{epochs_done}_temp"
+
+    def checkpoint_states(self) -> list[Path]:
+        return sorted(self.checkpoints.glob("ckpt-*.state.json"))
+
+    @property
     def saved_config(self) -> Path:
         return self.path / ".hydra" / "config.yaml"
 
@@ -106,6 +140,78 @@ class RunDirectory:
         """The plots the run saved."""
         return sorted(self.path.glob(self.plot("*").name))
 
+    def results(self) -> list[Path]:
+        """What a run leaves behind here (checkpoints, events, model, summary, marker), if anything."""
+        candidates = (self.checkpoints, self.events, self.model, self.summary, self.failed_marker)
+        return [path for path in candidates if path.is_file() or (path.is_dir() and any(path.iterdir()))]
+
+    def refuse_if_taken(self) -> None:
+        """Raises RunDirectoryError if another run already wrote results here."""
+        found = self.results()
+        if found:
+            raise RunDirectoryError(
+                f"hydra.run.dir={self.path}: this directory already holds another run "
+                f"({', '.join(path.name for path in found)}), and a new run never writes into it. "
+                f"Continue that run with resume={self.path}, or start a new one elsewhere with "
+                f"hydra.run.dir=<another dir>."
+            )
+
+    @contextlib.contextmanager
+    def claimed(self) -> Iterator[None]:
+        """Holds the directory's lock while the block runs: no other process can write the run.
+
+        Raises:
+            RunDirectoryError: Another process holds the lock (trains or resumes this run now).
+        """
+        path = self.lock_file.resolve()
+        if path in _HELD_LOCKS:  # this process claimed it already (the CLI, before Hydra)
+            yield
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise RunDirectoryError(
+                f"hydra.run.dir={self.path}: another process is training this run right now (it holds "
+                f"{self.lock_file.name}), and two processes never write one run directory. Wait for it "
+                f"to end (then resume={self.path} if it stopped), or start a new run elsewhere with "
+                f"hydra.run.dir=<another dir>."
+            ) from None
+        _HELD_LOCKS[path] = descriptor
+        try:
+            yield
+        finally:
+            del _HELD_LOCKS[path]
+            os.close(descriptor)  # closing the descriptor releases the lock
+
+    @contextlib.contextmanager
+    def writing(self, what: str, path: Path, errors: tuple[type[BaseException], ...] = (OSError,)) -> Iterator[None]:
+        """Turns a failed write of `what` at `path` (a full disk, an I/O error) into OutputWriteError.
+
+        Only errors about a file of this run count; others propagate unchanged.
+
+        Args:
+            what: The output in words, e.g. "the checkpoint".
+            path: Where it is written.
+            errors: What the writer raises when writing fails (TensorFlow's writers add their OpError).
+        """
+        try:
+            yield
+        except errors as error:
+            # Only failures of files in this run are write failures; anything else keeps its own error.
+            # (Python's write errors at flush time name no file: they come from the block's own writes.)
+            unnamed_os_error = isinstance(error, OSError) and error.filename is None
+            if not unnamed_os_error and str(self.path) not in f"{getattr(error, 'filename', None)} {error}":
+                raise
+            cause = getattr(error, "strerror", None) or getattr(error, "message", None) or str(error)
+            raise OutputWriteError(
+                f"cannot write {what} {path}: {str(cause).strip().splitlines()[0]}. Nothing half-written was "
+                f"left and the newest checkpoint before it is intact: free some space (or fix the disk) and "
+                f"continue with resume={self.path}."
+            ) from error
+
     def failure(self) -> str | None:
         """The recorded error of a failed run, or None."""
         marker = self.failed_marker
@@ -113,14 +219,32 @@ class RunDirectory:
 
     @contextlib.contextmanager
     def marking_failure(self) -> Iterator[None]:
-        """Writes FAILED with the error if the block raises (and re-raises it);
-        clears an old marker when the block starts, since the run is being tried again."""
-        self.failed_marker.unlink(missing_ok=True)
+        """Writes FAILED with the error if the block raises (and re-raises it).
+
+        The marker describes the latest attempt: a block that ends well, or
+        is stopped by a signal, clears an old one. A finished run (one with
+        summary.json) is never marked: a failed resume attempt leaves its
+        results as they were.
+        """
         try:
             yield
         except TrainingInterrupted:
+            self.failed_marker.unlink(missing_ok=True)
             raise
         except Exception as error:  # any failure, bug or user error, leaves a marked run
-            with contextlib.suppress(OSError):  # an unwritable run dir cannot be marked
-                self.failed_marker.write_text(f"{type(error).__name__}: {error}\n")
+            if not self.summary.is_file():
+                self.mark_failed(error)
             raise
+        self.failed_marker.unlink(missing_ok=True)
+
+    def mark_failed(self, error: BaseException) -> None:
+        """Writes FAILED holding `error`; says so on stderr where even that cannot be written."""
+        temporary = self.failed_marker.with_name(f".{self.failed_marker.name}.tmp")
+        try:
+            temporary.write_text(f"{type(error).__name__}: {error}\n")
+            temporary.replace(self.failed_marker)
+        except OSError as cause:
+            sys.stderr.write(f"Warning: could not mark the run failed in {self.failed_marker}: {cause.strerror or cause}\n")
+        finally:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import keras
 
+from framework.errors import InputError
 from framework.plugins import load_plugins
 from framework.run_directory import RunDirectory
 
@@ -15,8 +17,11 @@ def save_model(model: keras.Model, path: Path) -> None:
     """Writes `model` as a `.keras` file that appears whole or not at all."""
     # Keras insists on the .keras suffix, so the temporary file keeps it.
     temporary = path.with_name(f".partial-{path.name}")
-    model.save(temporary)
-    os.replace(temporary, path)
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)  # a failed write leaves nothing behind
 
 
 def export_saved_model(model: keras.Model, path: Path) -> None:
@@ -29,9 +34,21 @@ def load_model(path: str | Path, plugins: tuple[str, ...] = ()) -> keras.Model:
 
     Built-in and installed plugin components are registered first, so their
     layers deserialize. Keras safe mode stays on: a saved file cannot run code.
+
+    Raises:
+        InputError: The file is truncated, not a Keras model, or would run code.
     """
     path = Path(path)
     if path.is_dir():
         path = RunDirectory(path).model
     load_plugins(plugins)
-    return keras.saving.load_model(path, safe_mode=True)
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    # Keras reports a truncated, foreign or unsafe file (one that would run code) as any of these.
+    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as error:
+        cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(
+            f"{path}: cannot load this model: {cause}. A run's model.keras is written whole or not at all, so "
+            f"a damaged or edited file is not one a run saved; models that would run code (Lambda layers, "
+            f"unregistered classes) are refused by Keras's safe mode. Retrain, or resume the run to rewrite it."
+        ) from error

@@ -14,11 +14,14 @@ import hydra
 from omegaconf import DictConfig
 
 from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_CONFIG
+from framework.config.preflight import check_command_line
 from framework.config.resume import resume_arguments
+from framework.config.run_claim import claimed_run_directory, register_resolvers
 from framework.config.sources import register_configs
 from framework.config.sweep_params import search_space_as_overrides
 from framework.config.user_errors import JobFailed, explain, report_user_errors
 from framework.errors import FrameworkError, TrainingInterrupted
+from framework.reports.multirun_failures import record_job_failure
 
 log = logging.getLogger("framework")
 
@@ -35,11 +38,13 @@ def _train(cfg: DictConfig) -> float:
         return run(cfg, hydra_config.runtime.output_dir).objective
     except TrainingInterrupted as interruption:
         raise JobFailed(interruption) from None
-    except FrameworkError as error:
+    except Exception as error:  # in a multirun, any failure is one failed job
         if hydra_config.mode != RunMode.MULTIRUN:
             raise JobFailed(error) from None
         # One job's failure must not stop the sweep; framework.reports.multirun_failures reports it at the end.
-        log.error("Job failed: %s", explain(error))
+        message = explain(error) if isinstance(error, FrameworkError) else f"{type(error).__name__}: {error}"
+        log.error("Job failed: %s", message, exc_info=not isinstance(error, FrameworkError))
+        record_job_failure(hydra_config.runtime.output_dir, message)
         return math.nan
 
 
@@ -52,8 +57,11 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     with report_user_errors():
         register_configs()
+        register_resolvers()
         sys.argv[1:] = resume_arguments(search_space_as_overrides(sys.argv[1:]))
-        _train()
+        check_command_line(sys.argv[1:])  # before Hydra instantiates what the config names
+        with claimed_run_directory(sys.argv[1:]):  # before Hydra writes into it
+            _train()
 
 
 if __name__ == "__main__":

@@ -35,14 +35,20 @@ def _absl_handler_on_the_real_stderr():
 
 
 def run_main(monkeypatch, *arguments: str) -> tuple[int, str]:
-    """`python -m framework.train ARGUMENTS` in this process: (exit status, stderr).
+    """`python -m framework.train ARGUMENTS` in this process: (exit status, stderr)."""
+    status, _, stderr = run_main_streams(monkeypatch, *arguments)
+    return status, stderr
+
+
+def run_main_streams(monkeypatch, *arguments: str) -> tuple[int, str, str]:
+    """`python -m framework.train ARGUMENTS` in this process: (exit status, stdout, stderr).
 
     Both streams are swapped for buffers that stay open: Hydra's log handlers
     keep the stream they were configured with after the test ends."""
-    stderr = io.StringIO()
+    stdout, stderr = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "argv", ["framework.train", *arguments])
     monkeypatch.setattr(sys, "stderr", stderr)
-    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setattr(sys, "stdout", stdout)
     try:
         main()
         status = 0
@@ -50,7 +56,7 @@ def run_main(monkeypatch, *arguments: str) -> tuple[int, str]:
         status = exit_.code
     finally:
         GlobalHydra.instance().clear()
-    return status, stderr.getvalue()
+    return status, stdout.getvalue(), stderr.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +85,47 @@ def _corrupt(run_dir: Path, tmp_path: Path) -> Path:
     return copy
 
 
+def _damaged_config(run_dir: Path, tmp_path: Path) -> Path:
+    copy = _copy(run_dir, tmp_path)
+    (copy / ".hydra" / "config.yaml").write_text("model: {name: linear\n  - broken: [")
+    return copy
+
+
+def _relabelled(run_dir: Path, tmp_path: Path) -> Path:
+    """A run whose saved config was edited to claim another seed than its checkpoints were trained with."""
+    copy = _copy(run_dir, tmp_path)
+    config = copy / ".hydra" / "config.yaml"
+    config.write_text(config.read_text().replace("seed: 42", "seed: 7"))
+    (copy / ".hydra" / "overrides.yaml").write_text("- +experiment=seed_linear\n- epochs=2\n- seed=7\n")
+    (copy / "summary.json").unlink()  # unfinished, so the resume has work to do
+    return copy
+
+
+def _with_code_in_saved_overrides(run_dir: Path, tmp_path: Path) -> Path:
+    copy = _copy(run_dir, tmp_path)
+    overrides = copy / ".hydra" / "overrides.yaml"
+    overrides.write_text(overrides.read_text() + "- +hydra.callbacks.evil._target_=builtins.print\n")
+    return copy
+
+
+def _config_dir(run_dir: Path, tmp_path: Path) -> Path:
+    """A --config-dir with a broken model option and a global option that names a callable for Hydra."""
+    folder = tmp_path / "configs"
+    (folder / "model").mkdir(parents=True)
+    (folder / "model" / "broken.yaml").write_text("name: linear\n  bad: [\n")
+    (folder / "extra").mkdir()
+    (folder / "extra" / "evil.yaml").write_text("# @package _global_\nhydra:\n  callbacks:\n    evil:\n      _target_: builtins.print\n")
+    return folder
+
+
 def _not_a_run(run_dir: Path, tmp_path: Path) -> Path:
     (tmp_path / "empty").mkdir()
     return tmp_path / "empty"
 
 
 # (case id, overrides, expected exit status, expected stderr pattern). "{run}" is a
-# copy of a finished run, "{corrupt}" one with a damaged checkpoint, "{empty}" an empty directory.
+# copy of a finished run, "{corrupt}" one with a damaged checkpoint, "{empty}" an empty directory,
+# "{damaged}" one with unreadable .hydra/config.yaml, "{relabelled}" one whose .hydra/ claims another seed.
 MATRIX = [
     ("unknown group option", ["model=no_such_model"], 2,
      r"model=no_such_model: there is no option 'no_such_model' in config group 'model'. Available options: linear, my_dense, sequential"),
@@ -98,6 +138,14 @@ MATRIX = [
     ("negative count", ["data.num_examples=-5"], 2, r"data.num_examples=-5 is invalid: input should be greater than or equal to 1"),
     ("fraction out of range", ["data.val_fraction=1.5"], 2, r"data.val_fraction=1.5 is invalid: input should be less than 1"),
     ("zero epochs", ["epochs=0"], 2, r"epochs=0 is invalid: input should be greater than or equal to 1"),
+    ("boolean for a number", ["epochs=true"], 2, r"epochs=True is invalid: expected a number, not the boolean true"),
+    ("number for a boolean", ["early_stopping.enabled=1"], 2, r"early_stopping.enabled=1 is invalid: expected true or false"),
+    ("negative seed", ["seed=-1"], 2, r"seed=-1 is invalid: input should be greater than or equal to 0"),
+    ("seed beyond what TensorFlow takes", ["seed=4294967296"], 2, r"seed=4294967296 is invalid: input should be less than or equal to 4294967295"),
+    ("epochs beyond an int32", ["epochs=2147483648"], 2, r"epochs=2147483648 is invalid: input should be less than or equal to 2147483647"),
+    ("non-finite number", ["optimizer.learning_rate=inf"], 2, r"optimizer.learning_rate=inf is invalid: input should be a finite number"),
+    ("schedule boundary beyond int64", ["optimizer/schedule=piecewise", "optimizer.schedule.boundaries=[10,99999999999999999999]"], 2,
+     r"optimizer.schedule.boundaries=\[10, 99999999999999999999\] is invalid: expected an integer TensorFlow can hold"),
     ("verbosity out of range", ["verbose=5"], 2, r"verbose=5 is invalid: input should be less than or equal to 2"),
     ("zero steps per call", ["strategy.steps_per_call=0"], 2, r"strategy.steps_per_call=0 is invalid: input should be greater than or equal to 1"),
     ("keep no checkpoints", ["checkpoint.keep=0"], 2, r"checkpoint.keep=0 is invalid: input should be greater than or equal to 1"),
@@ -149,6 +197,19 @@ MATRIX = [
     ("missing data file", ["data=csv", "data.path=/no/such/data.csv", "data.target=y"], 2,
      r"data.path: no CSV file at /no/such/data.csv. Check the path; a relative path is relative to the directory you launched from"),
     ("data file not named", ["data=csv", "data.target=y"], 2, r"data.path='\?\?\?' is invalid: no value was given; set it on the command line or in a config. Pass a valid data.path"),
+    ("callable in the hydra section", ["+hydra.callbacks.evil._target_=builtins.print"], 2,
+     r"hydra.callbacks.evil._target_=builtins.print: the hydra section may name only the framework's callbacks"),
+    ("logging handler outside logging", ["hydra.job_logging.handlers.console.class=os.system"], 2,
+     r"hydra.job_logging.handlers.console.class=os.system: the hydra section may name only"),
+    ("callable in a --config-dir file", ["--config-dir={confdir}", "+extra=evil"], 2,
+     r"hydra.callbacks.evil._target_=builtins.print: the hydra section may name only"),
+    ("callable replayed from a run's saved overrides", ["resume={evil_run}", "epochs=3"], 2,
+     r"hydra.callbacks.evil._target_=builtins.print: the hydra section may name only"),
+    ("bad YAML in --config-dir", ["--config-dir={confdir}", "model=broken"], 2,
+     r"a config file cannot be read: mapping values are not allowed here in \".*model/broken.yaml\""),
+    ("missing --config-dir", ["--config-dir=/no/such/configs"], 2, r"--config-dir /no/such/configs: there is no directory"),
+    ("over-long option name", ["model=" + "x" * 300], 2,
+     r"model=x{40}\.\.\.: this option name is 300 characters long, longer than any option can be"),
     ("unknown logger", ["logger=nope"], 2, r"there is no option 'nope' in config group 'logger'"),
     ("bad logger cadence", ["logger.log_every_n_epochs=-1"], 2,
      r"logger.log_every_n_epochs=-1 is invalid: input should be greater than or equal to 0"),
@@ -168,7 +229,13 @@ MATRIX = [
      r"the checkpoint .*ckpt-2 cannot be restored: .*delete its files \(ckpt-2\.\*\)"),
     ("resume that changes the experiment", ["resume={run}", "model=my_dense", "optimizer.learning_rate=0.5"], 2,
      r"would alter the experiment(.|\n)*  model.name: 'linear' -> 'my_dense'(.|\n)*  optimizer.learning_rate: 0.1 -> 0.5"),
-    ("resume of a finished run", ["resume={run}"], 2, r"the run already finished its 2 epochs. To train it further, raise epochs"),
+    ("resume from a damaged saved config", ["resume={damaged}"], 2,
+     r"the saved config of the run \(.*\.hydra\) is damaged: it cannot be read"),
+    ("resume of checkpoints from another experiment", ["resume={relabelled}"], 2,
+     r"the run's checkpoints belong to another experiment than this config(.|\n)*config.seed: 42 -> 7"),
+    ("new run into another run's directory", ["hydra.run.dir={run}"], 2,
+     r"this directory already holds another run \(checkpoints, tensorboard, model.keras, summary.json\), and a new run never writes into it. Continue that run with resume="),
+    ("diverging last update", ["epochs=1", "optimizer.learning_rate=1e38"], 3, r"The model's variable linear/\w+ became -?inf at step 1"),
     ("resume inside a multirun", ["-m", "resume={run}"], 2, r"a run is resumed on its own; drop -m/--multirun"),
 ]
 
@@ -181,6 +248,10 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "run": lambda: _copy(finished_run, tmp_path),
         "corrupt": lambda: _corrupt(finished_run, tmp_path),
         "empty": lambda: _not_a_run(finished_run, tmp_path),
+        "damaged": lambda: _damaged_config(finished_run, tmp_path),
+        "relabelled": lambda: _relabelled(finished_run, tmp_path),
+        "evil_run": lambda: _with_code_in_saved_overrides(finished_run, tmp_path),
+        "confdir": lambda: _config_dir(finished_run, tmp_path),
     }
     arguments = list(overrides)
     for name, make in runs.items():
@@ -190,14 +261,42 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
     uses_run_dir = any(a.startswith(("resume=", "hydra.run.dir=")) for a in arguments)
     run_dir = tmp_path / "run"
     extra = [] if uses_run_dir else [LINEAR, f"hydra.run.dir={run_dir}"]
-    code, stderr = run_main(monkeypatch, *extra, "verbose=0", *arguments)
+    flags = [argument for argument in arguments if argument.startswith("-")]  # before the overrides, as Hydra's parser wants
+    overrides = [argument for argument in arguments if not argument.startswith("-")]
+    code, stderr = run_main(monkeypatch, *flags, *extra, "verbose=0", *overrides)
     assert code == status, stderr
     assert re.search(expected, stderr), stderr
     assert [line.startswith("Error: ") for line in stderr.splitlines()].count(True) == 1
     assert "Traceback" not in stderr
-    # Nothing half-written passes for a result: no run dir, or one marked FAILED without a new model.
-    if run_dir.exists():
-        assert (run_dir / "FAILED").exists() and not (run_dir / "model.keras").exists()
+    # Nothing half-written passes for a result: no run (at most the lock the CLI took before
+    # Hydra started), or one marked FAILED without a model or summary.
+    if run_dir.exists() and [path.name for path in run_dir.iterdir()] != [".lock"]:
+        assert (run_dir / "FAILED").exists()
+        assert not (run_dir / "model.keras").exists() and not (run_dir / "summary.json").exists()
+        assert not list(run_dir.rglob("*.tmp")) and not list(run_dir.rglob(".partial-*"))
+
+
+@pytest.mark.parametrize("exit_statement", ["raise SystemExit(0)", "raise KeyboardInterrupt", "import sys; sys.exit('bye')"])
+def test_a_plugin_that_exits_while_imported_is_a_plugin_error(monkeypatch, tmp_path, exit_statement):
+    (tmp_path / "exiting_plugin.py").write_text(exit_statement + "\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    run_dir = tmp_path / "run"
+    code, stderr = run_main(monkeypatch, LINEAR, "verbose=0", "plugins=[exiting_plugin]", f"hydra.run.dir={run_dir}")
+    monkeypatch.delitem(sys.modules, "exiting_plugin", raising=False)
+    assert code == 2, stderr
+    assert re.search(r"Error: plugins=\[exiting_plugin\]: could not import the plugin module 'exiting_plugin': (SystemExit|KeyboardInterrupt)", stderr), stderr
+    assert "Traceback" not in stderr
+    assert (run_dir / "FAILED").read_text().startswith("PluginError: ")
+
+
+def test_resume_of_a_finished_run_is_a_no_op_success(monkeypatch, tmp_path, finished_run):
+    run_dir = _copy(finished_run, tmp_path)
+    before = (run_dir / "summary.json").read_text()
+    code, stdout, stderr = run_main_streams(monkeypatch, f"resume={run_dir}")
+    assert code == 0, stderr
+    assert "the run already finished its 2 epochs; nothing to do" in stdout
+    assert re.search(r"Finished \(\w+ strategy\): loss=", stdout) and f"run directory: {run_dir}" in stdout
+    assert not (run_dir / "FAILED").exists() and (run_dir / "summary.json").read_text() == before
 
 
 def test_mlflow_not_installed(monkeypatch, tmp_path):

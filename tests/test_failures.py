@@ -91,3 +91,65 @@ def test_tensorboard_directory_removed_mid_run_is_reported_once_and_training_goe
     assert f"{run_dir / 'tensorboard'} was removed. Training goes on and checkpoints are still saved" in stdout
     assert 'model_checkpoint_path: "ckpt-8"' in (run_dir / "checkpoints" / "checkpoint").read_text()
     assert json.loads((run_dir / "summary.json").read_text())["epochs"] == 8
+
+
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_a_diverging_last_update_is_caught_and_nothing_diverged_is_saved(compose_config, tmp_path, strategy):
+    from framework.errors import NonFiniteWeightsError
+    from framework.run import run
+
+    # One full-batch step: its loss is finite, the update it makes is not.
+    overrides = ("+experiment=seed_linear", "epochs=1", "optimizer.learning_rate=1e38", "verbose=0", f"strategy={strategy}")
+    with pytest.raises(NonFiniteWeightsError, match=r"The model's variable linear/\w+ became -?inf at step 1 \(after epoch 1\); .*lower optimizer.learning_rate"):
+        run(compose_config(*overrides), tmp_path)
+    assert (tmp_path / "FAILED").read_text().startswith("NonFiniteWeightsError: ")
+    assert not (tmp_path / "summary.json").exists() and not (tmp_path / "model.keras").exists()
+    assert not list((tmp_path / "checkpoints").glob("ckpt-*"))
+
+
+def test_summary_json_is_valid_json_even_for_non_finite_values(tmp_path):
+    from framework.result import RunResult
+
+    result = RunResult(run_dir=str(tmp_path), strategy="tape", epochs=1, global_step=1,
+                       metrics={"loss": float("nan"), "val_loss": float("-inf")}, variables={"w": [1.0, float("inf")]})
+    result.write(tmp_path / "summary.json")
+    written = json.loads((tmp_path / "summary.json").read_text(), parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
+    assert written["metrics"] == {"loss": None, "val_loss": None} and written["variables"] == {"w": [1.0, None]}
+
+
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_early_stopping_state_survives_a_resume(compose_config, tmp_path, strategy, caplog):
+    from framework.run import run
+
+    overrides = ("+experiment=seed_linear", "epochs=50", "early_stopping.enabled=true", "early_stopping.min_delta=0.05",
+                 "early_stopping.patience=3", "checkpoint.every_n_epochs=1", "checkpoint.keep=50", "verbose=0",
+                 "logger=none", f"strategy={strategy}")
+    with caplog.at_level("INFO", logger="framework"):
+        whole = run(compose_config(*overrides), tmp_path / "whole")
+    assert f"Epoch {whole.epochs - 1:2d}: early stop: loss has not improved by more than 0.05 for 3 epochs" in caplog.text
+    # Killed two epochs before it stopped, with its patience partly used up.
+    run_dir = tmp_path / "killed"
+    run(compose_config(*overrides), run_dir)
+    for epoch in range(whole.epochs - 1, whole.epochs + 1):
+        for path in (run_dir / "checkpoints").glob(f"ckpt-{epoch}.*"):
+            path.unlink()
+    (run_dir / "summary.json").unlink()
+    state = json.loads((run_dir / "checkpoints" / f"ckpt-{whole.epochs - 2}.state.json").read_text())
+    assert state["callbacks"]["early_stopping"]["wait"] > 0
+    resumed = run(compose_config(*overrides, f"resume={run_dir}"), run_dir)
+    assert resumed.epochs == whole.epochs and resumed.global_step == whole.global_step
+    for name, value in whole.variables.items():
+        assert resumed.variables[name] == pytest.approx(value, abs=1e-5)
+
+
+@pytest.mark.slow
+def test_multirun_lists_a_job_that_failed_before_it_could_mark_its_directory(tmp_path):
+    # Both jobs write into one directory: the second finds the first's results there.
+    out = run_cli("-m", "+experiment=seed_linear", "epochs=2", "verbose=0", "seed=1,2",
+                  f"hydra.sweep.dir={tmp_path}", "hydra.sweep.subdir=shared")
+    assert out.returncode == 1, out.stderr
+    assert "Error: 1 of 2 multirun jobs failed" in out.stderr
+    assert "job 1: +experiment=seed_linear epochs=2 verbose=0 seed=2" in out.stderr
+    assert "this directory already holds another run" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert json.loads((tmp_path / "shared" / "summary.json").read_text())["epochs"] == 2

@@ -130,3 +130,23 @@ def test_the_plugins_a_run_used_are_imported_from_its_config(tmp_path):
     )
     assert predicted.returncode == 0, predicted.stderr
     assert predicted.stdout.splitlines()[0] == "x,prediction"
+
+
+def test_a_truncated_model_file_is_an_input_error(trained_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run.run_dir, copy)
+    model = copy / "model.keras"
+    model.write_bytes(model.read_bytes()[:200])
+    with pytest.raises(InputError, match=r"model.keras: cannot load this model: .*Retrain, or resume the run"):
+        predict(parse_arguments([f"run={copy}", "x=[1.0]"]))
+
+
+def test_a_model_that_would_run_code_is_refused(tmp_path):
+    import keras
+
+    inputs = keras.Input((1,))
+    keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs)).save(tmp_path / "model.keras")
+    with pytest.raises(InputError, match=r"cannot load this model: .*Lambda.*safe mode"):
+        predict(parse_arguments([f"run={tmp_path}", "x=[1.0]"]))

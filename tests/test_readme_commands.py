@@ -19,7 +19,7 @@ SKIPPED = {
     "framework-train optimizer.glo<TAB>": "interactive completion; tests/test_help.py queries it",
     "python -m framework.train -m sweep=": "sweeps of 12 to 50 jobs take minutes; tests/test_sweeps.py runs them with 2-3 trials",
     "python -m framework.train -m 'sweep=": "parallel Optuna trials take minutes; tests/test_sweeps.py runs them with 2 trials",
-    "python -m framework.predict run=outputs/2026-01-31/12-00-00 'x=[[1,2],[3,4]]'": "needs a two-feature run; tests/test_predict.py covers rows",
+    "python -m framework.predict run=outputs/2026-01-31/12-00-00-3fa94c 'x=[[1,2],[3,4]]'": "needs a two-feature run; tests/test_predict.py covers rows",
     "python -m framework.train resume=": "needs an interrupted run; tests/test_resume.py and tests/test_signals.py resume real ones",
     "python -m framework.launch": "two worker processes training; tests/test_launch.py runs them",
     "python -m framework.train -m +cluster=slurm": "submits to a SLURM cluster",
@@ -28,7 +28,7 @@ SKIPPED = {
     "python -m framework.train data=sine model=sequential  'model.layers=[{name: gated_dense": "needs the README's example plugin; tests/test_plugins_install.py",
 }
 # The placeholder run directory of the predict examples, trained first.
-PREDICT_RUN = "outputs/2026-01-31/12-00-00"
+PREDICT_RUN = "outputs/2026-01-31/12-00-00-3fa94c"
 
 
 def readme_commands() -> list[str]:

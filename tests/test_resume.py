@@ -51,7 +51,10 @@ def train_in(compose_config, tmp_path):
 def test_checkpoints_every_n_epochs_and_at_the_end_keeping_the_last_k(train_in, tmp_path):
     train_in("+experiment=seed_linear", "epochs=7", "checkpoint.every_n_epochs=2", "checkpoint.keep=2", "verbose=0")
     files = sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir())
-    assert files == ["checkpoint", "ckpt-6.data-00000-of-00001", "ckpt-6.index", "ckpt-7.data-00000-of-00001", "ckpt-7.index"]
+    assert files == [
+        "checkpoint", "ckpt-6.data-00000-of-00001", "ckpt-6.index", "ckpt-6.state.json",
+        "ckpt-7.data-00000-of-00001", "ckpt-7.index", "ckpt-7.state.json", "experiment.json",
+    ]
     assert 'model_checkpoint_path: "ckpt-7"' in (tmp_path / "run" / "checkpoints" / "checkpoint").read_text()
 
 
@@ -101,14 +104,16 @@ def test_partial_files_of_an_unfinished_save_are_never_restored(train_in, tmp_pa
     assert result.global_step == 6 and result.epochs == 6
 
 
-def test_damaged_newest_checkpoint_is_a_clear_error_and_marks_the_run_failed(train_in, tmp_path):
+def test_damaged_newest_checkpoint_is_a_clear_error_and_leaves_the_finished_run_as_it_was(train_in, tmp_path):
     run_dir = tmp_path / "run"
     train_in("+experiment=seed_linear", "epochs=4", "checkpoint.every_n_epochs=2", "verbose=0")
     data = run_dir / "checkpoints" / "ckpt-4.data-00000-of-00001"
     data.write_bytes(data.read_bytes()[:5])
+    summary = (run_dir / "summary.json").read_text()
     with pytest.raises(CheckpointError, match=r"the checkpoint .*ckpt-4 cannot be restored: .*delete its files \(ckpt-4\.\*\)"):
         train_in("+experiment=seed_linear", "epochs=6", "verbose=0", f"resume={run_dir}")
-    assert (run_dir / "FAILED").read_text().startswith("CheckpointError: resume: the checkpoint")
+    # A failed resume attempt never marks a finished run FAILED nor touches its results.
+    assert not (run_dir / "FAILED").exists() and (run_dir / "summary.json").read_text() == summary
     # Following the advice resumes from the checkpoint before it.
     for path in (run_dir / "checkpoints").glob("ckpt-4.*"):
         path.unlink()
@@ -116,10 +121,40 @@ def test_damaged_newest_checkpoint_is_a_clear_error_and_marks_the_run_failed(tra
     assert result.global_step == 6 and not (run_dir / "FAILED").exists()
 
 
-def test_resuming_a_finished_run_asks_for_more_epochs(train_in, tmp_path):
+def test_resuming_a_finished_run_does_nothing_and_returns_its_summary(train_in, tmp_path, caplog):
+    first = train_in("+experiment=seed_linear", "epochs=2", "verbose=0")
+    run_dir = tmp_path / "run"
+    before = {path.name: path.stat().st_mtime_ns for path in run_dir.rglob("*") if path.is_file()}
+    with caplog.at_level("INFO", logger="framework"):
+        again = train_in("+experiment=seed_linear", "epochs=2", "verbose=0", f"resume={run_dir}")
+    assert again == first
+    assert "already finished its 2 epochs; nothing to do" in caplog.text
+    after = {path.name: path.stat().st_mtime_ns for path in run_dir.rglob("*") if path.is_file()}
+    assert {name: after[name] for name in before} == before  # nothing rewritten
+
+
+def test_a_later_successful_resume_clears_the_failed_marker_of_an_attempt(train_in, tmp_path):
+    run_dir = tmp_path / "run"
+    train_in("+experiment=seed_linear", "epochs=4", "checkpoint.every_n_epochs=2", "verbose=0")
+    (run_dir / "summary.json").unlink()  # as if killed during its end-of-run reporting
+    (run_dir / "model.keras").unlink()
+    with pytest.raises(ResumeError, match=r"belong to another experiment(.|\n)*config.seed: 42 -> 7"):
+        train_in("+experiment=seed_linear", "epochs=4", "seed=7", "verbose=0", f"resume={run_dir}")
+    assert (run_dir / "FAILED").read_text().startswith("ResumeError: resume=")
+    result = train_in("+experiment=seed_linear", "epochs=4", "verbose=0", f"resume={run_dir}")
+    assert not (run_dir / "FAILED").exists() and (run_dir / "model.keras").exists()
+    assert result.epochs == 4 and result.global_step == 4 and set(result.metrics) == {"loss"}
+
+
+def test_a_new_run_never_writes_into_another_runs_directory(train_in, tmp_path):
+    from framework.errors import RunDirectoryError
+
+    run_dir = tmp_path / "run"
     train_in("+experiment=seed_linear", "epochs=2", "verbose=0")
-    with pytest.raises(ResumeError, match=r"already finished its 2 epochs. To train it further, raise epochs, e.g. .* epochs=4"):
-        train_in("+experiment=seed_linear", "epochs=2", "verbose=0", f"resume={tmp_path / 'run'}")
+    before = {path: path.read_bytes() for path in run_dir.rglob("*") if path.is_file()}
+    with pytest.raises(RunDirectoryError, match=r"already holds another run \(checkpoints, tensorboard, model.keras, summary.json\).*resume=.*hydra.run.dir=<another dir>"):
+        train_in("+experiment=seed_linear", "epochs=3", "verbose=0")
+    assert {path: path.read_bytes() for path in run_dir.rglob("*") if path.is_file()} == before
 
 
 def test_resume_elsewhere_than_the_run_directory_is_refused(train_in, tmp_path):

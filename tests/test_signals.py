@@ -104,3 +104,51 @@ def test_stop_signal_saves_a_checkpoint_and_exits_with_its_status(tmp_path, refe
     )
     assert resumed.returncode == 0, resumed.stderr
     _assert_same_weights(run_dir, reference[strategy])
+
+
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_sigkill_at_random_moments_then_resume_equals_the_uninterrupted_run(tmp_path, reference, strategy):
+    """Fault injection: kills at seeded random moments (start-up, training, checkpoint
+    saves), one right after the model is saved (during the end-of-run report), and a
+    resume after each; the finished run has the uninterrupted weights and every output."""
+    import random
+
+    draw = random.Random(f"fault-injection-{strategy}")
+    run_dir = tmp_path / "run"
+
+    def start_or_resume() -> subprocess.Popen:
+        # Killed before Hydra recorded the run's config, the run never began: it is started again.
+        if (run_dir / ".hydra" / "overrides.yaml").exists():
+            return _start(f"resume={run_dir}")
+        return _start(*RUNS[strategy], *COMMON, f"hydra.run.dir={run_dir}")
+
+    process = start_or_resume()
+    for _ in range(3):
+        time.sleep(draw.uniform(2.0, 8.0))  # start-up takes a few seconds, training a few more
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=120)
+        process = start_or_resume()
+    if _wait_for(run_dir / "model.keras", process, timeout=180):
+        process.send_signal(signal.SIGKILL)  # the end-of-run report is being written
+    process.communicate(timeout=120)
+    final = subprocess.run([sys.executable, "-m", "framework.train", f"resume={run_dir}"], capture_output=True, text=True, timeout=180)
+    assert final.returncode == 0, final.stderr
+    _assert_same_weights(run_dir, reference[strategy])
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["epochs"] == 8 and set(summary["metrics"]) >= {"loss"}
+    assert not (run_dir / "FAILED").exists()
+    assert {"predictions.png", "variables.png", "loss.png", "model.keras"} <= {path.name for path in run_dir.iterdir()}
+    assert not [path for path in run_dir.rglob("*") if path.name.endswith(".tmp") or path.name.startswith(".partial-")]
+
+
+def test_ctrl_c_during_start_up_exits_130_without_a_traceback_or_outputs(tmp_path):
+    run_dir = tmp_path / "run"
+    process = _start(*RUNS["tape"], *COMMON, f"hydra.run.dir={run_dir}")
+    assert _wait_for(run_dir / ".hydra" / "config.yaml", process)  # Hydra started the job; TensorFlow loads next
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "before training began; nothing was trained or saved" in stderr
+    assert not (run_dir / "checkpoints").exists() or not list((run_dir / "checkpoints").glob("ckpt-*"))
+    assert not (run_dir / "model.keras").exists() and not (run_dir / "summary.json").exists()

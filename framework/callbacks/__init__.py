@@ -2,7 +2,10 @@
 
 from framework.callbacks.best_model import best_model_callbacks
 from framework.callbacks.checkpoint_saver import CheckpointSaver
-from framework.callbacks.early_stopping import early_stopping_callbacks
+from framework.callbacks.early_stopping import (
+    ResumableEarlyStopping,
+    early_stopping_callback,
+)
 from framework.callbacks.epoch_report import EpochReport
 from framework.callbacks.log_directory_watch import LogDirectoryWatch
 from framework.callbacks.lr_on_plateau import lr_on_plateau_callbacks
@@ -18,6 +21,7 @@ __all__ = [
     "LogDirectoryWatch",
     "ProfilerTrace",
     "best_model_callbacks",
-    "early_stopping_callbacks",
+    "ResumableEarlyStopping",
+    "early_stopping_callback",
     "lr_on_plateau_callbacks",
 ]

@@ -1,42 +1,104 @@
-"""Continuing a stopped run in its own directory: `resume=<run dir>`."""
+"""Continuing a stopped run in its own directory: `resume=<run dir>`.
+
+A resume continues the same run or refuses: the checkpoints' experiment
+fingerprint must match the config being resumed. Resuming a finished run is
+a no-op success (requeue loops resume blindly).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from pathlib import Path
+from typing import Any
 
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.tensorboard_restart import mark_restart
-from framework.errors import ResumeError
+from framework.config.fingerprint import experiment_changes
+from framework.errors import CheckpointError, ResumeError
+from framework.result import RunResult
 from framework.run_directory import RunDirectory
 
 log = logging.getLogger("framework")
 
 
-def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str, epochs: int) -> int:
+def finished_run(run_dir: RunDirectory, resume: str | None, epochs: int) -> RunResult | None:
+    """The summary of the run being resumed if it already trained `epochs` epochs, else None."""
+    if resume is None or not run_dir.summary.is_file():
+        return None
+    try:
+        result = RunResult.read(run_dir.summary)
+    except (OSError, ValueError, TypeError) as error:
+        raise ResumeError(
+            f"resume={resume}: {run_dir.summary} cannot be read ({error}). Delete it to let the resume "
+            f"write it again from the newest checkpoint."
+        ) from error
+    if result.epochs < epochs:
+        return None
+    log.info("resume=%s: the run already finished its %d epochs; nothing to do. Raise epochs to train it further.", resume, result.epochs)
+    return result
+
+
+def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str | None, fingerprint: dict[str, Any]) -> int:
     """Restores the newest checkpoint of the run being resumed; returns the epochs it had done.
 
+    A new run (`resume` None) records `fingerprint` for later resumes and starts at epoch 0.
     Events the stopped run wrote after that checkpoint (all of them, without
     one) are marked for TensorBoard to drop.
 
     Raises:
-        ResumeError: `resume` is not this run's directory, or the run already
-            finished its `epochs`.
+        ResumeError: `resume` is not this run's directory, or its checkpoints
+            belong to another experiment (the message lists the differences).
         CheckpointError: The newest checkpoint cannot be read.
     """
+    if resume is None:
+        _write_fingerprint(run_dir, fingerprint)
+        return 0
     if Path(resume).resolve() != run_dir.path.resolve():
         raise ResumeError(
             f"resume={resume}: a run is resumed in its own directory, but this one "
             f"writes into {run_dir.path}. Use python -m framework.train resume={resume}, "
             f"which continues it in place."
         )
+    _check_fingerprint(run_dir, fingerprint, resume, has_checkpoint=checkpoint.newest() is not None)
     epochs_done = checkpoint.restore()
-    if epochs_done >= epochs and run_dir.summary.exists():
-        raise ResumeError(
-            f"resume={resume}: the run already finished its {epochs_done} epochs. "
-            f"To train it further, raise epochs, e.g. resume={resume} epochs={epochs_done * 2}."
-        )
     mark_restart(run_dir.events, checkpoint.global_step if epochs_done else -1)
     if epochs_done:
         log.info("Resuming after epoch %d (step %d) from %s.", epochs_done, checkpoint.global_step, checkpoint.newest())
     return epochs_done
+
+
+def _check_fingerprint(run_dir: RunDirectory, fingerprint: dict[str, Any], resume: str, has_checkpoint: bool) -> None:
+    path = run_dir.fingerprint
+    try:
+        saved = json.loads(path.read_text())
+    except FileNotFoundError:
+        if has_checkpoint:
+            raise CheckpointError(
+                f"resume={resume}: the checkpoints carry no record of the experiment they belong to "
+                f"({path} is missing), so continuing them could mix two experiments. Start a new run."
+            ) from None
+        _write_fingerprint(run_dir, fingerprint)  # killed before its first checkpoint: it starts again
+        return
+    except (OSError, ValueError) as error:
+        raise CheckpointError(f"resume={resume}: {path} cannot be read ({error}); start a new run.") from error
+    changes = experiment_changes(saved, fingerprint)
+    if changes:
+        raise ResumeError(
+            f"resume={resume}: the run's checkpoints belong to another experiment than this config, "
+            f"so they cannot be continued:\n" + "\n".join(changes) + "\n"
+            "(old -> this config). Resume with the run's own config, or start a new run."
+        )
+
+
+def _write_fingerprint(run_dir: RunDirectory, fingerprint: dict[str, Any]) -> None:
+    path = run_dir.fingerprint
+    temporary = path.with_name(f".{path.name}.tmp")
+    with run_dir.writing("the experiment fingerprint", path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            temporary.write_text(json.dumps(fingerprint, indent=2, sort_keys=True) + "\n")
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)

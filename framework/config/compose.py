@@ -8,6 +8,7 @@ from hydra import compose as hydra_compose
 from hydra import initialize_config_module
 from omegaconf import DictConfig
 
+from framework.config.run_claim import register_resolvers
 from framework.config.sources import register_configs
 
 # Where configs/ is installed, and its primary config (configs/train.yaml).
@@ -28,5 +29,6 @@ def compose(overrides: Sequence[str] = (), *, with_hydra: bool = False) -> DictC
         hydra.errors.ConfigCompositionException: An override names no key or option.
     """
     register_configs()
+    register_resolvers()
     with initialize_config_module(CONFIG_MODULE, version_base=HYDRA_VERSION_BASE):
         return hydra_compose(PRIMARY_CONFIG, overrides=list(overrides), return_hydra_config=with_hydra)

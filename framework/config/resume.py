@@ -11,20 +11,19 @@ including config files changed since, is refused with a diff.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from framework.config.compose import compose
+from framework.config.fingerprint import RESUMABLE_KEYS, experiment_changes
 from framework.errors import ResumeError
 from framework.run_directory import RunDirectory
-
-# Top-level keys a resume may change: when and how to train, log and save,
-# not the model, data, loss, optimizer or seed.
-RESUMABLE_KEYS = ("epochs", "verbose", "resume", "logger", "checkpoint", "early_stopping", "strategy")
 
 _MULTIRUN_FLAGS = ("-m", "--multirun")
 
@@ -47,7 +46,7 @@ def resume_arguments(arguments: Sequence[str]) -> list[str]:
     new = [argument for argument in arguments if not argument.startswith("-") and not argument.startswith("resume=")]
     task_overrides = [*_without_keys(saved_overrides, _override_keys(new)), *new]
     composed = compose([*_task_only(task_overrides), f"resume={run_dir}"])
-    changes = _experiment_changes(saved_config, OmegaConf.to_container(composed, resolve=False))
+    changes = experiment_changes(saved_config, OmegaConf.to_container(composed, resolve=False))
     if changes:
         raise ResumeError(
             f"resume={value}: these changes would alter the experiment the run was trained "
@@ -70,7 +69,25 @@ def _saved_run(value: str, run_dir: Path) -> tuple[dict[str, Any], list[str]]:
             f"resume={value}: {run_dir} is not a run directory: it lacks {config_file.relative_to(run_dir)} and "
             f"{overrides_file.relative_to(run_dir)}, which every run writes. Pass the directory a run wrote into."
         )
-    return OmegaConf.to_container(OmegaConf.load(config_file)), list(OmegaConf.load(overrides_file))
+    try:
+        config, overrides = OmegaConf.load(config_file), OmegaConf.load(overrides_file)
+    except (OSError, yaml.YAMLError, OmegaConfBaseException) as error:
+        raise ResumeError(_damaged(value, run_dir, f"it cannot be read: {error}")) from None
+    if not isinstance(config, DictConfig) or not isinstance(overrides, ListConfig):
+        raise ResumeError(_damaged(value, run_dir, "config.yaml must hold a mapping and overrides.yaml a list"))
+    if not all(isinstance(override, str) for override in overrides):
+        raise ResumeError(_damaged(value, run_dir, "overrides.yaml must list key=value strings"))
+    try:
+        return OmegaConf.to_container(config), list(overrides)
+    except OmegaConfBaseException as error:
+        raise ResumeError(_damaged(value, run_dir, str(error))) from None
+
+
+def _damaged(value: str, run_dir: Path, problem: str) -> str:
+    return (
+        f"resume={value}: the saved config of the run ({RunDirectory(run_dir).saved_config.parent}) is damaged: "
+        f"{problem}. It is Hydra's record of the run; restore it from a backup, or start a new run."
+    )
 
 
 def _override_keys(overrides: Sequence[str]) -> set[str]:
@@ -90,26 +107,3 @@ def _without_keys(overrides: Sequence[str], keys: set[str]) -> list[str]:
 def _task_only(overrides: Sequence[str]) -> list[str]:
     # Hydra's own settings do not belong to the experiment and compose() does not take them.
     return [override for override in overrides if not override.lstrip("+~").startswith("hydra")]
-
-
-def _experiment_changes(saved: dict[str, Any], composed: dict[str, Any]) -> list[str]:
-    before, after = dict(_flatten(saved, "")), dict(_flatten(composed, ""))
-    lines = []
-    for key in sorted(set(before) | set(after)):
-        if key.split(".")[0].split("[")[0] in RESUMABLE_KEYS or before.get(key) == after.get(key):
-            continue
-        old = repr(before[key]) if key in before else "(absent)"
-        new = repr(after[key]) if key in after else "(absent)"
-        lines.append(f"  {key}: {old} -> {new}")
-    return lines
-
-
-def _flatten(node: Any, prefix: str) -> Iterator[tuple[str, Any]]:
-    if isinstance(node, dict) and node:
-        for key, value in node.items():
-            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(node, list) and node:
-        for index, value in enumerate(node):
-            yield from _flatten(value, f"{prefix}[{index}]")
-    else:
-        yield prefix, node

@@ -8,6 +8,8 @@ received, what was expected and how to fix it.
 from __future__ import annotations
 
 import difflib
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,11 +17,33 @@ import pydantic
 
 from framework.errors import ConfigError
 
+# The widest integer TensorFlow takes (int64): a larger one fails inside an op, not here.
+INT64_MAX = 2**63 - 1
+
 
 class ComponentConfig(pydantic.BaseModel):
-    """Base for component config models: unknown keys are errors, values are checked."""
+    """Base for component config models: unknown keys are errors, values are checked.
 
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    Beyond each field's own type and range, every model refuses what a
+    TensorFlow op cannot take: booleans where numbers are expected (YAML's
+    `true` is not 1), numbers where a boolean is, integers outside int64 and
+    NaN or infinite floats.
+    """
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @pydantic.field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
+        annotation = cls.model_fields[info.field_name].annotation
+        if annotation is bool and not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        for number in value if isinstance(value, list) and _is_list(annotation) else [value]:
+            if isinstance(number, bool) and _takes_numbers(annotation):
+                raise ValueError(f"expected a number, not the boolean {str(number).lower()}")
+            if isinstance(number, int) and not isinstance(number, bool) and abs(number) > INT64_MAX:
+                raise ValueError(f"expected an integer TensorFlow can hold, between -{INT64_MAX} and {INT64_MAX}")
+        return value
 
 
 def validate_fields(
@@ -39,6 +63,23 @@ def validate_fields(
         problems = [_describe(problem, schema, where) for problem in error.errors()]
         raise ConfigError(f"Invalid config for {what}: " + " ".join(problems)) from None
     return {name: getattr(validated, name) for name in type(validated).model_fields}
+
+
+def _members(annotation: Any) -> tuple[Any, ...]:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return typing.get_args(annotation)
+    return (annotation,)
+
+
+def _is_list(annotation: Any) -> bool:
+    return any(typing.get_origin(member) is list for member in _members(annotation))
+
+
+def _takes_numbers(annotation: Any) -> bool:
+    """Whether `annotation` (or a list of it) takes numbers but not booleans."""
+    flat = [typing.get_args(m)[0] if typing.get_origin(m) is list else m for m in _members(annotation)]
+    flat = [m.__origin__ if typing.get_origin(m) is typing.Annotated else m for m in flat]
+    return bool not in flat and any(m in (int, float) for m in flat)
 
 
 def _describe(problem: Mapping[str, Any], schema: type[pydantic.BaseModel], where: str) -> str:

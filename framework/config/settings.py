@@ -14,6 +14,10 @@ import pydantic
 
 from framework.config.schema import ComponentConfig
 
+# TensorFlow and NumPy take seeds in [0, 2**32 - 1]; epoch counters in graphs are int32.
+SEED_MAX = 2**32 - 1
+INT32_MAX = 2**31 - 1
+
 # Enough to lose little when a run dies, few enough to cost nothing on runs
 # of many short epochs.
 _CHECKPOINTS_PER_RUN = 10
@@ -47,8 +51,8 @@ class CheckpointSettings(ComponentConfig):
         a graph call, as with early stopping).
     """
 
-    every_n_epochs: Annotated[int, pydantic.Field(ge=0)]
-    keep: Annotated[int, pydantic.Field(ge=1)]
+    every_n_epochs: Annotated[int, pydantic.Field(ge=0, le=INT32_MAX)]
+    keep: Annotated[int, pydantic.Field(ge=1, le=INT32_MAX)]
     best: BestModelSettings
 
     def due(self, epoch: int, epochs: int) -> bool:
@@ -102,7 +106,7 @@ class LROnPlateauSettings(ComponentConfig):
     enabled: bool
     monitor: Literal["loss", "val_loss"]
     factor: Annotated[float, pydantic.Field(gt=0, lt=1)]
-    patience: Annotated[int, pydantic.Field(ge=0)]
+    patience: Annotated[int, pydantic.Field(ge=0, le=INT32_MAX)]
     min_delta: Annotated[float, pydantic.Field(ge=0)]
     cooldown: Annotated[int, pydantic.Field(ge=0)]
     min_lr: Annotated[float, pydantic.Field(ge=0)]
@@ -131,7 +135,8 @@ class ProfileSettings(ComponentConfig):
 class RunSettings(ComponentConfig):
     """Attributes:
     seed: Seeds Python, NumPy and TensorFlow; the same seed gives the same run.
-    epochs: Passes over the training data.
+        0 to 2**32 - 1, the range TensorFlow and NumPy accept.
+    epochs: Passes over the training data (at most 2**31 - 1).
     metrics: Keras metrics computed every epoch on the training batches and on
         the validation data, each a METRICS key or a mapping `{name: <key>,
         ...arguments}` (e.g. `{name: auc, curve: PR}`); logged under the key
@@ -157,8 +162,8 @@ class RunSettings(ComponentConfig):
     resume: The run directory being continued (set by `resume=<run dir>`), or None.
     """
 
-    seed: int
-    epochs: Annotated[int, pydantic.Field(ge=1)]
+    seed: Annotated[int, pydantic.Field(ge=0, le=SEED_MAX)]
+    epochs: Annotated[int, pydantic.Field(ge=1, le=INT32_MAX)]
     metrics: list[str | dict[str, Any]]
     objective: ObjectiveSettings
     plugins: list[str]

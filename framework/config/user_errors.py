@@ -5,6 +5,7 @@ Exit statuses (documented in the README):
     1    a multirun finished but some of its jobs failed (listed on stderr)
     2    bad input: config, overrides, plugins, resume, an unwritable directory
     3    training diverged: the loss became NaN or infinite
+    4    a run's output could not be written (disk full, I/O error)
     128 + N  stopped by signal N after writing a checkpoint (143 SIGTERM, 130 SIGINT)
 
 Hydra prints its own config errors before our code runs, without listing the
@@ -19,6 +20,7 @@ import contextlib
 import difflib
 import os
 import re
+import signal
 import sys
 from collections.abc import Iterator
 
@@ -29,11 +31,17 @@ from hydra.errors import (
 )
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 
-from framework.errors import FrameworkError, NonFiniteLossError, TrainingInterrupted
+from framework.errors import (
+    FrameworkError,
+    NonFiniteLossError,
+    OutputWriteError,
+    TrainingInterrupted,
+)
 
 # Exit status for errors in the user's input (configs, overrides, plugins).
 USER_ERROR_EXIT_CODE = 2
 DIVERGED_EXIT_CODE = 3
+WRITE_FAILED_EXIT_CODE = 4
 FAILED_JOBS_EXIT_CODE = 1  # a multirun whose failed jobs are listed (framework.reports.multirun_failures)
 
 _USER_ERRORS = (FrameworkError, ConfigCompositionException, MissingConfigException, OverrideParseException)
@@ -64,6 +72,9 @@ def report_user_errors() -> Iterator[None]:
     except TrainingInterrupted as interruption:
         sys.stderr.write(f"{interruption}\n")
         sys.exit(128 + interruption.signal_number)
+    except KeyboardInterrupt:  # Ctrl-C before training began (during it, a checkpoint is written first)
+        sys.stderr.write("Interrupted (SIGINT) before training began; nothing was trained or saved.\n")
+        sys.exit(128 + signal.SIGINT)
     except (*_USER_ERRORS, OSError) as error:
         if wants_traceback:
             raise
@@ -78,6 +89,8 @@ def exit_status(error: Exception) -> int:
     """The process exit status for a user-facing error."""
     if isinstance(error, NonFiniteLossError):
         return DIVERGED_EXIT_CODE
+    if isinstance(error, OutputWriteError):
+        return WRITE_FAILED_EXIT_CODE
     return USER_ERROR_EXIT_CODE
 
 

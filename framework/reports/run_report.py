@@ -7,7 +7,9 @@ TensorBoard's reader, so the pictures show exactly what TensorBoard shows.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -50,7 +52,7 @@ def write_run_report(
     from_logits = bool(config.get("loss", {}).get("from_logits", False))
     pictures = _pictures(read_scalar_curves(log_dir) if logged else {}, data, model, from_logits) if plots_wanted else {}
     for name, png in pictures.items():
-        run_dir.plot(name).write_bytes(png)
+        _write_whole(run_dir.plot(name), png)
     if not logged:
         if plots_wanted:
             log.info(
@@ -69,6 +71,16 @@ def write_run_report(
     writer.close()
     if pictures:
         details.info("Plots: %s", ", ".join(str(run_dir.plot(name)) for name in pictures))
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    """Writes `content` to a temporary name and renames it, so a PNG appears whole or not at all."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model, from_logits: bool) -> dict[str, bytes]:
