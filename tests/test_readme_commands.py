@@ -62,6 +62,7 @@ def workdir(tmp_path_factory):
     """A fresh working directory holding the run and CSV file the predict examples name."""
     folder = tmp_path_factory.mktemp("readme")
     (folder / "inputs.csv").write_text("x\n1.0\n2.0\n")
+    write_readme_data_files(folder)
     trained = _shell(f"python -m framework.train epochs=2 verbose=0 hydra.run.dir={PREDICT_RUN}", folder)
     assert trained.returncode == 0, trained.stderr
     return folder
@@ -73,6 +74,27 @@ def test_readme_command_runs_as_written(workdir, command):
     out = _shell(command, workdir)
     assert out.returncode == 0, f"{command}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
     assert "Traceback" not in out.stderr and "Error" not in out.stderr, out.stderr
+
+
+def write_readme_data_files(folder: Path) -> None:
+    """The files the README's "Data" examples name: houses.csv, set.npz, pets/ and flowers.csv."""
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    rooms, area = rng.integers(1, 6, 60), rng.uniform(30, 150, 60)
+    pd.DataFrame({"rooms": rooms, "area": area, "price": 2.0 * area + 10 * rooms, "rent": area / 10}).to_csv(folder / "houses.csv", index=False)
+    np.savez(folder / "set.npz", images=rng.normal(size=(60, 3)).astype("float32"), labels=rng.normal(size=(60, 1)).astype("float32"))
+    for label in ("cat", "dog"):
+        (folder / "pets" / label).mkdir(parents=True)
+        for index in range(6):
+            Image.fromarray(rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)).save(folder / "pets" / label / f"{index}.png")
+    species = rng.integers(0, 3, 90)
+    measures = rng.normal(size=(90, 4)) + species[:, None]
+    flowers = pd.DataFrame(measures, columns=["sepal_length", "sepal_width", "petal_length", "petal_width"])
+    flowers["species"] = np.array(["setosa", "versicolor", "virginica"])[species]
+    flowers.to_csv(folder / "flowers.csv", index=False)
 
 
 def _shell(command: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 
 import numpy as np
 import pytest
 from helpers.runs import run_cli
+from helpers.tensorboard_server import get, tensorboard_server
 
 pytestmark = pytest.mark.slow
 
 JOBS = {"tape": "0_epochs=3,strategy=tape", "fit": "1_epochs=3,strategy=fit"}
-SERVER_START_SECONDS = 90
-
 
 @pytest.fixture(scope="module")
 def logdir(tmp_path_factory):
@@ -39,52 +35,10 @@ def logdir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(logdir):
-    """A real TensorBoard on 127.0.0.1 at a free port; stopped after the module."""
+    """A real TensorBoard on 127.0.0.1 at a free port, serving the three runs; stopped after the module."""
     root, _ = logdir
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tensorboard.main", "--logdir", str(root), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_runs(url, process, expected=3)
+    with tensorboard_server(root, ready=lambda url: len(get(url, "/data/runs")) >= 3) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_runs(url: str, process: subprocess.Popen, expected: int) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"TensorBoard exited with {process.returncode}: {process.stderr.read().decode()}")
-        try:
-            if len(_get(url, "/data/runs")) >= expected:
-                return
-        except OSError:
-            pass  # not listening yet
-        time.sleep(0.5)
-    pytest.fail(f"TensorBoard at {url} did not list {expected} runs within {SERVER_START_SECONDS} s")
-
-
-def _get(url: str, path: str, **query: str):
-    address = f"{url}{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
-    with urllib.request.urlopen(address, timeout=30) as response:
-        body = response.read()
-    return body if response.headers.get_content_type().startswith("image/") else json.loads(body)
 
 
 def _post(url: str, path: str, body: dict):
@@ -115,36 +69,36 @@ def test_each_job_directory_holds_the_plots(logdir):
 
 
 def test_server_serves_both_jobs_loss_and_variable_curves(server):
-    tags = _get(server, "/data/plugin/scalars/tags")
+    tags = get(server, "/data/plugin/scalars/tags")
     for job in JOBS:
         assert {"epoch/loss", "epoch/learning_rate", "variables/linear/W", "variables/linear/b"} <= set(tags[_run(job)])
-        loss = _get(server, "/data/plugin/scalars/scalars", run=_run(job), tag="epoch/loss")
+        loss = get(server, "/data/plugin/scalars/scalars", run=_run(job), tag="epoch/loss")
         assert [step for _, step, _ in loss] == [1, 2, 3]
-        w = _get(server, "/data/plugin/scalars/scalars", run=_run(job), tag="variables/linear/W")
+        w = get(server, "/data/plugin/scalars/scalars", run=_run(job), tag="variables/linear/W")
         assert w[0][2] == 5.0 and 3.0 < w[-1][2] < 5.0
     np.testing.assert_allclose(
-        [v for *_, v in _get(server, "/data/plugin/scalars/scalars", run=_run("tape"), tag="epoch/loss")],
-        [v for *_, v in _get(server, "/data/plugin/scalars/scalars", run=_run("fit"), tag="epoch/loss")],
+        [v for *_, v in get(server, "/data/plugin/scalars/scalars", run=_run("tape"), tag="epoch/loss")],
+        [v for *_, v in get(server, "/data/plugin/scalars/scalars", run=_run("fit"), tag="epoch/loss")],
         atol=1e-5,
     )
 
 
 def test_server_serves_histograms_of_tensor_variables(server):
-    tags = _get(server, "/data/plugin/histograms/tags")["sequential/tensorboard"]
+    tags = get(server, "/data/plugin/histograms/tags")["sequential/tensorboard"]
     kernels = [tag for tag in tags if tag.startswith("variables/") and tag.endswith("kernel")]
     assert kernels, tags
-    histograms = _get(server, "/data/plugin/histograms/histograms", run="sequential/tensorboard", tag=kernels[0])
+    histograms = get(server, "/data/plugin/histograms/histograms", run="sequential/tensorboard", tag=kernels[0])
     assert [step for _, step, _ in histograms][0] == 0 and len(histograms) == 3  # before training and 2 epochs
     assert all(len(buckets) > 0 for *_, buckets in histograms)
 
 
 def test_server_serves_the_plots_as_images(server):
-    tags = _get(server, "/data/plugin/images/tags")
+    tags = get(server, "/data/plugin/images/tags")
     for job in JOBS:
         assert {"plots/predictions", "plots/variables", "plots/loss"} <= set(tags[_run(job)])
-    [entry] = _get(server, "/data/plugin/images/images", run=_run("tape"), tag="plots/predictions")
+    [entry] = get(server, "/data/plugin/images/images", run=_run("tape"), tag="plots/predictions")
     assert entry["step"] == 3
-    png = _get(server, f"/data/plugin/images/individualImage?{entry['query']}")
+    png = get(server, f"/data/plugin/images/individualImage?{entry['query']}")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 

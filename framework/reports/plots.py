@@ -50,20 +50,19 @@ def variables_plot(trajectories: Mapping[str, EpochSeries], true_values: Mapping
 
 def loss_plot(losses: Mapping[str, EpochSeries]) -> bytes:
     """Each epoch loss (training, validation) over epochs."""
-    figure, axes = _figure()
-    for name, (epochs, values) in losses.items():
-        axes.plot(epochs, values, ".-", label=name)
-    axes.set(xlabel="epochs completed", ylabel="loss", title="Loss")
-    axes.legend()
-    return _png(figure)
+    return _epoch_curves(losses, ylabel="loss", title="Loss")
 
 
 def metrics_plot(metrics: Mapping[str, EpochSeries]) -> bytes:
     """Each epoch metric (accuracy, val_accuracy, ...) over epochs."""
+    return _epoch_curves(metrics, ylabel="value", title="Metrics")
+
+
+def _epoch_curves(curves: Mapping[str, EpochSeries], ylabel: str, title: str) -> bytes:
     figure, axes = _figure()
-    for name, (epochs, values) in metrics.items():
+    for name, (epochs, values) in curves.items():
         axes.plot(epochs, values, ".-", label=name)
-    axes.set(xlabel="epochs completed", ylabel="value", title="Metrics")
+    axes.set(xlabel="epochs completed", ylabel=ylabel, title=title)
     axes.legend()
     return _png(figure)
 
