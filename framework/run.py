@@ -43,6 +43,7 @@ from framework.saving import export_saved_model, save_model
 from framework.strategies import TrainingJob
 
 log = logging.getLogger("framework")
+details = logging.getLogger("framework.details")  # train.log only
 
 # What writing a run's outputs raises when the disk is full or failing: Python's
 # and TensorFlow's file writers.
@@ -110,7 +111,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
 
     run_dir.path.mkdir(parents=True, exist_ok=True)
-    model_summary = _write_model_summary(model, run_dir, shown=settings.verbose >= 1)
+    model_summary = _write_model_summary(model, run_dir, shown=settings.verbose == 1)
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
     fingerprint = experiment_fingerprint(plan.config)
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint)
@@ -207,8 +208,8 @@ def _test_metrics(model: keras.Model, data) -> dict[str, float]:
 def _write_model_summary(model: keras.Model, run_dir: RunDirectory, shown: bool) -> ModelSummary:
     summary = ModelSummary.of(model)
     run_dir.model_summary.write_text(summary.text)
-    if shown:
-        log.info("%s", summary.text.rstrip())
+    # On the console beside the progress bar; the tutorial's lines (verbose=2) stay alone there.
+    (log if shown else details).info("%s", summary.text.rstrip())
     return summary
 
 
