@@ -155,3 +155,11 @@ def test_fit_writes_its_records_through_one_trace_however_they_are_batched(train
     result = train("+experiment=seed_linear", "strategy=fit", "epochs=40", "verbose=0", END_CHECKPOINT_ONLY)
     assert result.loop["logger_writes"] > 5
     assert result.loop["logger_traces"] == 1
+
+
+def test_the_epoch_lines_work_for_a_model_without_scalar_variables(train, caplog):
+    caplog.set_level(logging.INFO, logger="framework")
+    result = train("data=spirals", "model=sequential", "model.layers=[{name: dense, units: 3}]",
+                   "loss=sparse_categorical_crossentropy", "loss.from_logits=true", "epochs=3", "verbose=2")
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Epoch ")]
+    assert len(lines) == 3 and lines[0].startswith("Epoch  0: loss=") and result.epochs == 3

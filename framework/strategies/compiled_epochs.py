@@ -55,9 +55,13 @@ class CompiledEpochs:
         self.calls += 1
         logs, finite, starts = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
         names = [variable.name for variable in self._scalars]
-        scalars_at_start = [list(zip(names, values)) for values in starts.numpy().tolist()]
         # In the order fit logs them (a returned dict comes back sorted by key).
-        return {name: logs[name].numpy().tolist() for name in self.names}, bool(finite), scalars_at_start
+        epoch_logs = {name: logs[name].numpy().tolist() for name in self.names}
+        if self._scalars:
+            scalars_at_start = [list(zip(names, values)) for values in starts.numpy().tolist()]
+        else:  # a model without scalar variables: nothing to report at an epoch's start
+            scalars_at_start = [[] for _ in epoch_logs["loss"]]
+        return epoch_logs, bool(finite), scalars_at_start
 
     def _new_metrics(self) -> list:
         """The run's metrics with their state created: some (r2_score, a multi-label auc) create
