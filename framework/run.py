@@ -22,6 +22,7 @@ from framework.callbacks import (
     EpochReport,
     LogDirectoryWatch,
     ProfilerTrace,
+    ProgressBar,
     best_model_callbacks,
     early_stopping_callback,
     lr_on_plateau_callbacks,
@@ -124,6 +125,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
         callback.restore_state(checkpoint.restored_state.get("callbacks", {}).get(name, {}))
     with ending_run(logger, run_dir):  # trackers see the run finish, fail or stop, after the report
         callbacks = [
+            *([ProgressBar(settings.epochs)] if settings.verbose == 1 else []),
             *([EpochReport(settings.epochs)] if settings.verbose == 2 else []),
             *lr_on_plateau_callbacks(settings.lr_on_plateau),
             *resumable.values(),  # before the saver, which keeps their state of the same epoch
@@ -158,8 +160,8 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
         if settings.export.saved_model:
             with run_dir.writing("the SavedModel", run_dir.saved_model, _WRITE_ERRORS):
                 export_saved_model(model, run_dir.saved_model)
+        from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))  # scores are logits, not probabilities
         if data.class_names is not None:  # framework.predict turns outputs back into these
-            from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))
             with run_dir.writing("the class names", run_dir.class_names):
                 run_dir.class_names.write_text(json.dumps({"names": list(data.class_names), "from_logits": from_logits}) + "\n")
         result = RunResult(
@@ -174,7 +176,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
             parameters=model_summary.parameters,
         )
         with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, _WRITE_ERRORS):
-            write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots)
+            write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots, from_logits=from_logits)
         with run_dir.writing("the summary", run_dir.summary):
             result.write(run_dir.summary)  # last: a run with summary.json has every output
     return result

@@ -59,6 +59,15 @@ def test_a_long_run_reports_a_thinned_schedule_with_the_first_and_last_epoch(tra
         assert loop_stats(result) == (2, 1)  # 999 epochs in one call, the last alone (its checkpoint)
 
 
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_a_long_run_draws_the_progress_bar_on_the_same_thinned_schedule(train, capsys, strategy):
+    train("+experiment=seed_linear", "epochs=1000", "verbose=1", "plots=false", END_CHECKPOINT_ONLY, f"strategy={strategy}")
+    out = capsys.readouterr().out
+    bars = [int(line.split()[1].split("/")[0]) for line in out.splitlines() if line.startswith("Epoch ") and line.endswith("/1000")]
+    assert bars == [1, *range(10, 1001, 10)]  # Keras numbers epochs from 1: the same 101 epochs as the report
+    assert out.rstrip().splitlines()[-1].split(" - loss: ")[1]  # the last epoch's bar ends with its loss
+
+
 class RecordsWeights(EpochCallback):
     """Reads the model at epochs 3 and 7 only; every other epoch is replayed from logs."""
 
@@ -155,6 +164,16 @@ def test_fit_writes_its_records_through_one_trace_however_they_are_batched(train
     result = train("+experiment=seed_linear", "strategy=fit", "epochs=40", "verbose=0", END_CHECKPOINT_ONLY)
     assert result.loop["logger_writes"] > 5
     assert result.loop["logger_traces"] == 1
+
+
+def test_runs_in_one_process_raise_no_retracing_warning(train, caplog):
+    # TensorFlow warns when one function traces 5 times in a few calls; it counts
+    # traces by code object, so one trace per run must not add up across runs.
+    # (Keras's own train function warns so too, as it does for plain model.fit.)
+    for _ in range(6):
+        train("+experiment=seed_linear", "strategy=fit", "epochs=3", "verbose=0", "plots=false")
+    warnings = [r.getMessage() for r in caplog.records if "retracing" in r.getMessage()]
+    assert not [message for message in warnings if "TensorFlowTrainer" not in message]
 
 
 def test_the_epoch_lines_work_for_a_model_without_scalar_variables(train, caplog):

@@ -10,6 +10,7 @@ from framework.callbacks.epoch_report import EpochReport
 from framework.callbacks.log_directory_watch import LogDirectoryWatch
 from framework.callbacks.lr_on_plateau import lr_on_plateau_callbacks
 from framework.callbacks.profiler_trace import ProfilerTrace
+from framework.callbacks.progress_bar import ProgressBar
 from framework.strategies.live_model import (
     EpochCallback,  # the base of callbacks that read the live model
 )
@@ -20,6 +21,7 @@ __all__ = [
     "EpochReport",
     "LogDirectoryWatch",
     "ProfilerTrace",
+    "ProgressBar",
     "best_model_callbacks",
     "ResumableEarlyStopping",
     "early_stopping_callback",

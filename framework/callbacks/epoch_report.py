@@ -11,39 +11,41 @@ from framework.strategies.live_model import SCALARS_AT_EPOCH_START, EpochCallbac
 
 log = logging.getLogger("framework")
 
-# Beyond this many epochs the report thins out to about this many lines, always
-# keeping the first and the last epoch: a long run's console stays readable.
-LINES_PER_RUN = 100
+# Beyond this many epochs the console thins out to about this many epochs,
+# always keeping the first and the last: a long run's console stays readable,
+# and printing stays a small part of epochs that take microseconds.
+EPOCHS_SHOWN_PER_RUN = 100
+
+
+def shown_on_console(epoch: int, epochs: int) -> bool:
+    """Whether `epoch` of a run of `epochs` gets its console line (or progress bar):
+    every epoch of runs of up to EPOCHS_SHOWN_PER_RUN epochs; for longer runs every
+    N-th epoch (N = epochs / EPOCHS_SHOWN_PER_RUN, rounded up), the first and the last."""
+    interval = max(1, math.ceil(epochs / EPOCHS_SHOWN_PER_RUN))
+    return epoch == 0 or (epoch + 1) % interval == 0 or epoch == epochs - 1
 
 
 class EpochReport(EpochCallback):
     """Logs each due epoch's logs with the scalar variables as they were when the
     epoch began, which is what the tutorial prints.
 
-    Every epoch of runs of up to LINES_PER_RUN epochs; for longer runs every
-    N-th epoch (N = epochs / LINES_PER_RUN, rounded up), the first and the last.
+    The epochs `shown_on_console` get a line: every epoch of a short run, about
+    a hundred of a long one, the first and the last always.
     The start values come from the tape strategy's compiled call
     (SCALARS_AT_EPOCH_START), so the report never ends a graph call; under fit
     the model is read where it is live, at the start of a due epoch.
     """
 
     reads_scalars_at_epoch_start = True
+    reads_live_model = False
 
     def __init__(self, epochs: int):
         super().__init__()
         self.epochs = epochs
-        self._interval = max(1, math.ceil(epochs / LINES_PER_RUN))
         self._scalars_at_start: list[tuple[str, float]] = []
 
-    def needs_live_model(self, epoch: int) -> bool:
-        return False
-
-    def due(self, epoch: int) -> bool:
-        """Whether `epoch` gets a line."""
-        return epoch == 0 or (epoch + 1) % self._interval == 0 or epoch == self.epochs - 1
-
     def on_epoch_begin(self, epoch, logs=None):
-        if not self.due(epoch):
+        if not shown_on_console(epoch, self.epochs):
             return
         if logs and SCALARS_AT_EPOCH_START in logs:
             self._scalars_at_start = logs[SCALARS_AT_EPOCH_START]
@@ -55,7 +57,7 @@ class EpochReport(EpochCallback):
             ]
 
     def on_epoch_end(self, epoch, logs=None):
-        if not self.due(epoch):
+        if not shown_on_console(epoch, self.epochs):
             return
         logs = logs or {}
         scalars = " ".join(f"{name}={value:1.2f}" for name, value in self._scalars_at_start)

@@ -26,6 +26,8 @@ _CHECK_SECONDS = 1.0
 class LogDirectoryWatch(EpochCallback):
     """Warns once if `log_dir`, present when training began, loses its events or write access."""
 
+    reads_live_model = False
+
     def __init__(self, log_dir: Path):
         super().__init__()
         self.log_dir = Path(log_dir)
@@ -34,9 +36,6 @@ class LogDirectoryWatch(EpochCallback):
         self.reported = False
 
     replayed_every_epoch = False  # checks at most once a second anyway
-
-    def needs_live_model(self, epoch: int) -> bool:
-        return False
 
     def on_train_begin(self, logs=None):
         self._watching = self.log_dir.is_dir()  # no directory: the run logs no events

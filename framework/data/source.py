@@ -119,6 +119,7 @@ class DataSource:
     def test_steps(self) -> int:
         return math.ceil(self.num_test_examples / self.batch_size)
 
+    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
     def epoch_order(self, epoch: tf.Tensor) -> tf.Tensor | None:
         """The order of epoch `epoch`, drawn from (seed, epoch) alone; None when not shuffling."""
         if not self.shuffle:
@@ -127,13 +128,16 @@ class DataSource:
             tf.range(self.storage.num_units), seed=tf.stack([tf.constant(self.seed, tf.int64), tf.cast(epoch, tf.int64)])
         )
 
+    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
     def train_batch(self, order: tf.Tensor | None, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Batch `step` of an epoch ordered by `order` (from `epoch_order`)."""
         return self.storage.train_batch(order, step, single_batch=self.steps_per_epoch == 1)
 
+    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
     def validation_batch(self, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         return self.storage.validation_batch(step)
 
+    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
     def test_batch(self, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         return self.storage.test_batch(step)
 

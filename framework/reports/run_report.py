@@ -33,7 +33,8 @@ _FROM_EVENTS = ("variables", "loss")
 
 
 def write_run_report(
-    config: Mapping[str, Any], result: RunResult, data: Any, model: keras.Model, run_dir: RunDirectory, plots_wanted: bool
+    config: Mapping[str, Any], result: RunResult, data: Any, model: keras.Model, run_dir: RunDirectory, plots_wanted: bool,
+    from_logits: bool = False,
 ) -> None:
     """Saves the run's plots as PNG files in `run_dir`; where the run logged to
     TensorBoard, also logs them as images (`plots/<name>`) with the config as HParams.
@@ -46,10 +47,10 @@ def write_run_report(
         model: The trained model.
         run_dir: Where the run writes.
         plots_wanted: False skips the plots (HParams are still written).
+        from_logits: The model's class scores are logits (the loss's from_logits), for the confusion matrix.
     """
     log_dir = run_dir.events
     logged = log_dir.is_dir()
-    from_logits = bool(config.get("loss", {}).get("from_logits", False))
     pictures = _pictures(read_scalar_curves(log_dir) if logged else {}, data, model, from_logits) if plots_wanted else {}
     for name, png in pictures.items():
         _write_whole(run_dir.plot(name), png)

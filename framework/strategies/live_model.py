@@ -28,6 +28,8 @@ _LOG_ONLY_CALLBACKS = (keras.callbacks.History, keras.callbacks.ProgbarLogger)
 class EpochCallback(keras.callbacks.Callback):
     """A Keras callback that declares when it must see the live model."""
 
+    # False: never needs the live model (`needs_live_model` is then never asked).
+    reads_live_model: ClassVar[bool] = True
     # True: wants SCALARS_AT_EPOCH_START in on_epoch_begin's logs where the model is not live.
     reads_scalars_at_epoch_start: ClassVar[bool] = False
     # False: of the epochs a graph call ran, the tape strategy replays only the
@@ -43,5 +45,14 @@ class EpochCallback(keras.callbacks.Callback):
 def needs_live_model(callback: keras.callbacks.Callback, epoch: int) -> bool:
     """Whether `callback` must run at the real end of `epoch`; unknown callbacks always must."""
     if isinstance(callback, EpochCallback):
-        return callback.needs_live_model(epoch)
+        return callback.reads_live_model and callback.needs_live_model(epoch)
     return not isinstance(callback, _LOG_ONLY_CALLBACKS)
+
+
+def live_model_readers(callbacks: list[keras.callbacks.Callback]) -> list[keras.callbacks.Callback]:
+    """The callbacks that may need the live model at some epoch; the tape strategy
+    asks only these, per epoch, where the next graph call must end."""
+    return [
+        callback for callback in callbacks
+        if (callback.reads_live_model if isinstance(callback, EpochCallback) else not isinstance(callback, _LOG_ONLY_CALLBACKS))
+    ]

@@ -19,6 +19,7 @@ from framework.strategies.compiled_epochs import CompiledEpochs
 from framework.strategies.live_model import (
     SCALARS_AT_EPOCH_START,
     EpochCallback,
+    live_model_readers,
     needs_live_model,
 )
 
@@ -75,14 +76,15 @@ class TapeStrategy(TrainingStrategy):
             steps=job.data.steps_per_epoch,
         )
         every_epoch = [c for c in callbacks.callbacks if not isinstance(c, EpochCallback) or c.replayed_every_epoch]
+        readers = live_model_readers(job.callbacks)
         job.logger.open(model, job.epochs)
         model.stop_training = False
         callbacks.on_train_begin()
         history.on_train_begin()
         epoch, logs = job.initial_epoch, {}
         while epoch < job.epochs and not model.stop_training and not job.stop_requested():
-            num_epochs = self._epochs_in_next_call(epoch, job)
-            live = _needs_live_model(job, epoch)
+            num_epochs = self._epochs_in_next_call(epoch, job, readers)
+            live = _needs_live_model(readers, epoch)
             if live:
                 callbacks.on_epoch_begin(epoch)
             results, finite, scalars_at_start = self.compiled.run(epoch, num_epochs)
@@ -114,18 +116,20 @@ class TapeStrategy(TrainingStrategy):
             return {}
         return {"graph_calls": self.compiled.calls, "traces": self.compiled.tracing_count}
 
-    def _epochs_in_next_call(self, epoch: int, job: TrainingJob) -> int:
-        """Epochs to run from `epoch` on: up to steps_per_call steps, ending before
-        the next epoch where a callback must see the live model (that epoch runs alone)."""
+    def _epochs_in_next_call(self, epoch: int, job: TrainingJob, readers: list[keras.callbacks.Callback]) -> int:
+        """Epochs to run from `epoch` on: up to steps_per_call steps, ending before the next
+        epoch where one of `readers` must see the live model (that epoch runs alone)."""
         limit = min(max(1, self.steps_per_call // job.data.steps_per_epoch), job.epochs - epoch)
+        if not readers:
+            return limit
         for offset in range(limit):
-            if _needs_live_model(job, epoch + offset):
+            if _needs_live_model(readers, epoch + offset):
                 return max(offset, 1)
         return limit
 
 
-def _needs_live_model(job: TrainingJob, epoch: int) -> bool:
-    return any(needs_live_model(callback, epoch) for callback in job.callbacks)
+def _needs_live_model(readers: list[keras.callbacks.Callback], epoch: int) -> bool:
+    return any(needs_live_model(callback, epoch) for callback in readers)
 
 
 def _extend_history(history: keras.callbacks.History, first_epoch: int, epoch_logs: list[dict[str, float]]) -> None:
