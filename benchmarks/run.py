@@ -13,6 +13,7 @@ import datetime
 import os
 import platform
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import arms  # noqa: E402
 import cli  # noqa: E402
 import processes  # noqa: E402
+import real_tasks  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,16 @@ class Sizes:
     rss_examples: tuple[int, int]
     process_repeats: int
     cli_repeats: int
-    cli_small: bool
+    smoke: bool  # tiny sizes: checks every arm runs, measures nothing
+    real_repeats: int
+    digits_epochs: tuple[int, int]
+    csv_epochs: tuple[int, int]
+    csv_rows: int
 
 
-FULL = Sizes(5, (2_000, 102_000), (100, 1_100), (10, 110), (20, 3_020), 65_536, (10**5, 10**7), 5, 3, False)
-SMOKE = Sizes(1, (10, 60), (5, 15), (2, 4), (2, 4), 4_096, (10**3, 10**4), 1, 1, True)
+FULL = Sizes(5, (2_000, 102_000), (100, 1_100), (10, 110), (20, 3_020), 65_536, (10**5, 10**7), 5, 3, False,
+             5, (2, 32), (1, 4), real_tasks.CSV_ROWS)
+SMOKE = Sizes(1, (10, 60), (5, 15), (2, 4), (2, 4), 4_096, (10**3, 10**4), 1, 1, True, 1, (1, 2), (1, 2), 2_000)
 
 
 @dataclass(frozen=True)
@@ -100,15 +107,33 @@ def measure_processes(sizes: Sizes) -> dict[str, float]:
         }.items():
             values.setdefault(name, []).append(probe())
     medians = {name: statistics.median(v) for name, v in values.items()}
-    medians["one (reference)"] = 1.0
     return medians
 
 
 def measure_cli(sizes: Sizes) -> dict[str, float]:
     """Epochs/s of every CLI arm (whole processes, marginal), and the default run's wall time."""
-    per_epoch = cli.marginal_seconds_per_epoch(cli.cli_arms(sizes.cli_small), sizes.cli_repeats)
+    per_epoch = cli.marginal_seconds_per_epoch(cli.cli_arms(sizes.smoke), sizes.cli_repeats)
     print("CLI arms done", flush=True)
     return {**{name: 1.0 / value for name, value in per_epoch.items()}, **cli.default_run_seconds(sizes.cli_repeats)}
+
+
+def measure_real_tasks(sizes: Sizes) -> dict[str, float]:
+    """Examples/s of the digits CNN and the CSV MLP, framework vs plain Keras; CSV load seconds."""
+    values: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        csv_path = real_tasks.write_csv(Path(scratch) / "table.csv", sizes.csv_rows)
+        for task, epochs in ((real_tasks.digits_task(), sizes.digits_epochs), (real_tasks.csv_task(csv_path), sizes.csv_epochs)):
+            arms = {
+                f"{task.name}, fit strategy": real_tasks.framework_arm(task, "strategy=fit"),
+                f"{task.name}, tape strategy": real_tasks.framework_arm(task),
+                f"{task.name}, plain Keras script": real_tasks.plain_keras_arm(task),
+            }
+            if task.classification:
+                arms[f"{task.name}, tape strategy, no metrics"] = real_tasks.framework_arm(task, "metrics=[]")
+            values.update(real_tasks.examples_per_second(arms, epochs, sizes.real_repeats, warm_up=not sizes.smoke))
+            print(f"{task.name} done", flush=True)
+        values.update(real_tasks.csv_load_seconds(csv_path, sizes.real_repeats))
+    return values
 
 
 def rows(sizes: Sizes) -> list[Row]:
@@ -133,6 +158,16 @@ def rows(sizes: Sizes) -> list[Row]:
             for v in (0, 1, 2)
         ),
         Row("`python -m framework.train` (the default run) wall time / bare `import tensorflow, keras`", "default run seconds", "import tensorflow, keras seconds", 1.3, higher_is_better=False),
+        *(
+            row
+            for task in ("digits CNN", "CSV MLP")
+            for row in (
+                Row(f"{task}: fit strategy / plain Keras script on the same arrays, examples/s", f"{task}, fit strategy", f"{task}, plain Keras script", 0.97),
+                Row(f"{task}: tape strategy / plain Keras script on the same arrays, examples/s", f"{task}, tape strategy", f"{task}, plain Keras script", 1.0),
+            )
+        ),
+        Row("digits CNN, tape strategy: metrics [accuracy] / no metrics, examples/s", "digits CNN, tape strategy", "digits CNN, tape strategy, no metrics", 0.9),
+        Row(f"CSV of {sizes.csv_rows:.0e} rows: the framework's data source / `pandas.read_csv` + NumPy, load seconds", "framework CSV load seconds", "pandas.read_csv + NumPy seconds", 1.5, higher_is_better=False),
     ]
 
 
@@ -145,16 +180,22 @@ def report(sizes: Sizes, values: dict[str, float], tf_imported_for_cfg_job: bool
         "# Benchmarks",
         "",
         f"Produced by `python benchmarks/run.py` on {datetime.date.today().isoformat()}.",
-        f"Machine: {_cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}; no GPU used.",
+        f"Machine: {_cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}; "
+        f"GPUs TensorFlow sees: {len(tf.config.list_physical_devices('GPU')) or 'none'}.",
         f"Versions: Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}.",
         f"Method: in-process arms interleaved, median of {sizes.repeats} repeats, marginal steps/s between a small and a large run; "
         f"process rows median of {sizes.process_repeats}; CLI rows: whole `python -m framework.train` processes at default settings, "
-        f"marginal epochs/s between a short and a long process, interleaved, median of {sizes.cli_repeats}.",
+        f"marginal epochs/s between a short and a long process, interleaved, median of {sizes.cli_repeats}; "
+        f"real tasks: in-process runs of the task's config (verbose=0) against a plain Keras script on the same arrays, "
+        f"marginal training examples/s between {sizes.digits_epochs} (digits) and {sizes.csv_epochs} (CSV) epochs, "
+        f"interleaved, median of {sizes.real_repeats}.",
         "",
         "| ratio | measured | ratio | target | met |",
         "|---|---|---|---|---|",
     ]
     for row in rows(sizes):
+        if row.numerator not in values or row.denominator not in values:
+            continue  # a section left out with --only
         numerator, denominator = values[row.numerator], values[row.denominator]
         ratio = numerator / denominator
         met = ratio >= row.target if row.higher_is_better else ratio <= row.target
@@ -196,17 +237,30 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
+SECTIONS = {
+    "loop": measure_throughput,
+    "processes": measure_processes,
+    "cli": measure_cli,
+    "real": measure_real_tasks,
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat: checks the suite runs, measures nothing")
-    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parents[1] / "BENCHMARKS.md")
+    parser.add_argument("--only", nargs="+", choices=list(SECTIONS), help="measure these sections only (and write no BENCHMARKS.md unless --output is given)")
+    parser.add_argument("--output", type=Path, help="where the table goes; default BENCHMARKS.md for a full run")
     options = parser.parse_args()
     sizes = SMOKE if options.smoke else FULL
-    values = {**measure_throughput(sizes), **measure_processes(sizes), **measure_cli(sizes)}
+    sections = options.only or list(SECTIONS)
+    values = {"one (reference)": 1.0}
+    values |= {name: value for section in sections for name, value in SECTIONS[section](sizes).items()}
     text = report(sizes, values, processes.imports_tensorflow_for_cfg_job())
     print(text)
-    options.output.write_text(text)
-    print(f"Written to {options.output}")
+    output = options.output or (None if options.only else Path(__file__).resolve().parents[1] / "BENCHMARKS.md")
+    if output is not None:
+        output.write_text(text)
+        print(f"Written to {output}")
 
 
 if __name__ == "__main__":
