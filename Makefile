@@ -19,9 +19,10 @@ venv: $(BIN)/.installed
 run: venv
 	$(BIN)/python -m framework.train $(ARGS)
 
-# The whole suite; tests marked slow (subprocesses, pip installs) included.
+# The whole suite; tests marked slow (subprocesses, pip installs) included. pytest-xdist
+# runs test files in parallel, one worker per core (at most 4), each file on one worker.
 test: venv
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile $(PYTEST_ARGS)
 
 # Fast feedback while developing: skips tests marked slow.
 test-fast: venv
