@@ -56,7 +56,8 @@ def marginal_seconds_per_epoch(arms: dict[str, tuple[Command, tuple[int, int]]],
             samples[name].append(elapsed / (long - short))
     # A median that is not positive means the processes' own noise exceeded the extra
     # epochs' cost: nothing was measured (NaN, reported as a missed row), never infinity.
-    return {name: statistics.median(values) if statistics.median(values) > 0 else math.nan for name, values in samples.items()}
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    return {name: median if median > 0 else math.nan for name, median in medians.items()}
 
 
 def default_run_seconds(repeats: int) -> dict[str, float]:
