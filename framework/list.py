@@ -12,6 +12,7 @@ import os
 import textwrap
 
 from framework.config.catalog import REQUIRED, Component, describe
+from framework.garbage_collection import imports_without_collection
 from framework.registry import ALL_REGISTRIES
 
 
@@ -26,10 +27,12 @@ def main(argv: list[str] | None = None) -> None:
     from framework.config.user_errors import report_user_errors
     from framework.plugins import load_plugins
 
-    with report_user_errors():
-        load_plugins(arguments.plugin)
     kinds = [arguments.kind] if arguments.kind else list(ALL_REGISTRIES)
-    print("\n\n".join(_format(kind, describe(kind, ALL_REGISTRIES[kind])) for kind in kinds))
+    with imports_without_collection():  # Keras and the plugins, for their components' docs
+        with report_user_errors():
+            load_plugins(arguments.plugin)
+        listing = "\n\n".join(_format(kind, describe(kind, ALL_REGISTRIES[kind])) for kind in kinds)
+    print(listing)
     failed = ALL_REGISTRIES[kinds[0]].failed_plugins
     if failed:
         print("\nInstalled plugins that failed to load:")

@@ -26,6 +26,7 @@ from omegaconf import OmegaConf
 from framework.config.schema import ComponentConfig, validate_fields
 from framework.config.user_errors import report_user_errors
 from framework.errors import InputError
+from framework.garbage_collection import freeze_before_exit, imports_without_collection
 from framework.run_directory import RunDirectory
 
 USAGE = "python -m framework.predict run=<run dir> x=[1.0,2.0] | csv=<file> [plugins=[module]]"
@@ -68,7 +69,8 @@ def predict(arguments: PredictArguments) -> tuple[np.ndarray, np.ndarray]:
     model_path = _model_path(arguments.run)
     rows = _read_csv(arguments.csv) if arguments.csv is not None else arguments.x
 
-    from framework.saving import load_model  # TensorFlow loads only for valid arguments
+    with imports_without_collection():  # TensorFlow loads only for valid arguments
+        from framework.saving import load_model
 
     model = load_model(model_path, (*_run_plugins(arguments.run), *arguments.plugins))
     features = model.get_build_config()["input_shape"][-1]
@@ -145,10 +147,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(help_text())
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
-    with report_user_errors():
-        arguments = parse_arguments(argv)
-        examples, predictions = predict(arguments)
-        print(format_predictions(examples, predictions, saved_classes(arguments.run)))
+    try:
+        with report_user_errors():
+            arguments = parse_arguments(argv)
+            examples, predictions = predict(arguments)
+            print(format_predictions(examples, predictions, saved_classes(arguments.run)))
+    finally:
+        freeze_before_exit()
 
 
 def help_text() -> str:

@@ -21,6 +21,7 @@ from framework.config.sources import register_configs
 from framework.config.sweep_params import search_space_as_overrides
 from framework.config.user_errors import JobFailed, explain, report_user_errors
 from framework.errors import FrameworkError, TrainingInterrupted
+from framework.garbage_collection import freeze_before_exit, imports_without_collection
 from framework.reports.multirun_failures import record_job_failure
 
 log = logging.getLogger("framework")
@@ -31,7 +32,8 @@ def _train(cfg: DictConfig) -> float:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    from framework.run import run
+    with imports_without_collection():  # TensorFlow and Keras
+        from framework.run import run
 
     hydra_config = HydraConfig.get()
     try:
@@ -55,13 +57,16 @@ def main() -> None:
         print(help_text())  # Hydra's own help cannot describe fields (hydra#633)
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
-    with report_user_errors():
-        register_configs()
-        register_resolvers()
-        sys.argv[1:] = resume_arguments(search_space_as_overrides(sys.argv[1:]))
-        check_command_line(sys.argv[1:])  # before Hydra instantiates what the config names
-        with claimed_run_directory(sys.argv[1:]):  # before Hydra writes into it
-            _train()
+    try:
+        with report_user_errors():
+            register_configs()
+            register_resolvers()
+            sys.argv[1:] = resume_arguments(search_space_as_overrides(sys.argv[1:]))
+            check_command_line(sys.argv[1:])  # before Hydra instantiates what the config names
+            with claimed_run_directory(sys.argv[1:]):  # before Hydra writes into it
+                _train()
+    finally:  # also when Hydra exits with the job's status
+        freeze_before_exit()
 
 
 if __name__ == "__main__":

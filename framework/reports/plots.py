@@ -18,6 +18,8 @@ EpochSeries = tuple[np.ndarray, np.ndarray]
 
 _SIZE = (6.4, 4.0)
 _DPI = 100
+# Room for tick labels of up to about seven characters and one line of axis label and title.
+_MARGINS = {"left": 0.12, "right": 0.97, "bottom": 0.12, "top": 0.92}
 
 
 def fit_plot(x: np.ndarray, y: np.ndarray, predictions: np.ndarray) -> bytes:
@@ -69,7 +71,7 @@ def _epoch_curves(curves: Mapping[str, EpochSeries], ylabel: str, title: str) ->
 
 def confusion_plot(counts: np.ndarray, class_names: Sequence[str], where: str) -> bytes:
     """How often each true class (rows) was predicted as each class (columns)."""
-    figure, axes = _figure()
+    figure, axes = _figure(fitted_layout=True)
     axes.imshow(counts, cmap="Blues")
     ticks = range(len(class_names))
     axes.set_xticks(ticks, class_names, rotation=45, ha="right")
@@ -80,8 +82,12 @@ def confusion_plot(counts: np.ndarray, class_names: Sequence[str], where: str) -
     return _png(figure)
 
 
-def _figure():
-    figure = Figure(figsize=_SIZE, dpi=_DPI, layout="tight")
+def _figure(fitted_layout: bool = False):
+    """A figure with one set of axes. Curves fit fixed margins; `fitted_layout` measures
+    every label first (rotated class names need it), which costs as much as drawing."""
+    figure = Figure(figsize=_SIZE, dpi=_DPI, layout="tight" if fitted_layout else None)
+    if not fitted_layout:
+        figure.subplots_adjust(**_MARGINS)
     FigureCanvasAgg(figure)
     return figure, figure.add_subplot()
 

@@ -5,15 +5,14 @@ steps, computes each epoch's loss and metrics (and their validation values)
 and calls the run's logger at the same points the fit strategy does, all
 without returning to Python. The metrics are the run's Keras metric objects,
 reset at each epoch's start and updated from each step's outputs, as fit
-does; their update ops are part of the step, not a Python call. Its arguments are tensors, so it is traced once per run whatever the
-number of epochs per call.
+does; their update ops are part of the step, not a Python call. Its
+arguments are tensors, so it is traced once per run whatever the number of
+epochs per call.
 
-AutoGraph converts only the three functions whose loops run on tensors
-(`_run_epochs`, `_epoch_loss`, `_validation_logs`). Everything they call is
-straight-line TensorFlow and marked `plain` (here, and the data source's batch
-methods, the record schedule and the train step where they are defined):
-AutoGraph would otherwise transpile each callee, and everything it calls, at
-every start (30-250 ms each; about a third of the default run's time after imports).
+The loops are written with tf.while_loop and tf.cond and traced with
+`autograph=False`: AutoGraph would transpile this module, and everything it
+calls, at every start (about a second of the default run). Keras's own
+trainer does not convert the model's code either.
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ import tensorflow as tf
 from framework.config.plan import logged_values
 from framework.strategies.base import TrainingJob
 from framework.strategies.train_step import TrainStep
-
-plain = tf.autograph.experimental.do_not_convert
 
 
 class CompiledEpochs:
@@ -54,7 +51,7 @@ class CompiledEpochs:
         self._validation_metrics = self._new_metrics() if job.data.validation_steps else []
         self.names = logged_values([metric.name for metric in self._metrics], validation=bool(job.data.validation_steps))
         self._scalars = [v for v in job.model.trainable_variables if v.shape.num_elements() == 1] if scalars_at_start else []
-        self._function = tf.function(self._run_epochs)
+        self._function = tf.function(self._run_epochs, autograph=False)
 
     @property
     def tracing_count(self) -> int:
@@ -87,17 +84,21 @@ class CompiledEpochs:
         # As Keras's evaluate: the mean of batch losses weighted by batch size, metrics reset first.
         data = self.job.data
         _reset(self._validation_metrics)
-        total, count = tf.constant(0.0), tf.constant(0.0)
-        for step in tf.range(data.validation_steps):
+
+        def step_body(step, total, count):
             x, y = data.validation_batch(step)
             loss, outputs = self._step.evaluate(x, y)
             _update(self._validation_metrics, y, outputs)
             size = tf.cast(tf.shape(x)[0], tf.float32)
-            total += tf.cast(loss, tf.float32) * size
-            count += size
+            return step + 1, total + tf.cast(loss, tf.float32) * size, count + size
+
+        _, total, count = tf.while_loop(
+            lambda step, total, count: step < data.validation_steps,
+            step_body,
+            (tf.constant(0, tf.int64), tf.constant(0.0), tf.constant(0.0)),
+        )
         return {"val_loss": total / count, **_results(self._validation_metrics, prefix="val_")}
 
-    @plain
     def _train_step(self, x, y):
         loss, outputs = self._step.train(x, y)
         _update(self._metrics, y, outputs)
@@ -109,30 +110,29 @@ class CompiledEpochs:
         iterations = self.job.optimizer.iterations
         order = data.epoch_order(epoch)
         _reset(self._metrics)
-        if data.steps_per_epoch == 1:
+        if data.steps_per_epoch == 1:  # decided when tracing: no inner loop
             loss = self._train_step(*data.train_batch(order, 0))
-            if records.step_due(iterations):
-                self._log_step(iterations, loss)
+            _when(records.step_due(iterations), lambda: self._log_step(iterations, loss))
             return loss, tf.math.is_finite(loss)
-        total, count, finite, step = tf.constant(0.0), tf.constant(0.0), tf.constant(True), tf.constant(0, tf.int64)
-        while tf.logical_and(step < data.steps_per_epoch, finite):
+
+        def step_body(step, total, count, finite):
             x, y = data.train_batch(order, step)
             loss = self._train_step(x, y)
             size = tf.cast(tf.shape(x)[0], tf.float32)
-            total += loss * size
-            count += size
-            finite = tf.math.is_finite(loss)
-            step += 1
-            if records.step_due(iterations):
-                self._log_step(iterations, total / count)
+            total, count = total + loss * size, count + size
+            _when(records.step_due(iterations), lambda: self._log_step(iterations, total / count))
+            return step + 1, total, count, tf.math.is_finite(loss)
+
+        _, total, count, finite = tf.while_loop(
+            lambda step, total, count, finite: tf.logical_and(step < data.steps_per_epoch, finite),
+            step_body,
+            (tf.constant(0, tf.int64), tf.constant(0.0), tf.constant(0.0), tf.constant(True)),
+        )
         return total / count, finite
 
-
-    @plain
     def _log_step(self, step, loss):
         self.job.logger.log_step(step, loss)
 
-    @plain
     def _log_epoch(self, epoch, logs):
         model, optimizer = self.job.model, self.job.optimizer
         self.job.logger.log_epoch(
@@ -143,10 +143,12 @@ class CompiledEpochs:
         records, names = self.job.records, self.names
         values = {name: tf.TensorArray(tf.float32, size=0, dynamic_size=True) for name in names}
         starts = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[len(self._scalars)])
-        index, finite = tf.constant(0, tf.int64), tf.constant(True)
         logs = {name: tf.constant(0.0) for name in names}
 
-        def train_epoch(index, values, starts):
+        def running(index, finite, *_):
+            return tf.logical_and(index < num_epochs, finite)
+
+        def train_epoch(index, finite, values, starts, logs):
             if self._scalars:  # decided when tracing: no op when nobody asks
                 starts = starts.write(tf.cast(index, tf.int32), tf.stack([tf.cast(tf.reshape(v.value, ()), tf.float32) for v in self._scalars]))
             epoch_loss, finite = self._epoch_loss(first_epoch + index)
@@ -154,35 +156,53 @@ class CompiledEpochs:
             if self.job.data.validation_steps:  # decided when tracing
                 logs.update(self._validation_logs())
             values = {name: values[name].write(tf.cast(index, tf.int32), logs[name]) for name in names}
-            return index + 1, values, starts, logs, finite
+            return index + 1, finite, values, starts, logs
 
-        while tf.logical_and(index < num_epochs, finite):
-            if records.due_epochs_in_loop:  # records every epoch, or often: asked at each
-                index, values, starts, logs, finite = train_epoch(index, values, starts)
-                if records.epoch_due(first_epoch + index - 1):
-                    self._log_epoch(first_epoch + index - 1, logs)
-            else:  # rare records, or none: the epochs up to the next run without asking
+        if records.due_epochs_in_loop:  # records every epoch, or often: asked at each
+
+            def body(*state):
+                index, finite, values, starts, logs = train_epoch(*state)
+                _when(records.epoch_due(first_epoch + index - 1), lambda: self._log_epoch(first_epoch + index - 1, logs))
+                return index, finite, values, starts, logs
+
+        else:  # rare records, or none: the epochs up to the next record run without asking
+
+            def body(index, *state):
                 until_due = records.epochs_until_due(first_epoch + index)
                 group_end = num_epochs if until_due is None else tf.minimum(index + until_due, num_epochs)
-                while tf.logical_and(index < group_end, finite):
-                    index, values, starts, logs, finite = train_epoch(index, values, starts)
-                if records.epoch_due(first_epoch + index - 1) and finite:
-                    self._log_epoch(first_epoch + index - 1, logs)
+                index, finite, values, starts, logs = tf.while_loop(
+                    lambda index, finite, *_: tf.logical_and(index < group_end, finite), train_epoch, (index, *state)
+                )
+                due = records.epoch_due(first_epoch + index - 1)
+                if due is not False:  # a logger that records some epochs
+                    _when(tf.logical_and(due, finite), lambda: self._log_epoch(first_epoch + index - 1, logs))
+                return index, finite, values, starts, logs
+
+        index, finite, values, starts, logs = tf.while_loop(
+            running, body, (tf.constant(0, tf.int64), tf.constant(True), values, starts, logs)
+        )
         return {name: array.stack() for name, array in values.items()}, finite, starts.stack()
 
 
-@plain
+def _when(condition, write) -> None:
+    """Runs `write` (summary ops, no outputs) where `condition` holds: a Python bool is
+    decided when tracing, a tensor by a branch in the graph."""
+    if isinstance(condition, bool):
+        if condition:
+            write()
+    else:
+        tf.cond(condition, write, lambda: None)
+
+
 def _reset(metrics) -> None:
     for metric in metrics:
         metric.reset_state()
 
 
-@plain
 def _update(metrics, y, outputs) -> None:
     for metric in metrics:
         metric.update_state(y, outputs)
 
 
-@plain
 def _results(metrics, prefix: str = "") -> dict:
     return {f"{prefix}{metric.name}": tf.cast(metric.result(), tf.float32) for metric in metrics}

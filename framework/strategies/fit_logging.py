@@ -45,7 +45,7 @@ class LoggerCallback(keras.callbacks.Callback):
         self.records = records
         # Partials, not bound methods: TensorFlow counts traces by code object, so
         # runs in one process (sweeps, notebooks) would add up to a false retracing warning.
-        self._log_step = tf.function(functools.partial(logger.log_step))
+        self._log_step = tf.function(functools.partial(logger.log_step), autograph=False)
         self._snapshot: tf.types.experimental.PolymorphicFunction | None = None
         # Compiled at the first write with a signature of any number of records,
         # so it traces once per run whatever the batch sizes.
@@ -59,7 +59,7 @@ class LoggerCallback(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.logger.open(self.model, self.records.epochs)
-        self._snapshot = tf.function(functools.partial(_snapshot, self.model))
+        self._snapshot = tf.function(functools.partial(_snapshot, self.model), autograph=False)
         self._first_step = int(self.model.optimizer.iterations.numpy())
         self._last_write = time.monotonic()
 
@@ -107,7 +107,9 @@ class LoggerCallback(keras.callbacks.Callback):
             )
             if self._write_records is None:
                 signature = tf.nest.map_structure(lambda t: tf.TensorSpec([None, *t.shape[1:]], t.dtype), arguments)
-                self._write_records = tf.function(functools.partial(_write_records, self.logger), input_signature=signature)
+                self._write_records = tf.function(
+                    functools.partial(_write_records, self.logger), input_signature=signature, autograph=False
+                )
             self._write_records(*arguments)
             self.writes += 1
         self.logger.flush()
@@ -131,16 +133,15 @@ def _snapshot(model: keras.Model) -> tuple[tf.Tensor, list[tf.Tensor]]:
 
 def _write_records(logger: RunLogger, steps, epochs, logs, learning_rates, variables) -> None:
     """Gives `logger` each of a batch of epoch records, inside one compiled call."""
-    for index in tf.range(tf.shape(steps)[0]):
-        _write_record(logger, index, steps, epochs, logs, learning_rates, variables)
 
+    def write(index):
+        logger.log_epoch(
+            steps[index],
+            epochs[index],
+            {name: values[index] for name, values in logs.items()},
+            learning_rates[index],
+            [values[index] for values in variables],
+        )
+        return index + 1
 
-@tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
-def _write_record(logger: RunLogger, index, steps, epochs, logs, learning_rates, variables) -> None:
-    logger.log_epoch(
-        steps[index],
-        epochs[index],
-        {name: values[index] for name, values in logs.items()},
-        learning_rates[index],
-        [values[index] for values in variables],
-    )
+    tf.while_loop(lambda index: index < tf.shape(steps)[0], write, (tf.constant(0),))

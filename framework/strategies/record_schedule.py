@@ -36,12 +36,10 @@ class RecordSchedule:
     def records_epochs(self) -> bool:
         return self.epoch_interval is not None
 
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
     def step_due(self, step):
         """Whether optimizer step `step` gets a step record."""
         return self.step_interval > 0 and step % self.step_interval == 0
 
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
     def epoch_due(self, epoch):
         """Whether epoch `epoch` gets an epoch record: a plain bool when the answer is the same for every epoch."""
         if self.epoch_interval is None:
@@ -58,7 +56,6 @@ class RecordSchedule:
         inner loop that asks nothing (see `epochs_until_due`)."""
         return self.epoch_interval is not None and self.epoch_interval < _INTERVAL_WORTH_AN_INNER_LOOP
 
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
     def epochs_until_due(self, epoch):
         """Inside a compiled loop: how many epochs from `epoch` (a tensor) up to and
         including the next due one, or None if none is ever due."""

@@ -41,16 +41,14 @@ class TrainStep:
             # XLA compiles the step alone: summary writes in the loop around it
             # have no XLA kernel. (Under a distribution it is refused up front,
             # framework.config.plan: XLA cannot compile the cross-replica update.)
-            self._replica_train = tf.function(self._replica_step, jit_compile=True)
+            self._replica_train = tf.function(self._replica_step, jit_compile=True, autograph=False)
         elif tf.distribute.has_strategy():
-            self._replica_train = tf.function(self._replica_step)
+            self._replica_train = tf.function(self._replica_step, autograph=False)
 
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
     def train(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor | None]:
         """One optimizer step on the batch; returns its loss and the outputs it was computed from."""
         return self._sum_over_replicas(self._replica_train, x, y)
 
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
     def evaluate(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor | None]:
         """The batch's loss and outputs without training (validation)."""
         return self._sum_over_replicas(functools.partial(self._replica_loss, training=False), x, y)
@@ -60,7 +58,6 @@ class TrainStep:
         loss = self.strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
         return loss, outputs if self.replicas == 1 else None
 
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
     def _replica_step(self, x, y):
         model, optimizer = self.job.model, self.job.optimizer
         with tf.GradientTape() as tape:
