@@ -12,8 +12,8 @@ import os
 import textwrap
 
 from framework.config.catalog import REQUIRED, Component, describe
-from framework.garbage_collection import imports_without_collection
 from framework.registry import ALL_REGISTRIES
+from framework.start_up import loading_tensorflow
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -27,12 +27,12 @@ def main(argv: list[str] | None = None) -> None:
     from framework.config.user_errors import report_user_errors
     from framework.plugins import load_plugins
 
+    with loading_tensorflow():  # the built-in components are Keras's
+        import keras  # noqa: F401
+    with report_user_errors():
+        load_plugins(arguments.plugin)
     kinds = [arguments.kind] if arguments.kind else list(ALL_REGISTRIES)
-    with imports_without_collection():  # Keras and the plugins, for their components' docs
-        with report_user_errors():
-            load_plugins(arguments.plugin)
-        listing = "\n\n".join(_format(kind, describe(kind, ALL_REGISTRIES[kind])) for kind in kinds)
-    print(listing)
+    print("\n\n".join(_format(kind, describe(kind, ALL_REGISTRIES[kind])) for kind in kinds))
     failed = ALL_REGISTRIES[kinds[0]].failed_plugins
     if failed:
         print("\nInstalled plugins that failed to load:")

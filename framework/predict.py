@@ -26,8 +26,8 @@ from omegaconf import OmegaConf
 from framework.config.schema import ComponentConfig, validate_fields
 from framework.config.user_errors import report_user_errors
 from framework.errors import InputError
-from framework.garbage_collection import freeze_before_exit, imports_without_collection
 from framework.run_directory import RunDirectory
+from framework.start_up import freeze_before_exit, loading_tensorflow
 
 USAGE = "python -m framework.predict run=<run dir> x=[1.0,2.0] | csv=<file> [plugins=[module]]"
 
@@ -69,7 +69,7 @@ def predict(arguments: PredictArguments) -> tuple[np.ndarray, np.ndarray]:
     model_path = _model_path(arguments.run)
     rows = _read_csv(arguments.csv) if arguments.csv is not None else arguments.x
 
-    with imports_without_collection():  # TensorFlow loads only for valid arguments
+    with loading_tensorflow():  # TensorFlow loads only for valid arguments
         from framework.saving import load_model
 
     model = load_model(model_path, (*_run_plugins(arguments.run), *arguments.plugins))

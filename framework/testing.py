@@ -37,9 +37,10 @@ Shape = tuple[int, ...]
 
 DEFAULT_INPUT_SHAPES: tuple[Shape, ...] = ((2, 1), (3, 4), (2, 5, 3))
 STRATEGIES: tuple[str, ...] = ("tape", "fit")
-# A short run on the `sine` data; the longer run must end with a lower loss.
+# A short run on the `sine` data; the longer run must end with a lower loss. No
+# logs or pictures: they say nothing about the layer.
 _TRAINING_OVERRIDES = (
-    "model=sequential", "data=sine", "logger=none", "optimizer=adam", "optimizer.learning_rate=0.01",
+    "model=sequential", "data=sine", "logger=none", "plots=false", "optimizer=adam", "optimizer.learning_rate=0.01",
     "data.num_examples=64", "data.batch_size=16", "data.val_fraction=0",
 )
 _SHORT_EPOCHS, _LONG_EPOCHS = 1, 3
@@ -182,7 +183,10 @@ def _reload_in_fresh_process(layer_cls: type, path: Path, folder: Path) -> None:
 
 def _predict_with_saved_model(model_path: str, inputs_path: str, outputs_path: str, module: str, qualname: str) -> None:
     """Runs in the fresh process: registers what check_layer registered, reloads, predicts."""
-    import keras
+    from framework.start_up import loading_tensorflow
+
+    with loading_tensorflow():  # a fresh process loads Keras as the commands do
+        import keras
 
     from framework.plugins import load_plugins
     from framework.saving import load_model

@@ -21,8 +21,8 @@ from framework.config.sources import register_configs
 from framework.config.sweep_params import search_space_as_overrides
 from framework.config.user_errors import JobFailed, explain, report_user_errors
 from framework.errors import FrameworkError, TrainingInterrupted
-from framework.garbage_collection import freeze_before_exit, imports_without_collection
 from framework.reports.multirun_failures import record_job_failure
+from framework.start_up import freeze_before_exit, loading_tensorflow
 
 log = logging.getLogger("framework")
 
@@ -32,7 +32,7 @@ def _train(cfg: DictConfig) -> float:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    with imports_without_collection():  # TensorFlow and Keras
+    with loading_tensorflow():  # TensorFlow and Keras
         from framework.run import run
 
     hydra_config = HydraConfig.get()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -16,6 +17,13 @@ from framework.plugins import load_installed_plugins, load_plugins
 from framework.registry import ALL_REGISTRIES
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# TensorFlow and Keras once per test process, their objects frozen as the commands
+# freeze them (framework.start_up): every in-process run's keras.backend.clear_session()
+# collects garbage, which would otherwise traverse all of them (a quarter of a second).
+import framework.run  # noqa: E402, F401
+
+gc.freeze()
 
 
 @pytest.fixture

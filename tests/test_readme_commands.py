@@ -20,6 +20,10 @@ SKIPPED = {
     "python -m framework.train -m sweep=": "sweeps of 12 to 50 jobs take minutes; tests/test_sweeps.py runs them with 2-3 trials",
     "python -m framework.train -m 'sweep=": "parallel Optuna trials take minutes; tests/test_sweeps.py runs them with 2 trials",
     "python -m framework.predict run=outputs/2026-01-31/12-00-00-3fa94c 'x=[[1,2],[3,4]]'": "needs a two-feature run; tests/test_predict.py covers rows",
+    "python -m framework.train +experiment=digits_cnn": "trains a CNN for 20 epochs; tests/test_classification.py trains the preset under both strategies",
+    "python -m framework.train -m strategy=tape,fit": "four jobs; tests/test_job_summary.py and tests/test_sweeps.py run real multiruns",
+    "python -m framework.train logger=mlflow": "the README's logger=[tensorboard,mlflow,csv] command runs MLflow too",
+    "python -m framework.train logger=csv": "the README's logger=[tensorboard,mlflow,csv] command runs the CSV logger too",
     "python -m framework.train resume=": "needs an interrupted run; tests/test_resume.py and tests/test_signals.py resume real ones",
     "python -m framework.launch": "two worker processes training; tests/test_launch.py runs them",
     "python -m framework.train -m +cluster=slurm": "submits to a SLURM cluster",
@@ -47,7 +51,7 @@ def _skipped(command: str) -> str | None:
     return next((reason for start, reason in SKIPPED.items() if command.startswith(start)), None)
 
 
-COMMANDS = [c for c in readme_commands() if not _skipped(c)]
+COMMANDS = list(dict.fromkeys(c for c in readme_commands() if not _skipped(c)))  # each once
 
 
 def test_the_readme_has_commands_and_every_skip_names_one():

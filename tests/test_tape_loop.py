@@ -166,12 +166,14 @@ def test_fit_writes_its_records_through_one_trace_however_they_are_batched(train
     assert result.loop["logger_traces"] == 1
 
 
-def test_runs_in_one_process_raise_no_retracing_warning(train, caplog):
+@pytest.mark.parametrize("strategy", ["fit", "tape", "tape strategy.jit_compile=true"])
+def test_runs_in_one_process_raise_no_retracing_warning(train, caplog, strategy):
     # TensorFlow warns when one function traces 5 times in a few calls; it counts
-    # traces by code object, so one trace per run must not add up across runs.
-    # (Keras's own train function warns so too, as it does for plain model.fit.)
+    # traces by code object, so one trace per run must not add up across runs
+    # (a multirun's jobs, a notebook). Keras's own train function warns so too, as
+    # it does for plain model.fit in a loop. With XLA the step is its own compiled function.
     for _ in range(6):
-        train("+experiment=seed_linear", "strategy=fit", "epochs=3", "verbose=0", "plots=false")
+        train("+experiment=seed_linear", f"strategy={strategy.split()[0]}", *strategy.split()[1:], "epochs=3", "verbose=0", "plots=false")
     warnings = [r.getMessage() for r in caplog.records if "retracing" in r.getMessage()]
     assert not [message for message in warnings if "TensorFlowTrainer" not in message]
 

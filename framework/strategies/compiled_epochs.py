@@ -17,6 +17,8 @@ trainer does not convert the model's code either.
 
 from __future__ import annotations
 
+import functools
+
 import tensorflow as tf
 
 from framework.config.plan import logged_values
@@ -51,7 +53,9 @@ class CompiledEpochs:
         self._validation_metrics = self._new_metrics() if job.data.validation_steps else []
         self.names = logged_values([metric.name for metric in self._metrics], validation=bool(job.data.validation_steps))
         self._scalars = [v for v in job.model.trainable_variables if v.shape.num_elements() == 1] if scalars_at_start else []
-        self._function = tf.function(self._run_epochs, autograph=False)
+        # A partial, not the bound method: TensorFlow counts traces by code object, so runs in
+        # one process (multiruns, notebooks) would add up to a false retracing warning.
+        self._function = tf.function(functools.partial(CompiledEpochs._run_epochs, self), autograph=False)
 
     @property
     def tracing_count(self) -> int:

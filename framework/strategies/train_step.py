@@ -41,9 +41,9 @@ class TrainStep:
             # XLA compiles the step alone: summary writes in the loop around it
             # have no XLA kernel. (Under a distribution it is refused up front,
             # framework.config.plan: XLA cannot compile the cross-replica update.)
-            self._replica_train = tf.function(self._replica_step, jit_compile=True, autograph=False)
+            self._replica_train = tf.function(functools.partial(TrainStep._replica_step, self), jit_compile=True, autograph=False)
         elif tf.distribute.has_strategy():
-            self._replica_train = tf.function(self._replica_step, autograph=False)
+            self._replica_train = tf.function(functools.partial(TrainStep._replica_step, self), autograph=False)
 
     def train(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor | None]:
         """One optimizer step on the batch; returns its loss and the outputs it was computed from."""

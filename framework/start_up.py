@@ -1,0 +1,62 @@
+"""How the commands load TensorFlow and Keras: in about half the time of a plain import.
+
+Two costs of `import keras` buy a command nothing:
+
+- Keras imports scikit-learn, pandas and matplotlib.pyplot when they are
+  installed (as they are here, for the bundled data sets, CSV files and
+  plots), for features the commands never use: its scikit-learn wrappers,
+  pandas DataFrames as `fit` inputs, its image galleries. That is about two
+  seconds on 2 cores. While Keras loads, those modules are reported missing,
+  so Keras leaves the three features off; the framework imports pandas and
+  scikit-learn itself, later, where a data source needs them.
+- Importing TensorFlow and Keras creates some 700,000 long-lived objects and
+  next to no garbage, yet Python's cyclic garbage collector traverses them
+  again and again while they load, and once more as the interpreter exits:
+  about two more seconds. The collector is paused while they load; then what
+  exists is frozen (`gc.freeze`: kept alive as before, never traversed
+  again), and frozen once more before exiting. Objects freed by reference
+  counting (closed files, flushed writers) are freed as always.
+
+Library use (`framework.run.run` from a notebook or a test) loads Keras as usual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib.abc
+import sys
+from collections.abc import Iterator
+
+# What Keras imports only for the features above. Only the import of Keras itself runs
+# inside the window: plugins and data sources import these modules as usual.
+_KERAS_OPTIONAL_IMPORTS = ("sklearn", "pandas", "matplotlib.pyplot")
+
+
+class _ReportedMissing(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if any(name == module or name.startswith(f"{module}.") for module in _KERAS_OPTIONAL_IMPORTS):
+            raise ModuleNotFoundError(f"{name} is not imported while Keras loads (framework.start_up)", name=name)
+        return None  # every other module is found as usual
+
+
+@contextlib.contextmanager
+def loading_tensorflow() -> Iterator[None]:
+    """The imports inside load TensorFlow and Keras without Keras's optional imports and without
+    garbage collection; what they created is frozen afterwards."""
+    finder = _ReportedMissing()
+    was_collecting = gc.isenabled()
+    sys.meta_path.insert(0, finder)
+    gc.disable()
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+        gc.freeze()
+        if was_collecting:
+            gc.enable()
+
+
+def freeze_before_exit() -> None:
+    """Spares the interpreter's exit a traversal of every object: call when a command is done."""
+    gc.freeze()

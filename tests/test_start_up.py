@@ -1,0 +1,74 @@
+"""The commands load TensorFlow and Keras lean (framework.start_up): without Keras's
+optional imports and with the import's objects frozen, while plugins, data sources and
+library use import those modules as usual."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow  # real processes
+
+# Runs a command as `python -m` would and, at exit, reports what the process imported and froze.
+PROBE = (
+    "import atexit, gc, json, runpy, sys; "
+    "atexit.register(lambda: sys.stderr.write('PROBE=' + json.dumps({"
+    "'modules': [m for m in ('sklearn', 'pandas', 'matplotlib.pyplot', 'tensorflow') if m in sys.modules], "
+    "'frozen': gc.get_freeze_count()}) + '\\n')); "
+    "module = sys.argv[1]; sys.argv = [module] + sys.argv[2:]; runpy.run_module(module, run_name='__main__', alter_sys=True)"
+)
+
+
+def _probe(*arguments: str, cwd=None, env=None) -> tuple[subprocess.CompletedProcess, dict]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *arguments], capture_output=True, text=True, timeout=300, cwd=cwd,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})},
+    )
+    lines = [line for line in out.stderr.splitlines() if line.startswith("PROBE=")]
+    assert lines, out.stderr[-3000:]
+    return out, json.loads(lines[-1].removeprefix("PROBE="))
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict, object]:
+    run_dir = tmp_path_factory.mktemp("default") / "run"
+    out, probe = _probe("framework.train", "epochs=2", f"hydra.run.dir={run_dir}")
+    return out, probe, run_dir
+
+
+def test_the_default_run_loads_keras_without_its_optional_imports_and_freezes_what_it_loaded(default_run):
+    out, probe, run_dir = default_run
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert probe["modules"] == ["tensorflow"], probe  # Keras's scikit-learn, pandas and pyplot stayed out
+    assert probe["frozen"] > 100_000, probe  # TensorFlow's and Keras's objects, never traversed again
+    assert (run_dir / "loss.png").exists()  # the plots draw without pyplot
+
+
+@pytest.mark.parametrize("module, arguments", [("framework.predict", ["run={run}", "x=[1.0,2.0]"]), ("framework.list", ["layer"])])
+def test_predict_and_list_load_keras_lean_too(default_run, module, arguments):
+    out, probe = _probe(module, *(argument.format(run=default_run[2]) for argument in arguments))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert probe["modules"] == ["tensorflow"] and probe["frozen"] > 100_000, probe
+
+
+def test_plugins_and_data_sources_import_what_keras_was_kept_from(tmp_path):
+    (tmp_path / "heavy_plugin.py").write_text("import matplotlib.pyplot\nimport pandas\nimport sklearn.base\n")
+    (tmp_path / "table.csv").write_text("x,y\n" + "".join(f"{i / 10},{i / 5 + 1}\n" for i in range(40)))
+    out, probe = _probe(
+        "framework.train", "plugins=[heavy_plugin]", "data=csv", "data.path=table.csv", "data.target=y", "epochs=2",
+        f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)},
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert set(probe["modules"]) == {"sklearn", "pandas", "matplotlib.pyplot", "tensorflow"}, probe
+
+
+def test_library_use_loads_keras_as_usual():
+    """Only the commands keep Keras's optional imports out: `import framework.run` in a notebook does not."""
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, framework.run; print('sklearn' in sys.modules, 'pandas' in sys.modules)"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True"]
