@@ -25,7 +25,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib.abc
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 
 # What Keras imports only for the features above. Only the import of Keras itself runs
@@ -46,6 +48,11 @@ def loading_tensorflow() -> Iterator[None]:
     garbage collection; what they created is frozen afterwards."""
     finder = _ReportedMissing()
     was_collecting = gc.isenabled()
+    # Ctrl-C while they load is held until they have loaded, then raised here: some of
+    # their imports catch every exception, which would swallow it and train anyway.
+    interrupted: list[int] = []
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda number, frame: interrupted.append(number)) if in_main_thread else None
     sys.meta_path.insert(0, finder)
     gc.disable()
     try:
@@ -55,6 +62,10 @@ def loading_tensorflow() -> Iterator[None]:
         gc.freeze()
         if was_collecting:
             gc.enable()
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def freeze_before_exit() -> None:
