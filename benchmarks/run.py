@@ -140,7 +140,7 @@ def rows(sizes: Sizes) -> list[Row]:
     big = sizes.big_batch_examples
     small, large = sizes.rss_examples
     return [
-        Row("tape strategy / hand-written in-graph loop (K=1000, loss W b logged every epoch, no end-of-run plots)", "tape, logging every epoch", "hand-written in-graph loop", 0.95),
+        Row("tape strategy / hand-written in-graph loop (K=1000, loss, learning rate, W and b logged every epoch, no end-of-run plots)", "tape, logging every epoch", "hand-written in-graph loop", 0.95),
         Row("tape strategy / the tutorial's eager loop, per epoch", "tape, default logging", "tutorial eager loop", 50),
         Row("fit strategy / raw model.fit(x, y, epochs=E) as in the tutorial", "fit strategy", "raw model.fit(x, y)", 10),
         Row("fit strategy / raw model.fit with identical inputs and compile arguments", "fit strategy", "raw model.fit, same inputs", 0.97),

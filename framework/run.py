@@ -130,7 +130,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
             *lr_on_plateau_callbacks(settings.lr_on_plateau),
             *resumable.values(),  # before the saver, which keeps their state of the same epoch
             *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
-            CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.due, epochs=settings.epochs), resumable),
+            CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.next_due, epochs=settings.epochs), resumable),
             LogDirectoryWatch(run_dir.events),
             *([ProfilerTrace(run_dir.events, settings.profile.epochs, initial_epoch, settings.epochs)]
               if settings.profile.epochs else []),

@@ -30,6 +30,19 @@ def test_checkpoint_epochs_end_calls(train):
     assert loop_stats(result) == (20, 1)  # 9 epochs, then 1 checkpointed epoch, ten times
 
 
+def test_the_call_planner_asks_a_scheduled_callback_once_per_call_not_once_per_epoch(train, monkeypatch):
+    # Asking per epoch is Python per epoch, as much as a small epoch's graph work.
+    from framework.callbacks.checkpoint_saver import CheckpointSaver
+
+    asked = []
+    ask = CheckpointSaver.needs_live_model
+    monkeypatch.setattr(CheckpointSaver, "needs_live_model", lambda self, epoch: asked.append(epoch) or ask(self, epoch))
+    result = train("+experiment=seed_linear", "epochs=3000", "verbose=0", "plots=false")
+    graph_calls, _ = loop_stats(result)
+    assert graph_calls == 20 and result.epochs == 3000
+    assert len(asked) <= 2 * graph_calls
+
+
 def test_minibatch_epochs_count_steps_per_call_in_whole_epochs(train):
     overrides = ("data=sine", "data.num_examples=200", "data.batch_size=32", "model=sequential", "verbose=0", END_CHECKPOINT_ONLY)
     result = train(*overrides, "epochs=12", "strategy.steps_per_call=40")  # 5 steps per epoch: 8 epochs per call

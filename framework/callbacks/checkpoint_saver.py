@@ -15,7 +15,7 @@ log = logging.getLogger("framework")
 
 
 class CheckpointSaver(EpochCallback):
-    """Writes a checkpoint at the end of every epoch `due(epoch)` accepts, and at the
+    """Writes a checkpoint at the end of every epoch that `next_due(epoch)` names, and at the
     end of training if the last epoch was not saved (early stop, a signal).
 
     It reads the live model at those epochs only, so the tape strategy ends a
@@ -32,23 +32,26 @@ class CheckpointSaver(EpochCallback):
     def __init__(
         self,
         checkpoint: RunCheckpoint,
-        due: Callable[[int], bool],
+        next_due: Callable[[int], int],
         resumable: Mapping[str, ResumableEarlyStopping] | None = None,
     ):
         super().__init__()
         self.checkpoint = checkpoint
-        self._due = due
+        self._next_due = next_due
         self._resumable = dict(resumable or {})
         self._epochs_done: int | None = None
         self._logs: dict[str, float] = {}
 
     def needs_live_model(self, epoch: int) -> bool:
-        return self._due(epoch)
+        return self._next_due(epoch) == epoch
+
+    def next_live_epoch(self, epoch: int, end: int) -> int:
+        return min(self._next_due(epoch), end)
 
     def on_epoch_end(self, epoch, logs=None):
         self._epochs_done = epoch + 1
         self._logs = {name: float(value) for name, value in (logs or {}).items()}
-        if self._due(epoch):
+        if self.needs_live_model(epoch):
             self._save()
 
     def on_train_end(self, logs=None):

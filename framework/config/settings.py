@@ -55,10 +55,11 @@ class CheckpointSettings(ComponentConfig):
     keep: Annotated[int, pydantic.Field(ge=1, le=INT32_MAX)]
     best: BestModelSettings
 
-    def due(self, epoch: int, epochs: int) -> bool:
-        """Whether a checkpoint is written at the end of `epoch` (0-based) of `epochs`."""
+    def next_due(self, epoch: int, epochs: int) -> int:
+        """The first epoch from `epoch` on (0-based, of `epochs`) at whose end a checkpoint
+        is written: every interval-th epoch, and the last."""
         interval = self.every_n_epochs or max(1, math.ceil(epochs / _CHECKPOINTS_PER_RUN))
-        return (epoch + 1) % interval == 0 or epoch == epochs - 1
+        return min(epoch + -(epoch + 1) % interval, epochs - 1)
 
 
 class EarlyStoppingSettings(ComponentConfig):

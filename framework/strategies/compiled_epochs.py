@@ -63,14 +63,13 @@ class CompiledEpochs:
 
     def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], bool, list[list[tuple[str, float]]]]:
         self.calls += 1
-        logs, finite, starts = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
+        rows, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
+        # A row per epoch: the scalars at its start, then its logs in the order fit logs them.
+        columns = rows.numpy().T.tolist()
+        starts, logs = columns[: len(self._scalars)], columns[len(self._scalars) :]
+        epoch_logs = dict(zip(self.names, logs))
         names = [variable.name for variable in self._scalars]
-        # In the order fit logs them (a returned dict comes back sorted by key).
-        epoch_logs = {name: logs[name].numpy().tolist() for name in self.names}
-        if self._scalars:
-            scalars_at_start = [list(zip(names, values)) for values in starts.numpy().tolist()]
-        else:  # a model without scalar variables: nothing to report at an epoch's start
-            scalars_at_start = [[] for _ in epoch_logs["loss"]]
+        scalars_at_start = [list(zip(names, values)) for values in zip(*starts)] if starts else [[] for _ in logs[0]]
         return epoch_logs, bool(finite), scalars_at_start
 
     def _new_metrics(self) -> list:
@@ -145,47 +144,46 @@ class CompiledEpochs:
 
     def _run_epochs(self, first_epoch, num_epochs):
         records, names = self.job.records, self.names
-        values = {name: tf.TensorArray(tf.float32, size=0, dynamic_size=True) for name in names}
-        starts = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[len(self._scalars)])
+        # One row per epoch, one write (a write per value costs a few us each).
+        rows = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[len(self._scalars) + len(names)])
         logs = {name: tf.constant(0.0) for name in names}
 
         def running(index, finite, *_):
             return tf.logical_and(index < num_epochs, finite)
 
-        def train_epoch(index, finite, values, starts, logs):
-            if self._scalars:  # decided when tracing: no op when nobody asks
-                starts = starts.write(tf.cast(index, tf.int32), tf.stack([tf.cast(tf.reshape(v.value, ()), tf.float32) for v in self._scalars]))
+        def train_epoch(index, finite, rows, logs):
+            # Read before the epoch's steps update them (automatic control dependencies keep
+            # program order); none when nobody asks for them.
+            starts = [tf.cast(tf.reshape(variable.value, ()), tf.float32) for variable in self._scalars]
             epoch_loss, finite = self._epoch_loss(first_epoch + index)
             logs = {"loss": epoch_loss, **_results(self._metrics)}
             if self.job.data.validation_steps:  # decided when tracing
                 logs.update(self._validation_logs())
-            values = {name: values[name].write(tf.cast(index, tf.int32), logs[name]) for name in names}
-            return index + 1, finite, values, starts, logs
+            rows = rows.write(tf.cast(index, tf.int32), tf.stack([*starts, *(logs[name] for name in names)]))
+            return index + 1, finite, rows, logs
 
         if records.due_epochs_in_loop:  # records every epoch, or often: asked at each
 
             def body(*state):
-                index, finite, values, starts, logs = train_epoch(*state)
+                index, finite, rows, logs = train_epoch(*state)
                 _when(records.epoch_due(first_epoch + index - 1), lambda: self._log_epoch(first_epoch + index - 1, logs))
-                return index, finite, values, starts, logs
+                return index, finite, rows, logs
 
         else:  # rare records, or none: the epochs up to the next record run without asking
 
             def body(index, *state):
                 until_due = records.epochs_until_due(first_epoch + index)
                 group_end = num_epochs if until_due is None else tf.minimum(index + until_due, num_epochs)
-                index, finite, values, starts, logs = tf.while_loop(
+                index, finite, rows, logs = tf.while_loop(
                     lambda index, finite, *_: tf.logical_and(index < group_end, finite), train_epoch, (index, *state)
                 )
                 due = records.epoch_due(first_epoch + index - 1)
                 if due is not False:  # a logger that records some epochs
                     _when(tf.logical_and(due, finite), lambda: self._log_epoch(first_epoch + index - 1, logs))
-                return index, finite, values, starts, logs
+                return index, finite, rows, logs
 
-        index, finite, values, starts, logs = tf.while_loop(
-            running, body, (tf.constant(0, tf.int64), tf.constant(True), values, starts, logs)
-        )
-        return {name: array.stack() for name, array in values.items()}, finite, starts.stack()
+        _, finite, rows, _ = tf.while_loop(running, body, (tf.constant(0, tf.int64), tf.constant(True), rows, logs))
+        return rows.stack(), finite
 
 
 def _when(condition, write) -> None:

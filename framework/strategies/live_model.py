@@ -41,6 +41,15 @@ class EpochCallback(keras.callbacks.Callback):
         """Whether `on_epoch_begin`/`on_epoch_end` of `epoch` must see the model as it is then."""
         return True
 
+    def next_live_epoch(self, epoch: int, end: int) -> int:
+        """The first epoch in `[epoch, end)` that needs the live model, or `end` if none does.
+
+        The tape strategy asks this once per graph call; a callback with a
+        schedule it can compute (every N epochs) answers without asking
+        `needs_live_model` for each epoch, which costs Python per epoch.
+        """
+        return next((candidate for candidate in range(epoch, end) if self.needs_live_model(candidate)), end)
+
 
 def needs_live_model(callback: keras.callbacks.Callback, epoch: int) -> bool:
     """Whether `callback` must run at the real end of `epoch`; unknown callbacks always must."""
@@ -49,9 +58,16 @@ def needs_live_model(callback: keras.callbacks.Callback, epoch: int) -> bool:
     return not isinstance(callback, _LOG_ONLY_CALLBACKS)
 
 
+def next_live_epoch(callback: keras.callbacks.Callback, epoch: int, end: int) -> int:
+    """The first epoch in `[epoch, end)` at whose real end `callback` must run, or `end`."""
+    if isinstance(callback, EpochCallback):
+        return callback.next_live_epoch(epoch, end) if callback.reads_live_model else end
+    return end if isinstance(callback, _LOG_ONLY_CALLBACKS) else epoch
+
+
 def live_model_readers(callbacks: list[keras.callbacks.Callback]) -> list[keras.callbacks.Callback]:
     """The callbacks that may need the live model at some epoch; the tape strategy
-    asks only these, per epoch, where the next graph call must end."""
+    asks only these where the next graph call must end."""
     return [
         callback for callback in callbacks
         if (callback.reads_live_model if isinstance(callback, EpochCallback) else not isinstance(callback, _LOG_ONLY_CALLBACKS))

@@ -21,6 +21,7 @@ from framework.strategies.live_model import (
     EpochCallback,
     live_model_readers,
     needs_live_model,
+    next_live_epoch,
 )
 
 log = logging.getLogger("framework")
@@ -90,21 +91,26 @@ class TapeStrategy(TrainingStrategy):
             results, finite, scalars_at_start = self.compiled.run(epoch, num_epochs)
             if self.jit_compile and self.compiled.calls == 1:
                 log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
-            epoch_logs = [
-                {name: values[index] for name, values in results.items()}
-                for index in range(len(results["loss"]) - (0 if finite else 1))
-            ]
+            ran = len(results["loss"]) - (0 if finite else 1)
+            columns = {name: values[:ran] for name, values in results.items()}
             # Replayed straight to each callback: the logs are plain floats
             # already, and CallbackList's own dispatch costs more than an epoch.
-            for index, logs in enumerate(epoch_logs):
-                for callback in callbacks.callbacks if index == len(epoch_logs) - 1 else every_epoch:
+            # Only callbacks that keep per-epoch records see every epoch; the
+            # others, the last one (a Python dict per epoch costs as much as a
+            # small epoch's graph work).
+            replayed = range(0 if every_epoch else max(ran - 1, 0), ran)
+            replayed_logs = []
+            for index in replayed:
+                logs = {name: values[index] for name, values in columns.items()}
+                for callback in callbacks.callbacks if index == ran - 1 else every_epoch:
                     if not live:
                         start = {SCALARS_AT_EPOCH_START: scalars_at_start[index]} if id(callback) in start_readers else None
                         callback.on_epoch_begin(epoch + index, start)
                     callback.on_epoch_end(epoch + index, logs)
-            _extend_history(history, epoch, epoch_logs)
+                replayed_logs.append(logs)
+            _extend_history(history, epoch, columns, replayed.start, replayed_logs)
             if not finite:
-                raise non_finite_loss_error(job, epoch + len(epoch_logs), results["loss"][-1])
+                raise non_finite_loss_error(job, epoch + ran, results["loss"][-1])
             job.logger.flush()
             epoch += num_epochs
         callbacks.on_train_end(logs)
@@ -119,22 +125,28 @@ class TapeStrategy(TrainingStrategy):
     def _epochs_in_next_call(self, epoch: int, job: TrainingJob, readers: list[keras.callbacks.Callback]) -> int:
         """Epochs to run from `epoch` on: up to steps_per_call steps, ending before the next
         epoch where one of `readers` must see the live model (that epoch runs alone)."""
-        limit = min(max(1, self.steps_per_call // job.data.steps_per_epoch), job.epochs - epoch)
-        if not readers:
-            return limit
-        for offset in range(limit):
-            if _needs_live_model(readers, epoch + offset):
-                return max(offset, 1)
-        return limit
+        end = epoch + min(max(1, self.steps_per_call // job.data.steps_per_epoch), job.epochs - epoch)
+        live_epoch = min((next_live_epoch(callback, epoch, end) for callback in readers), default=end)
+        return max(live_epoch - epoch, 1)
 
 
 def _needs_live_model(readers: list[keras.callbacks.Callback], epoch: int) -> bool:
     return any(needs_live_model(callback, epoch) for callback in readers)
 
 
-def _extend_history(history: keras.callbacks.History, first_epoch: int, epoch_logs: list[dict[str, float]]) -> None:
-    """What History.on_epoch_end does for each epoch, for many epochs at once."""
-    history.epoch.extend(range(first_epoch, first_epoch + len(epoch_logs)))
-    for logs in epoch_logs:
+def _extend_history(
+    history: keras.callbacks.History,
+    first_epoch: int,
+    columns: dict[str, list[float]],
+    first_replayed: int,
+    replayed_logs: list[dict[str, float]],
+) -> None:
+    """What History.on_epoch_end does for each epoch of a call: the epochs before
+    `first_replayed` from the call's columns, the replayed ones from their logs,
+    which callbacks may have added to (ReduceLROnPlateau adds the learning rate)."""
+    history.epoch.extend(range(first_epoch, first_epoch + first_replayed + len(replayed_logs)))
+    for name, values in columns.items():
+        history.history.setdefault(name, []).extend(values[:first_replayed])
+    for logs in replayed_logs:
         for name, value in logs.items():
             history.history.setdefault(name, []).append(value)
