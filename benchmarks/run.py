@@ -183,6 +183,8 @@ def report(sizes: Sizes, values: dict[str, float], tf_imported_for_cfg_job: bool
         f"Machine: {_cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}; "
         f"GPUs TensorFlow sees: {len(tf.config.list_physical_devices('GPU')) or 'none'}.",
         f"Versions: Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}.",
+        *([] if tf.config.list_physical_devices("GPU") else
+          ["No GPU table: TensorFlow sees no GPU here; the same command on a machine with one measures every row there."]),
         f"Method: in-process arms interleaved, median of {sizes.repeats} repeats, marginal steps/s between a small and a large run; "
         f"process rows median of {sizes.process_repeats}; CLI rows: whole `python -m framework.train` processes at default settings, "
         f"marginal epochs/s between a short and a long process, interleaved, median of {sizes.cli_repeats}; "
