@@ -65,8 +65,7 @@ def measure_throughput(sizes: Sizes) -> dict[str, float]:
     """Median marginal steps/s of every in-process arm."""
     big = sizes.big_batch_examples
     plan = {
-        # The end-of-run plots read every logged point back; the hand-written loop draws none.
-        "tape, logging every epoch": (arms.framework_arm("logger.log_every_n_epochs=1", "plots=false"), sizes.graph),
+        "tape, logging every epoch": (arms.framework_arm("logger.log_every_n_epochs=1"), sizes.graph),
         "hand-written in-graph loop": (arms.hand_written_graph_loop(steps_per_call=1000), sizes.graph),
         "tape, default logging": (arms.framework_arm(), sizes.graph),
         "tape, logging off": (arms.framework_arm("logger=none"), sizes.graph),

@@ -24,6 +24,8 @@ SKIPPED = {
     "python -m framework.train -m strategy=tape,fit": "four jobs; tests/test_job_summary.py and tests/test_sweeps.py run real multiruns",
     "python -m framework.train logger=mlflow": "the README's logger=[tensorboard,mlflow,csv] command runs MLflow too",
     "python -m framework.train logger=csv": "the README's logger=[tensorboard,mlflow,csv] command runs the CSV logger too",
+    "python -m framework.train --cfg job": "tests/test_cli.py runs it as a process and checks that it loads no TensorFlow",
+    "python -m framework.train --help": "tests/test_cli.py runs it as a process; tests/test_help.py checks its text",
     "python -m framework.train resume=": "needs an interrupted run; tests/test_resume.py and tests/test_signals.py resume real ones",
     "python -m framework.launch": "two worker processes training; tests/test_launch.py runs them",
     "python -m framework.train -m +cluster=slurm": "submits to a SLURM cluster",
