@@ -2,13 +2,14 @@
 
 Two costs of `import keras` buy a command nothing:
 
-- Keras imports scikit-learn, pandas and matplotlib.pyplot when they are
-  installed (as they are here, for the bundled data sets, CSV files and
-  plots), for features the commands never use: its scikit-learn wrappers,
-  pandas DataFrames as `fit` inputs, its image galleries. That is about two
-  seconds on 2 cores. While Keras loads, those modules are reported missing,
-  so Keras leaves the three features off; the framework imports pandas and
-  scikit-learn itself, later, where a data source needs them.
+- Keras imports scikit-learn, pandas and matplotlib when they are installed
+  (as they are here, for the bundled data sets, CSV files and plots), and
+  TensorFlow's legacy Keras imports scipy.sparse, for features the commands
+  never use: Keras's scikit-learn wrappers, pandas DataFrames as `fit`
+  inputs, its image galleries, sparse SciPy inputs to the legacy `fit`. That
+  is about two seconds on 2 cores. While Keras loads, those modules are
+  reported missing, so those features stay off; the framework imports them
+  itself, later, where a data source or the plots need them.
 - Importing TensorFlow and Keras creates some 700,000 long-lived objects and
   next to no garbage, yet Python's cyclic garbage collector traverses them
   again and again while they load, and once more as the interpreter exits:
@@ -30,9 +31,9 @@ import sys
 import threading
 from collections.abc import Iterator
 
-# What Keras imports only for the features above. Only the import of Keras itself runs
+# What Keras (and TensorFlow's legacy Keras) import only for the features above. Only the import of Keras itself runs
 # inside the window: plugins and data sources import these modules as usual.
-_KERAS_OPTIONAL_IMPORTS = ("sklearn", "pandas", "matplotlib.pyplot")
+_KERAS_OPTIONAL_IMPORTS = ("sklearn", "pandas", "matplotlib", "scipy.sparse")
 
 
 class _ReportedMissing(importlib.abc.MetaPathFinder):

@@ -16,7 +16,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from framework.reports import plots
 from framework.reports.events import Curve, read_scalar_curves
 from framework.reports.hparams import write_hparams
 from framework.result import RunResult
@@ -85,6 +84,9 @@ def _write_whole(path: Path, content: bytes) -> None:
 
 
 def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model, from_logits: bool) -> dict[str, bytes]:
+    # Here, not at the top: matplotlib loads only in a process that draws (plots=false, predict and failed runs skip it).
+    from framework.reports import plots
+
     pictures = {}
     x, y = data.sample(PLOTTED_EXAMPLES)
     if x.shape[1:] == (1,) and y.shape[1:] == (1,):
@@ -131,6 +133,8 @@ def _confusion(data: Any, model: keras.Model, from_logits: bool) -> bytes:
     # One output for two classes: a logit above 0, or a probability above 0.5, is class 1.
     predicted = (scores[:, 0] > (0.0 if from_logits else 0.5)).astype(np.int64) if scores.shape[-1] == 1 else scores.argmax(-1)
     counts = tf.math.confusion_matrix(np.reshape(y, -1), predicted, num_classes=data.num_classes).numpy()
+    from framework.reports import plots  # as in _pictures
+
     return plots.confusion_plot(counts, data.class_names, where)
 
 
