@@ -14,16 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers.probes import PROBE, imported_tensorflow
 from helpers.runs import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
 EXAMPLES = [REPO_ROOT / "plugins" / name for name in ("fourier_features", "residual_block", "template")]
-TF_PROBE = (  # runs the CLI and reports whether TensorFlow was imported
-    "import atexit, runpy, sys; "
-    "atexit.register(lambda: sys.stderr.write('TF_LOADED=%s\\n' % ('tensorflow' in sys.modules))); "
-    "sys.argv = ['framework.train'] + sys.argv[1:]; runpy.run_module('framework.train', run_name='__main__')"
-)
 
 
 def write_readme_plugin(folder: Path) -> Path:
@@ -121,9 +117,9 @@ def test_shipped_configs_are_selectable_and_compose_without_tensorflow(environme
         ("+experiment=template_sine", "template_dense"),
         ("+experiment=gated_sine", "gated_dense"),
     ]:
-        out = environment.run("-c", TF_PROBE, override, "--cfg", "job", cwd=tmp_path)
+        out = environment.run("-c", PROBE, "framework.train", override, "--cfg", "job", cwd=tmp_path)
         assert out.returncode == 0, out.stderr
-        assert f"name: {key}" in out.stdout and "TF_LOADED=False" in out.stderr, override
+        assert f"name: {key}" in out.stdout and not imported_tensorflow(out.stderr), override
     if environment.mode == "editable":
         return  # the help text reads the same configs, found as above
     help_text = environment.run("-m", "framework.train", "--help", cwd=tmp_path).stdout

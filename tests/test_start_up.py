@@ -2,23 +2,14 @@
 optional imports and with the import's objects frozen, while plugins, data sources and
 library use import those modules as usual."""
 
-import json
 import os
 import subprocess
 import sys
 
 import pytest
+from helpers.probes import PROBE, probe_report
 
 pytestmark = pytest.mark.slow  # real processes
-
-# Runs a command as `python -m` would and, at exit, reports what the process imported and froze.
-PROBE = (
-    "import atexit, gc, json, runpy, sys; "
-    "atexit.register(lambda: sys.stderr.write('PROBE=' + json.dumps({"
-    "'modules': [m for m in ('sklearn', 'pandas', 'matplotlib', 'matplotlib.pyplot', 'scipy.sparse', 'tensorflow') if m in sys.modules], "
-    "'frozen': gc.get_freeze_count()}) + '\\n')); "
-    "module = sys.argv[1]; sys.argv = [module] + sys.argv[2:]; runpy.run_module(module, run_name='__main__', alter_sys=True)"
-)
 
 
 def _probe(*arguments: str, cwd=None, env=None) -> tuple[subprocess.CompletedProcess, dict]:
@@ -26,9 +17,9 @@ def _probe(*arguments: str, cwd=None, env=None) -> tuple[subprocess.CompletedPro
         [sys.executable, "-c", PROBE, *arguments], capture_output=True, text=True, timeout=300, cwd=cwd,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})},
     )
-    lines = [line for line in out.stderr.splitlines() if line.startswith("PROBE=")]
-    assert lines, out.stderr[-3000:]
-    return out, json.loads(lines[-1].removeprefix("PROBE="))
+    report = probe_report(out.stderr)
+    assert report is not None, out.stderr[-3000:]
+    return out, report
 
 
 @pytest.fixture(scope="module")
