@@ -35,9 +35,18 @@ def reference(tmp_path_factory):
     return results
 
 
+# `python -m framework.train ARGS` as a terminal starts it: with Ctrl-C's default handler, even
+# where this test process was started with SIGINT ignored (as a shell starts background jobs),
+# which its children would inherit.
+_AS_FROM_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv = ['framework.train', *sys.argv[1:]]; runpy.run_module('framework.train', run_name='__main__', alter_sys=True)"
+)
+
+
 def _start(*arguments: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "framework.train", *arguments],
+        [sys.executable, "-c", _AS_FROM_A_TERMINAL, *arguments],
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -54,6 +63,13 @@ def _wait_for(path: Path, process: subprocess.Popen, timeout: float = 120) -> bo
         assert time.monotonic() < deadline, f"{path} did not appear"
         time.sleep(0.02)
     return True
+
+
+def _ignores_sigint(pid: int) -> bool:
+    """Whether the process ignores SIGINT (its SigIgn mask in /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:")), 16)
+    return bool(mask & (1 << (signal.SIGINT - 1)))
 
 
 def _assert_same_weights(run_dir: Path, expected: dict) -> None:
@@ -143,9 +159,11 @@ def test_ctrl_c_during_start_up_exits_130_without_a_traceback_or_outputs(tmp_pat
     run_dir = tmp_path / "run"
     process = _start(*RUNS["tape"], *COMMON, f"hydra.run.dir={run_dir}")
     assert _wait_for(run_dir / ".hydra" / "config.yaml", process)  # Hydra started the job; TensorFlow loads next
+    ignored = _ignores_sigint(process.pid)
     process.send_signal(signal.SIGINT)
+    alive = process.poll() is None
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    assert process.returncode == 130, f"signalled while alive: {alive}, SIGINT ignored: {ignored}\n{stderr}"
     assert "Traceback" not in stderr and "before training began; nothing was trained or saved" in stderr
     assert not (run_dir / "checkpoints").exists() or not list((run_dir / "checkpoints").glob("ckpt-*"))
     assert not (run_dir / "model.keras").exists() and not (run_dir / "summary.json").exists()

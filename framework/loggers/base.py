@@ -79,7 +79,6 @@ class RunLogger:
 
     def log_step(self, step, loss) -> None:
         """After optimizer step `step`, a due step: the running epoch loss."""
-        return None  # AutoGraph cannot convert a body that is only a docstring
 
     def log_epoch(self, step, epoch, logs: dict, learning_rate, variables: list) -> None:
         """After epoch `epoch`, a due epoch, which ended at optimizer step `step`.
@@ -89,7 +88,6 @@ class RunLogger:
             learning_rate: The optimizer's learning rate at that step.
             variables: The values of the model's trainable variables then, in their order.
         """
-        return None  # AutoGraph cannot convert a body that is only a docstring
 
     def flush(self) -> None:
         """Makes what was recorded durable, at most about once a second (strategies call it often)."""
