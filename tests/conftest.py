@@ -1,4 +1,4 @@
-"""Fixtures, and the order test files start in; shared helpers are in tests/helpers."""
+"""Fixtures only; shared helpers are in tests/helpers."""
 
 from __future__ import annotations
 
@@ -24,14 +24,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import framework.run  # noqa: E402, F401
 
 gc.freeze()
-
-# The longest files start first (`make test` runs each file on one xdist worker), so no
-# worker is left running one of them alone at the end. The order within a file is kept.
-_LONGEST_FILES = ("test_readme_commands.py", "test_plugins_install.py", "test_benchmarks.py", "test_signals.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: _LONGEST_FILES.index(item.path.name) if item.path.name in _LONGEST_FILES else len(_LONGEST_FILES))
 
 
 @pytest.fixture
