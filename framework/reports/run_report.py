@@ -93,7 +93,8 @@ def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model, from_l
         predictions = np.asarray(keras.ops.convert_to_numpy(model(x, training=False)), dtype=np.float32)
         pictures["predictions"] = plots.fit_plot(x, y, predictions)
     if data.class_names is not None:
-        pictures["confusion"] = _confusion(data, model, from_logits)
+        counts, where = _confusion_counts(data, model, from_logits)
+        pictures["confusion"] = plots.confusion_plot(counts, data.class_names, where)
     if "epoch/loss" not in curves:
         return pictures
     epoch_ends = curves["epoch/loss"].steps
@@ -120,8 +121,9 @@ def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model, from_l
     return pictures
 
 
-def _confusion(data: Any, model: keras.Model, from_logits: bool) -> bytes:
-    """The confusion matrix on examples training did not see: the test split, else validation, else training."""
+def _confusion_counts(data: Any, model: keras.Model, from_logits: bool) -> tuple[np.ndarray, str]:
+    """The confusion matrix on examples training did not see (the test split, else validation,
+    else training), and which examples those were."""
     parts = [("test examples", data.test_dataset()), ("validation examples", data.validation_dataset())]
     held_out = [(where, dataset) for where, dataset in parts if dataset is not None]
     if held_out:
@@ -132,10 +134,7 @@ def _confusion(data: Any, model: keras.Model, from_logits: bool) -> bytes:
     scores = keras.ops.convert_to_numpy(model(x, training=False))
     # One output for two classes: a logit above 0, or a probability above 0.5, is class 1.
     predicted = (scores[:, 0] > (0.0 if from_logits else 0.5)).astype(np.int64) if scores.shape[-1] == 1 else scores.argmax(-1)
-    counts = tf.math.confusion_matrix(np.reshape(y, -1), predicted, num_classes=data.num_classes).numpy()
-    from framework.reports import plots  # as in _pictures
-
-    return plots.confusion_plot(counts, data.class_names, where)
+    return tf.math.confusion_matrix(np.reshape(y, -1), predicted, num_classes=data.num_classes).numpy(), where
 
 
 def _true_values(true_variables: Mapping[str, float], paths: Iterable[str]) -> dict[str, float]:
