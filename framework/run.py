@@ -33,6 +33,7 @@ from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.stop_signals import StopOnSignal
 from framework.config.fingerprint import experiment_fingerprint
 from framework.config.plan import RunPlan, check_started_run, plan_run
+from framework.data.batches import PartBatches
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
 from framework.loggers.fan_out import FanOutLogger, ending_run
@@ -200,10 +201,9 @@ def _with_normalizer(model: keras.Model, data) -> keras.Model:
 
 def _test_metrics(model: keras.Model, data) -> dict[str, float]:
     """The held-out test split (data.test_fraction) evaluated once, as Keras's evaluate does, as `test_<name>`."""
-    test_data = data.test_dataset()
-    if test_data is None:
+    if not data.num_test_examples:
         return {}
-    results = model.evaluate(test_data, verbose=0, return_dict=True)
+    results = model.evaluate(PartBatches(data, "test"), verbose=0, return_dict=True)
     return {f"test_{name}": float(value) for name, value in results.items()}
 
 
