@@ -18,7 +18,7 @@ from typing import Any
 from framework.config.pruning_selection import PruningSelection
 from framework.result import objective_value
 from framework.strategies.live_model import EpochCallback
-from framework.sweeps.job import PRUNED_AT_ATTR, TrialRef
+from framework.sweeps.job import TrialRef
 from framework.sweeps.trial import load_trial
 
 log = logging.getLogger("framework")
@@ -57,7 +57,6 @@ class OptunaPruning(EpochCallback):
         self.trial.report(float(objective_value(logs or {}, self.objective_metric)), step=epoch + 1)
         if self.trial.should_prune():
             self.pruned_at_epoch = epoch
-            self.trial.set_system_attr(PRUNED_AT_ATTR, epoch)
             self.model.stop_training = True
             log.info("Optuna pruned trial %d after epoch %d: its objective falls behind the study's.", self.trial.number, epoch + 1)
 

@@ -14,9 +14,8 @@ from typing import Any
 
 # The job override key under which the sweeper hands each job its trial.
 TRIAL_KEY = "hydra.sweeper.trial"
-# Trial system attributes: the sweep process running a trial, and the epoch its pruner stopped it after.
+# The trial system attribute naming the sweep process that runs the trial (host:pid).
 OWNER_ATTR = "framework:sweep_process"
-PRUNED_AT_ATTR = "framework:pruned_at_epoch"
 
 
 @dataclass(frozen=True)

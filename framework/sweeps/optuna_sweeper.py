@@ -42,7 +42,9 @@ from omegaconf import OmegaConf
 from optuna.trial import TrialState
 
 from framework.errors import ConfigError
-from framework.sweeps.job import OWNER_ATTR, PRUNED_AT_ATTR, TrialRef
+from framework.result import RunResult
+from framework.run_directory import RunDirectory
+from framework.sweeps.job import OWNER_ATTR, TrialRef
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,9 @@ class StudySweeper(OptunaSweeperImpl):
                 f"directory (e.g. hydra.sweeper.storage=sqlite:///study.db) or a database URL Optuna supports, "
                 f"or leave it null to keep the study in <sweep dir>/{_STUDY_FILE}."
             ) from None
+        if study.get_trials(deepcopy=False):
+            # A seeded sampler would propose the first sweep's parameters again; a continued study draws anew.
+            study.sampler.reseed_rng()
         finished = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)))
         log.info("Study %r in %s: %d finished trial(s) so far; %d more to run.", study.study_name, self.storage, finished, self.n_trials)
         return study
@@ -113,10 +118,10 @@ class StudySweeper(OptunaSweeperImpl):
 
 def _tell(study: optuna.Study, trial: optuna.Trial, job: JobReturn) -> Exception | None:
     """Tells the study how the trial's job ended: PRUNED, COMPLETE with its objective, or FAIL
-    (returned, for the failure rate)."""
+    (returned, for the failure rate). Whether it was pruned, the job's summary.json says."""
     try:
         value = float(job.return_value)  # a failed job re-raises its error here
-        if trial.system_attrs.get(PRUNED_AT_ATTR) is not None:
+        if _pruned(RunDirectory(job.hydra_cfg.hydra.runtime.output_dir)):
             study.tell(trial, state=TrialState.PRUNED)  # its value: the last objective it reported
         else:
             study.tell(trial, values=[value])  # a NaN objective (a failed run in a multirun) is refused: FAIL
@@ -125,6 +130,13 @@ def _tell(study: optuna.Study, trial: optuna.Trial, job: JobReturn) -> Exception
         study.tell(trial, state=TrialState.FAIL)
         log.warning("Trial %d failed: %s", trial.number, error)
         return error
+
+
+def _pruned(run_dir: RunDirectory) -> bool:
+    if not run_dir.summary.is_file():  # a failed run, or a worker that writes no run
+        return False
+    trial = RunResult.read(run_dir.summary).trial
+    return bool(trial) and trial["state"] == "PRUNED"
 
 
 def _rerun_killed_trials(study: optuna.Study) -> None:
