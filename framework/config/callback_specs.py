@@ -15,20 +15,29 @@ from typing import Any
 from framework.errors import ConfigError
 from framework.registry import CALLBACKS, Resolved
 
-# Keras's callbacks that are not offered, by the key they would have, with what to use instead.
+# Keras's callbacks that are not offered, by class name, with what to use instead. A key
+# names one when it spells the class name in any case, with or without underscores.
 NOT_OFFERED: dict[str, str] = {
-    "model_checkpoint": "the framework checkpoints every run (checkpoint.every_n_epochs, checkpoint.keep) and keeps the best model with checkpoint.best.monitor",
-    "backup_and_restore": "the framework checkpoints every run and continues it with resume=<run dir>",
-    "early_stopping": "use early_stopping.enabled=true (early_stopping.monitor, .patience, .min_delta), which resume keeps",
-    "reduce_lr_on_plateau": "use lr_on_plateau.enabled=true (lr_on_plateau.monitor, .factor, .patience)",
-    "tensorboard": "the tensorboard logger writes TensorBoard events (logger=tensorboard, logger.log_every_n_steps)",
-    "csv_logger": "use logger=[tensorboard,csv], which writes <run dir>/metrics.csv with Keras's CSVLogger and keeps it right across a resume",
-    "learning_rate_scheduler": "choose a schedule with optimizer/schedule=cosine (or exponential, piecewise, ...); a config cannot hold the Python function this callback takes",
-    "lambda_callback": "a config cannot hold Python functions; register your own callback class in a plugin with @CALLBACKS.register(\"key\")",
-    "progbar_logger": "use verbose=1 for Keras's progress bar",
-    "history": "every run keeps its history: summary.json and the loggers",
-    "swap_ema_weights": "use optimizer.use_ema=true: the model keeps the weights' moving average at the end of training",
+    "ModelCheckpoint": "the framework checkpoints every run (checkpoint.every_n_epochs, checkpoint.keep) and keeps the best model with checkpoint.best.monitor",
+    "BackupAndRestore": "the framework checkpoints every run and continues it with resume=<run dir>",
+    "EarlyStopping": "use early_stopping.enabled=true (early_stopping.monitor, .patience, .min_delta), which resume keeps",
+    "ReduceLROnPlateau": "use lr_on_plateau.enabled=true (lr_on_plateau.monitor, .factor, .patience)",
+    "TensorBoard": "the tensorboard logger writes TensorBoard events (logger=tensorboard, logger.log_every_n_steps)",
+    "CSVLogger": "use logger=[tensorboard,csv], which writes <run dir>/metrics.csv with Keras's CSVLogger and keeps it right across a resume",
+    "LearningRateScheduler": "choose a schedule with optimizer/schedule=cosine (or exponential, piecewise); a config cannot hold the Python function this callback takes",
+    "LambdaCallback": "a config cannot hold Python functions; register your own callback class in a plugin with @CALLBACKS.register(\"key\")",
+    "ProgbarLogger": "use verbose=1 for Keras's progress bar",
+    "History": "every run keeps its history: summary.json and the loggers",
+    "SwapEMAWeights": "use optimizer.use_ema=true: the model keeps the weights' moving average at the end of training",
 }
+
+
+def not_offered(key: str) -> str | None:
+    """Why the Keras callback `key` names is not offered, or None if it names none of them."""
+    for class_name, reason in NOT_OFFERED.items():
+        if str(key).replace("_", "").lower() == class_name.lower():
+            return f"'{key}' is Keras's {class_name}, which is not offered as a callback: {reason}."
+    return None
 
 
 def resolve_callbacks(specs: list[Any], where: str = "callbacks") -> list[Resolved]:
@@ -45,8 +54,9 @@ def resolve_callbacks(specs: list[Any], where: str = "callbacks") -> list[Resolv
         here = f"{where}[{index}]"
         try:
             key = spec.get("name") if isinstance(spec, dict) else None
-            if key in NOT_OFFERED and key not in CALLBACKS:
-                raise ConfigError(f"{here}.name: '{key}' is not offered as a callback: {NOT_OFFERED[key]}.")
+            reason = not_offered(key) if key is not None and key not in CALLBACKS else None
+            if reason:
+                raise ConfigError(f"{here}.name: {reason}")
             resolved.append(CALLBACKS.resolve(spec, where=here))
         except ConfigError as error:
             problems.append(str(error))
