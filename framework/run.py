@@ -113,6 +113,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     settings = plan.settings
     data = plan.build("data")
     check_started_run(plan, data, replicas)
+    user_callbacks = config_callbacks(plan.callbacks)  # the `callbacks` list; refused ones stop the run before it writes
     model = _with_normalizer(plan.build("model"), data)
     _build_model_for(model, data)
     log_variable_placement(model)
@@ -142,7 +143,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             *lr_on_plateau_callbacks(settings.lr_on_plateau),
             *resumable.values(),  # before the saver, which keeps their state of the same epoch
             *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
-            *config_callbacks(plan.callbacks),  # the `callbacks` list
+            *user_callbacks,
             *pruning,
             CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.next_due, epochs=settings.epochs), resumable),
             LogDirectoryWatch(run_dir.events),

@@ -48,7 +48,7 @@ def test_a_trial_behind_the_median_stops_where_its_pruner_says(tmp_path, strateg
     # n_warmup_steps=2: the report after 2 epochs (0-based epoch 1) is the first that can prune.
     assert result.trial == {"study": "lr", "number": 3, "state": "PRUNED", "pruned_at_epoch": 1}
     assert result.epochs == 2 and json.loads((tmp_path / "run" / "summary.json").read_text())["trial"]["state"] == "PRUNED"
-    trial = study.trials[3]
+    trial = _study_trials(storage, "lr")[3]  # read anew: a study caches the trials it asked for
     assert sorted(trial.intermediate_values) == [1, 2]
     assert trial.intermediate_values[2] == pytest.approx(result.objective)
     assert trial.state == optuna.trial.TrialState.RUNNING  # the sweeper tells the study how it ended
@@ -60,7 +60,7 @@ def test_a_trial_reports_at_its_cadence_and_runs_to_its_end_when_not_behind(tmp_
     job = _job(storage, study)
     result = run(compose([*TINY, "pruning=median", "pruning.report_every_n_epochs=4"]), tmp_path / "run", sweep=job)
     assert result.trial["state"] == "COMPLETE" and result.epochs == 6
-    assert sorted(study.trials[0].intermediate_values) == [4, 6]  # every 4th epoch, and the last
+    assert sorted(_study_trials(storage, "lr")[0].intermediate_values) == [4, 6]  # every 4th epoch, and the last
 
 
 def test_pruning_needs_the_trial_of_a_sweep(tmp_path):
