@@ -135,4 +135,6 @@ def test_wandb_that_cannot_start_is_an_error_before_training(tmp_path, monkeypat
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc with a key
     with pytest.raises(ConfigError, match=r"logger=wandb: W&B cannot start a run \(UsageError: .*WANDB_MODE=offline"):
         run_in(tmp_path / "run", *MINIBATCHES, "logger=wandb", _into(tmp_path), "logger.wandb.mode=online")
-    assert not (tmp_path / "run" / "checkpoints").exists()
+    # As with any error before training: the run is marked failed and holds no checkpoint, model or summary.
+    assert (tmp_path / "run" / "FAILED").is_file() and not list((tmp_path / "run").glob("checkpoints/ckpt-*"))
+    assert not (tmp_path / "run" / "summary.json").exists()
