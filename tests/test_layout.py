@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "framework"
 # Every name a run directory holds; framework/run_directory.py alone spells them.
 RUN_DIRECTORY_NAMES = (
     '"tensorboard"', '"checkpoints"', '"model.keras"', '"saved_model"', '"summary.json"', '"model_summary.txt"',
-    '"FAILED"', '".hydra"', '"metrics.csv"', '"mlflow_run_id"', '"classes.json"', '"model_best.keras"',
+    '"FAILED"', '".hydra"', '"metrics.csv"', '"mlflow_run_id"', '"wandb_run_id"', '"classes.json"', '"model_best.keras"',
 )
 
 
