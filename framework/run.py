@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 from pathlib import Path
 
 import keras
@@ -20,7 +21,6 @@ from omegaconf import DictConfig
 from framework.callbacks import (
     CheckpointSaver,
     EpochReport,
-    LogDirectoryWatch,
     ProfilerTrace,
     ProgressBar,
     best_model_callbacks,
@@ -40,6 +40,7 @@ from framework.data.batches import PartBatches
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
 from framework.loggers.fan_out import FanOutLogger, ending_run
+from framework.loggers.run_records import RunRecords
 from framework.models.summary import ModelSummary
 from framework.reports.run_report import write_run_report
 from framework.result import RunResult
@@ -125,7 +126,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
     fingerprint = experiment_fingerprint(plan.config)
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint)
-    # After resuming, which marks the stale events and says where the run goes on.
+    # After resuming: a logger continues where the checkpoint left off.
     with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
         logger = FanOutLogger.build(
             plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples,
@@ -135,6 +136,9 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     resumable = {"early_stopping": early_stopping} if early_stopping else {}
     for name, callback in resumable.items():
         callback.restore_state(checkpoint.restored_state.get("callbacks", {}).get(name, {}))
+    run_records = RunRecords(settings.epochs)  # what the run logs, for its reports; a resume keeps the earlier ones
+    run_records.restore(checkpoint.restored_state.get("records", {}), initial_epoch)
+    run_records.start({v.path: v.numpy() for v in model.trainable_variables if math.prod(v.shape) == 1})
     trial = sweep.trial if sweep else None
     pruning = pruning_callbacks(plan.components["pruning"], trial, settings.objective.metric, settings.epochs)
     with ending_run(logger, run_dir):  # trackers see the run finish, fail or stop, after the report
@@ -146,8 +150,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
             *user_callbacks,
             *pruning,
-            CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.next_due, epochs=settings.epochs), resumable),
-            LogDirectoryWatch(run_dir.events),
+            CheckpointSaver(checkpoint, settings.checkpoint.schedule(settings.epochs), resumable, run_records),
             *([ProfilerTrace(run_dir.events, settings.profile.epochs, initial_epoch, settings.epochs)]
               if settings.profile.epochs else []),
         ]
@@ -155,7 +158,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             job = TrainingJob(
                 model, loss, optimizer, data, settings.epochs, logger, callbacks,
                 metrics=functools.partial(_build_metrics, plan), verbose=settings.verbose,
-                initial_epoch=initial_epoch, stop_requested=stop_signal.requested,
+                initial_epoch=initial_epoch, stop_requested=stop_signal.requested, run_records=run_records,
             )
             try:
                 # A run killed during its end-of-run reporting has no epochs left: it only completes its outputs.
@@ -193,7 +196,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             trial=trial.record(pruning[0].pruned_at_epoch if pruning else None) if trial else None,
         )
         with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, _WRITE_ERRORS):
-            write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots, from_logits=from_logits)
+            write_run_report(data, model, run_dir, run_records, plots_wanted=settings.plots, from_logits=from_logits)
         with run_dir.writing("the summary", run_dir.summary):
             result.write(run_dir.summary)  # last: a run with summary.json has every output
     return result

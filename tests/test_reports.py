@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from framework.reports.hparams import flatten_config
+from framework.loggers.tensorboard import flatten_config
 
 PLOTS = ("predictions", "variables", "loss")
 
@@ -73,9 +73,20 @@ def test_flatten_config_dots_nested_keys_and_writes_lists_as_json():
     assert flat == {"a.b": 1, "a.c.d": "x", "plugins": "[]", "layers": '[{"name": "dense"}]', "none": "null", "on": True}
 
 
-def test_two_dimensional_data_gets_no_predictions_plot_and_logger_none_no_tensorboard(train):
+def test_two_dimensional_data_gets_no_predictions_plot_and_logger_none_all_plots_but_no_tensorboard(train):
     wide = train("data.num_features=2", "epochs=2")
     assert {p.name for p in Path(wide.run_dir).glob("*.png")} == {"variables.png", "loss.png"}
     silent = train("epochs=2", "logger=none")
-    assert {p.name for p in Path(silent.run_dir).glob("*.png")} == {"predictions.png"}
+    assert {p.name for p in Path(silent.run_dir).glob("*.png")} == {f"{name}.png" for name in PLOTS}
     assert not (Path(silent.run_dir) / "tensorboard").exists()
+
+
+@pytest.mark.parametrize("logger", ["tensorboard", "csv", "none"])
+def test_the_plots_are_drawn_from_the_runs_own_records_with_any_logger(train, logger):
+    import matplotlib.image
+
+    result = train("epochs=30", f"logger={logger}", "checkpoint.every_n_epochs=7")
+    loss = matplotlib.image.imread(Path(result.run_dir) / "loss.png")
+    assert loss.shape[:2] == (400, 640)
+    reference = matplotlib.image.imread(Path(train("epochs=30", "logger=tensorboard").run_dir) / "loss.png")
+    np.testing.assert_array_equal(loss, reference)  # the same curve whatever the logger

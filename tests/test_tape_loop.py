@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from framework.callbacks import EpochCallback
+from framework.schedules import NEVER, At, Every
 
 
 def loop_stats(result) -> tuple[int, int]:
@@ -21,43 +22,42 @@ END_CHECKPOINT_ONLY = "checkpoint.every_n_epochs=100000"
 def test_many_epochs_run_in_few_calls_traced_once(train):
     result = train("+experiment=seed_linear", "epochs=95", "strategy.steps_per_call=10", "verbose=0", END_CHECKPOINT_ONLY)
     assert result.epochs == 95 and result.global_step == 95
-    # 9 calls of 10 epochs, one of 4, and the last epoch alone (its checkpoint); one trace for all.
-    assert loop_stats(result) == (11, 1)
+    # 9 calls of 10 epochs and one of 5 (ending with the checkpoint); one trace for all.
+    assert loop_stats(result) == (10, 1)
 
 
 def test_checkpoint_epochs_end_calls(train):
     result = train("+experiment=seed_linear", "epochs=100", "verbose=0")  # a checkpoint every 10 epochs by default
-    assert loop_stats(result) == (20, 1)  # 9 epochs, then 1 checkpointed epoch, ten times
+    assert loop_stats(result) == (10, 1)  # each call ends with a checkpointed epoch
 
 
-def test_the_call_planner_asks_a_scheduled_callback_once_per_call_not_once_per_epoch(train, monkeypatch):
+def test_the_call_planner_asks_the_schedules_once_per_call_not_once_per_epoch(train, monkeypatch):
     # Asking per epoch is Python per epoch, as much as a small epoch's graph work.
-    from framework.callbacks.checkpoint_saver import CheckpointSaver
-
     asked = []
-    ask = CheckpointSaver.needs_live_model
-    monkeypatch.setattr(CheckpointSaver, "needs_live_model", lambda self, epoch: asked.append(epoch) or ask(self, epoch))
+    for method in ("due", "next_due", "due_in"):
+        original = getattr(Every, method)
+        monkeypatch.setattr(Every, method, lambda self, *args, _original=original: asked.append(args) or _original(self, *args))
     result = train("+experiment=seed_linear", "epochs=3000", "verbose=0", "plots=false")
     graph_calls, _ = loop_stats(result)
-    assert graph_calls == 20 and result.epochs == 3000
-    assert len(asked) <= 2 * graph_calls
+    assert graph_calls == 10 and result.epochs == 3000
+    assert len(asked) <= 10 * graph_calls
 
 
 def test_minibatch_epochs_count_steps_per_call_in_whole_epochs(train):
     overrides = ("data=sine", "data.num_examples=200", "data.batch_size=32", "model=sequential", "verbose=0", END_CHECKPOINT_ONLY)
     result = train(*overrides, "epochs=12", "strategy.steps_per_call=40")  # 5 steps per epoch: 8 epochs per call
     assert result.global_step == 60
-    assert loop_stats(result) == (3, 1)  # epochs 0-7, 8-10, and 11 alone (its checkpoint)
+    assert loop_stats(result) == (2, 1)  # epochs 0-7, then 8-11 ending with its checkpoint
     result = train(*overrides, "epochs=2", "strategy.steps_per_call=1")  # fewer steps than an epoch: one epoch per call
     assert loop_stats(result) == (2, 1)
 
 
-def test_the_epoch_report_needs_no_live_model(train, caplog):
+def test_the_epoch_report_reads_the_model_as_each_shown_epoch_begins(train, caplog):
     caplog.set_level(logging.INFO, logger="framework")
     result = train("+experiment=seed_linear", "epochs=6", "verbose=2", END_CHECKPOINT_ONLY)
-    assert loop_stats(result) == (2, 1)  # epochs 0-4 in one call, the last alone (its checkpoint)
+    assert loop_stats(result) == (6, 1)  # every epoch is shown, so every epoch begins a call
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Epoch ")]
-    # The tutorial's numbers: W and b as each epoch began, from inside the compiled call.
+    # The tutorial's numbers: W and b as each epoch began.
     assert lines[:3] == ["Epoch  0: W=5.00 b=0.00, loss=8.28051", "Epoch  1: W=4.65 b=0.37, loss=5.92016", "Epoch  2: W=4.37 b=0.68, loss=4.32861"]
     assert len(lines) == 6
 
@@ -69,7 +69,7 @@ def test_a_long_run_reports_a_thinned_schedule_with_the_first_and_last_epoch(tra
     epochs = [int(r.getMessage().split(":")[0].split()[1]) for r in caplog.records if r.getMessage().startswith("Epoch ")]
     assert epochs == [0, *range(9, 1000, 10)]  # every 10th epoch, the first and the last: 101 lines
     if strategy == "tape":
-        assert loop_stats(result) == (2, 1)  # 999 epochs in one call, the last alone (its checkpoint)
+        assert loop_stats(result) == (101, 1)  # a call begins at each shown epoch
 
 
 @pytest.mark.parametrize("strategy", ["tape", "fit"])
@@ -82,27 +82,27 @@ def test_a_long_run_draws_the_progress_bar_on_the_same_thinned_schedule(train, c
 
 
 class RecordsWeights(EpochCallback):
-    """Reads the model at epochs 3 and 7 only; every other epoch is replayed from logs."""
+    """Reads the model at the end of epochs 3 and 7 only; every other epoch is replayed from logs."""
+
+    model_at_epoch_end = At(3, 7)
 
     def __init__(self):
         super().__init__()
         self.seen = {}
         self.replayed = []
 
-    def needs_live_model(self, epoch):
-        return epoch in (3, 7)
-
     def on_epoch_end(self, epoch, logs=None):
-        if self.needs_live_model(epoch):
+        if epoch in (3, 7):
             self.seen[epoch] = (int(self.model.optimizer.iterations.numpy()), float(self.model.W.numpy()))
         else:
             self.replayed.append((epoch, logs["loss"]))
 
 
-class RecordsCallEnds(RecordsWeights):
-    """Keeps no per-epoch record: the tape strategy replays only the last epoch of each call to it."""
+class RecordsCallEnds(EpochCallback):
+    """Acts on no epoch of its own: it hears of the last epoch of each call only."""
 
-    replayed_every_epoch = False
+    acts_on = NEVER
+    model_at_epoch_end = At(3, 7)
 
     def __init__(self):
         super().__init__()
@@ -110,6 +110,21 @@ class RecordsCallEnds(RecordsWeights):
 
     def on_epoch_end(self, epoch, logs=None):
         self.ends.append(epoch)
+
+
+class ReadsModelAsEpochsBegin(EpochCallback):
+    """Reads the model as epochs 2 and 5 begin."""
+
+    acts_on = model_at_epoch_start = At(2, 5)
+    model_at_epoch_end = NEVER
+
+    def __init__(self):
+        super().__init__()
+        self.steps_at_start = {}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.acts_at(epoch):
+            self.steps_at_start[epoch] = int(self.model.optimizer.iterations.numpy())
 
 
 def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
@@ -124,20 +139,21 @@ def test_calls_end_where_a_callback_needs_the_live_model(tmp_path):
     data = LinearRegressionData(1, 3.0, 2.0, 1.0, num_examples=100, batch_size=100, val_fraction=0.0, test_fraction=0.0, shuffle=False, seed=1, normalize=False, streaming=False)
     model = LinearModel(5.0, 0.0)
     model(data.sample(1)[0])
-    callback, call_ends = RecordsWeights(), RecordsCallEnds()
+    callback, call_ends, at_start = RecordsWeights(), RecordsCallEnds(), ReadsModelAsEpochsBegin()
     job = TrainingJob(
         model, keras.losses.MeanSquaredError(), keras.optimizers.SGD(0.1),
-        data, epochs=10, logger=NoLogger(LoggerContext(RunDirectory(tmp_path))), callbacks=[callback, call_ends],
+        data, epochs=10, logger=NoLogger(LoggerContext(RunDirectory(tmp_path))), callbacks=[callback, call_ends, at_start],
     )
     strategy = TapeStrategy(jit_compile=False, steps_per_call=1000)
     history = strategy.train(job)
-    # Calls: epochs 0-2, 3 (live), 4-6, 7 (live), 8-9.
+    # Calls end after epochs 3 and 7 and before epochs 2 and 5: 0-1, 2-3, 4, 5-7, 8-9.
     assert strategy.loop_stats() == {"graph_calls": 5, "traces": 1}
+    assert at_start.steps_at_start == {2: 2, 5: 5}  # the live model as those epochs began
     assert sorted(callback.seen) == [3, 7]
     assert callback.seen[3][0] == 4 and callback.seen[7][0] == 8  # the live model, right after that epoch
     assert [epoch for epoch, _ in callback.replayed] == [0, 1, 2, 4, 5, 6, 8, 9]
     assert [loss for _, loss in callback.replayed] == [history.history["loss"][e] for e, _ in callback.replayed]
-    assert call_ends.ends == [2, 3, 6, 7, 9]
+    assert call_ends.ends == [1, 3, 4, 7, 9]
 
 
 def test_xla_is_reported_when_on(train, caplog):

@@ -9,20 +9,16 @@ from framework.callbacks.early_stopping import (
     early_stopping_callback,
 )
 from framework.callbacks.epoch_report import EpochReport
-from framework.callbacks.log_directory_watch import LogDirectoryWatch
 from framework.callbacks.lr_on_plateau import lr_on_plateau_callbacks
 from framework.callbacks.optuna_pruning import OptunaPruning, pruning_callbacks
 from framework.callbacks.profiler_trace import ProfilerTrace
 from framework.callbacks.progress_bar import ProgressBar
-from framework.strategies.live_model import (
-    EpochCallback,  # the base of callbacks that read the live model
-)
+from framework.callbacks.scheduled import EpochCallback  # the base of callbacks that declare when they act
 
 __all__ = [
     "CheckpointSaver",
     "EpochCallback",
     "EpochReport",
-    "LogDirectoryWatch",
     "OptunaPruning",
     "ProfilerTrace",
     "ProgressBar",

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from framework.callbacks.early_stopping import ResumableEarlyStopping
 from framework.checkpoints.finite_weights import check_finite_weights
 from framework.checkpoints.run_checkpoint import RunCheckpoint
-from framework.strategies.live_model import EpochCallback
+from framework.loggers.run_records import RunRecords
+from framework.callbacks.scheduled import EpochCallback
+from framework.schedules import Schedule
 
 log = logging.getLogger("framework")
 
 
 class CheckpointSaver(EpochCallback):
-    """Writes a checkpoint at the end of every epoch that `next_due(epoch)` names, and at the
+    """Writes a checkpoint at the end of every epoch `schedule` names, and at the
     end of training if the last epoch was not saved (early stop, a signal).
 
     It reads the live model at those epochs only, so the tape strategy ends a
@@ -23,35 +25,30 @@ class CheckpointSaver(EpochCallback):
     before the epoch ends, and the variables are checked before each save (the
     last update's loss is never computed), so no checkpoint holds a diverged model.
 
-    Each checkpoint also keeps the epoch's logs and the state of `resumable`
-    callbacks (by name), restored with it on resume.
+    Each checkpoint also keeps the epoch's logs, the state of `resumable`
+    callbacks (by name) and the run's records, restored with it on resume.
     """
-
-    replayed_every_epoch = False  # counts epochs done; saves only at live epochs
 
     def __init__(
         self,
         checkpoint: RunCheckpoint,
-        next_due: Callable[[int], int],
+        schedule: Schedule,
         resumable: Mapping[str, ResumableEarlyStopping] | None = None,
+        run_records: RunRecords | None = None,
     ):
         super().__init__()
         self.checkpoint = checkpoint
-        self._next_due = next_due
+        # It counts the epochs done from the last epoch of every call, which it hears of anyway.
+        self.acts_on = self.model_at_epoch_end = schedule
         self._resumable = dict(resumable or {})
+        self._run_records = run_records
         self._epochs_done: int | None = None
         self._logs: dict[str, float] = {}
-
-    def needs_live_model(self, epoch: int) -> bool:
-        return self._next_due(epoch) == epoch
-
-    def next_live_epoch(self, epoch: int, end: int) -> int:
-        return min(self._next_due(epoch), end)
 
     def on_epoch_end(self, epoch, logs=None):
         self._epochs_done = epoch + 1
         self._logs = {name: float(value) for name, value in (logs or {}).items()}
-        if self.needs_live_model(epoch):
+        if self.acts_at(epoch):
             self._save()
 
     def on_train_end(self, logs=None):
@@ -63,6 +60,7 @@ class CheckpointSaver(EpochCallback):
         state: dict[str, Any] = {
             "logs": self._logs,
             "callbacks": {name: callback.state() for name, callback in self._resumable.items()},
+            "records": self._run_records.state() if self._run_records is not None else {},
         }
         path = self.checkpoint.save(self._epochs_done, state)
         log.debug("Checkpoint after epoch %d (step %d): %s", self._epochs_done, self.checkpoint.global_step, path)

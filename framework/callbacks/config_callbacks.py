@@ -18,8 +18,9 @@ epochs inside one graph call, so it calls no batch hooks (and neither runs
 a test loop with hooks for validation); a callback that implements them is
 refused rather than silently called under one strategy only. A callback that
 is not an EpochCallback may read the model, so under the tape strategy each
-epoch then ends a graph call; one that reads only its logs says so by
-subclassing EpochCallback with `reads_live_model = False`.
+epoch then ends a graph call; one that reads only its logs, or reads the
+model at some epochs only, says so by subclassing EpochCallback and declaring
+its schedules (framework.callbacks.scheduled).
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import math
 
 import numpy as np
 
-from framework.strategies.live_model import SCALARS_AT_EPOCH_START, EpochCallback
+from framework.callbacks.scheduled import EpochCallback
+from framework.schedules import NEVER, Every
 
 log = logging.getLogger("framework")
 
@@ -17,47 +17,39 @@ log = logging.getLogger("framework")
 EPOCHS_SHOWN_PER_RUN = 100
 
 
-def shown_on_console(epoch: int, epochs: int) -> bool:
-    """Whether `epoch` of a run of `epochs` gets its console line (or progress bar):
-    every epoch of runs of up to EPOCHS_SHOWN_PER_RUN epochs; for longer runs every
-    N-th epoch (N = epochs / EPOCHS_SHOWN_PER_RUN, rounded up), the first and the last."""
-    interval = max(1, math.ceil(epochs / EPOCHS_SHOWN_PER_RUN))
-    return epoch == 0 or (epoch + 1) % interval == 0 or epoch == epochs - 1
+def console_epochs(epochs: int) -> Every:
+    """The epochs of a run of `epochs` that get a console line (or progress bar): every
+    epoch of runs of up to EPOCHS_SHOWN_PER_RUN epochs, else about that many, the first
+    and the last always."""
+    return Every.about(EPOCHS_SHOWN_PER_RUN, epochs, first=True, last=True)
 
 
 class EpochReport(EpochCallback):
-    """Logs each due epoch's logs with the scalar variables as they were when the
+    """Logs each shown epoch's logs with the scalar variables as they were when the
     epoch began, which is what the tutorial prints.
 
-    The epochs `shown_on_console` get a line: every epoch of a short run, about
-    a hundred of a long one, the first and the last always.
-    The start values come from the tape strategy's compiled call
-    (SCALARS_AT_EPOCH_START), so the report never ends a graph call; under fit
-    the model is read where it is live, at the start of a due epoch.
+    It reads the variables at the start of the epochs it shows (the
+    hand-written loop begins a call there) and prints at their end from the logs.
     """
 
-    reads_scalars_at_epoch_start = True
-    reads_live_model = False
+    model_at_epoch_end = NEVER
 
     def __init__(self, epochs: int):
         super().__init__()
-        self.epochs = epochs
+        self.acts_on = self.model_at_epoch_start = console_epochs(epochs)
         self._scalars_at_start: list[tuple[str, float]] = []
 
     def on_epoch_begin(self, epoch, logs=None):
-        if not shown_on_console(epoch, self.epochs):
+        if not self.acts_at(epoch):
             return
-        if logs and SCALARS_AT_EPOCH_START in logs:
-            self._scalars_at_start = logs[SCALARS_AT_EPOCH_START]
-        else:
-            self._scalars_at_start = [
-                (variable.name, float(np.asarray(variable.numpy()).reshape(())))
-                for variable in self.model.trainable_variables
-                if np.prod(variable.shape, dtype=int) == 1
-            ]
+        self._scalars_at_start = [
+            (variable.name, float(np.asarray(variable.numpy()).reshape(())))
+            for variable in self.model.trainable_variables
+            if np.prod(variable.shape, dtype=int) == 1
+        ]
 
     def on_epoch_end(self, epoch, logs=None):
-        if not shown_on_console(epoch, self.epochs):
+        if not self.acts_at(epoch):
             return
         logs = logs or {}
         scalars = " ".join(f"{name}={value:1.2f}" for name, value in self._scalars_at_start)

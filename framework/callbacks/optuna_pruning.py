@@ -17,7 +17,8 @@ from typing import Any
 
 from framework.config.pruning_selection import PruningSelection
 from framework.result import objective_value
-from framework.strategies.live_model import EpochCallback
+from framework.callbacks.scheduled import EpochCallback
+from framework.schedules import Schedule
 from framework.sweeps.job import TrialRef
 from framework.sweeps.trial import load_trial
 
@@ -30,29 +31,18 @@ class OptunaPruning(EpochCallback):
     Args:
         trial: The live optuna.Trial (its study holds the pruner).
         objective_metric: The objective's log name (objective.metric); None: val_loss if logged, else loss.
-        interval: Epochs between two reports.
-        epochs: The run's epochs (the last one always reports).
+        reports: The epochs that report (each may stop training, so each ends a compiled call).
     """
 
-    replayed_every_epoch = False  # it acts only at its reporting epochs, which each end a graph call
-
-    def __init__(self, trial: Any, objective_metric: str | None, interval: int, epochs: int):
+    def __init__(self, trial: Any, objective_metric: str | None, reports: Schedule):
         super().__init__()
         self.trial = trial
         self.objective_metric = objective_metric
-        self.interval = interval
-        self.epochs = epochs
+        self.acts_on = self.model_at_epoch_end = reports
         self.pruned_at_epoch: int | None = None
 
-    def needs_live_model(self, epoch: int) -> bool:
-        return (epoch + 1) % self.interval == 0 or epoch == self.epochs - 1
-
-    def next_live_epoch(self, epoch: int, end: int) -> int:
-        due = min(epoch + -(epoch + 1) % self.interval, self.epochs - 1)
-        return due if due < end else end
-
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if self.pruned_at_epoch is not None or not self.needs_live_model(epoch):
+        if self.pruned_at_epoch is not None or not self.acts_at(epoch):
             return
         self.trial.report(float(objective_value(logs or {}, self.objective_metric)), step=epoch + 1)
         if self.trial.should_prune():
@@ -68,4 +58,4 @@ def pruning_callbacks(
     if not pruning.enabled or trial is None:
         return []
     pruner = pruning.pruner.build()
-    return [OptunaPruning(load_trial(trial, pruner), objective_metric, pruning.settings.interval(epochs), epochs)]
+    return [OptunaPruning(load_trial(trial, pruner), objective_metric, pruning.settings.schedule(epochs))]

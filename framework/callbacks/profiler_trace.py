@@ -13,7 +13,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from framework.strategies.live_model import EpochCallback
+from framework.callbacks.scheduled import EpochCallback
+from framework.schedules import At
 
 
 class ProfilerTrace(EpochCallback):
@@ -27,10 +28,8 @@ class ProfilerTrace(EpochCallback):
         self.start = initial_epoch + (1 if total_epochs - initial_epoch > epochs else 0)
         self.stop = min(self.start + epochs, total_epochs)
         self._tracing = False
-
-    def needs_live_model(self, epoch: int) -> bool:
-        # The tape strategy ends a graph call at these epochs, so the trace holds whole calls.
-        return epoch in (self.start - 1, self.stop - 1)
+        # The hand-written loop ends a call at these epochs, so the trace holds whole calls.
+        self.acts_on = self.model_at_epoch_end = At(self.start - 1, self.stop - 1)
 
     def on_train_begin(self, logs=None):
         if self.start == self.initial_epoch:

@@ -1,3 +1,2 @@
 """Keeping a run from losing work: the checkpoint format (run_checkpoint),
-resuming from it (resuming), stop signals (stop_signals) and TensorBoard
-restart markers (tensorboard_restart)."""
+resuming from it (resuming) and stop signals (stop_signals)."""

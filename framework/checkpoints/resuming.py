@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from framework.checkpoints.run_checkpoint import RunCheckpoint
-from framework.checkpoints.tensorboard_restart import mark_restart
 from framework.config.fingerprint import experiment_changes
 from framework.errors import CheckpointError, ResumeError
 from framework.result import RunResult
@@ -44,8 +43,6 @@ def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str | N
     """Restores the newest checkpoint of the run being resumed; returns the epochs it had done.
 
     A new run (`resume` None) records `fingerprint` for later resumes and starts at epoch 0.
-    Events the stopped run wrote after that checkpoint (all of them, without
-    one) are marked for TensorBoard to drop.
 
     Raises:
         ResumeError: `resume` is not this run's directory, or its checkpoints
@@ -63,7 +60,6 @@ def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str | N
         )
     _check_fingerprint(run_dir, fingerprint, resume, has_checkpoint=checkpoint.newest() is not None)
     epochs_done = checkpoint.restore()
-    mark_restart(run_dir.events, checkpoint.global_step if epochs_done else -1)
     if epochs_done:
         log.info("Resuming after epoch %d (step %d) from %s.", epochs_done, checkpoint.global_step, checkpoint.newest())
     return epochs_done

@@ -9,7 +9,6 @@ before anything is written (`check_pruning_has_a_trial`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ import pydantic
 from framework.config.schema import ComponentConfig, validate_fields
 from framework.errors import ConfigError
 from framework.registry import PRUNERS, Resolved
+from framework.schedules import Every
 
 # The sweeper that hands jobs their trials (configs/sweep/optuna.yaml).
 STUDY_SWEEPER = "hydra_plugins.framework_sweeper.optuna_study_sweeper.OptunaStudySweeper"
@@ -37,9 +37,12 @@ class PruningSettings(ComponentConfig):
 
     report_every_n_epochs: Annotated[int, pydantic.Field(ge=0)]
 
-    def interval(self, epochs: int) -> int:
-        """Epochs between two reports in a run of `epochs` epochs."""
-        return self.report_every_n_epochs or max(1, math.ceil(epochs / _REPORTS_PER_RUN))
+    def schedule(self, epochs: int) -> Every:
+        """The epochs of a run of `epochs` that report: every report_every_n_epochs-th
+        (about ten a run when 0) and the last."""
+        if self.report_every_n_epochs:
+            return Every(self.report_every_n_epochs, last=True)
+        return Every.about(_REPORTS_PER_RUN, epochs)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ Validated before any TensorFlow import, so this module imports nothing heavy.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
 import pydantic
 
 from framework.config.schema import ComponentConfig
+from framework.schedules import Every
 
 # TensorFlow and NumPy take seeds in [0, 2**32 - 1]; epoch counters in graphs are int32.
 SEED_MAX = 2**32 - 1
@@ -55,11 +55,12 @@ class CheckpointSettings(ComponentConfig):
     keep: Annotated[int, pydantic.Field(ge=1, le=INT32_MAX)]
     best: BestModelSettings
 
-    def next_due(self, epoch: int, epochs: int) -> int:
-        """The first epoch from `epoch` on (0-based, of `epochs`) at whose end a checkpoint
-        is written: every interval-th epoch, and the last."""
-        interval = self.every_n_epochs or max(1, math.ceil(epochs / _CHECKPOINTS_PER_RUN))
-        return min(epoch + -(epoch + 1) % interval, epochs - 1)
+    def schedule(self, epochs: int) -> Every:
+        """The epochs of a run of `epochs` at whose end a checkpoint is written: every
+        every_n_epochs-th (about ten a run when 0) and the last."""
+        if self.every_n_epochs:
+            return Every(self.every_n_epochs, last=True)
+        return Every.about(_CHECKPOINTS_PER_RUN, epochs)
 
 
 class EarlyStoppingSettings(ComponentConfig):

@@ -1,7 +1,8 @@
-"""The end-of-run report: plots as PNG files and TensorBoard images, and HParams.
+"""The end-of-run report: the plots, as PNG files in the run directory.
 
-Curves come from the run's own TensorBoard events, read back with
-TensorBoard's reader, so the pictures show exactly what TensorBoard shows.
+Curves come from the run's own records (framework.loggers.run_records), so
+they exist whatever loggers the run has; a logger that shows pictures
+(TensorBoard, MLflow, W&B) takes them from the run directory when the run ends.
 """
 
 from __future__ import annotations
@@ -14,11 +15,8 @@ from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from framework.reports.events import Curve, read_scalar_curves
-from framework.reports.hparams import write_hparams
-from framework.result import RunResult
+from framework.loggers.run_records import LEARNING_RATE, VARIABLES, RunRecords
 from framework.run_directory import RunDirectory
 
 log = logging.getLogger("framework")
@@ -27,48 +25,28 @@ details = logging.getLogger("framework.details")
 
 # Examples drawn in the data-and-predictions plot.
 PLOTTED_EXAMPLES = 1000
-# The plots drawn from the run's events (the predictions plot needs only the model).
-_FROM_EVENTS = ("variables", "loss")
+_LOSSES = ("loss", "val_loss")
 
 
 def write_run_report(
-    config: Mapping[str, Any], result: RunResult, data: Any, model: keras.Model, run_dir: RunDirectory, plots_wanted: bool,
-    from_logits: bool = False,
+    data: Any, model: keras.Model, run_dir: RunDirectory, records: RunRecords, plots_wanted: bool, from_logits: bool = False,
 ) -> None:
-    """Saves the run's plots as PNG files in `run_dir`; where the run logged to
-    TensorBoard, also logs them as images (`plots/<name>`) with the config as HParams.
+    """Saves the run's plots as PNG files in `run_dir` (none when `plots_wanted` is false).
 
     Args:
-        config: The run's composed config as plain Python.
-        result: The finished run (its global step).
         data: The run's data source; `data.sample(n)` gives examples to plot,
             `data.true_variables` the values variables should reach.
         model: The trained model.
         run_dir: Where the run writes.
-        plots_wanted: False skips the plots (HParams are still written).
+        records: What the run logged.
+        plots_wanted: False skips the plots.
         from_logits: The model's class scores are logits (the loss's from_logits), for the confusion matrix.
     """
-    log_dir = run_dir.events
-    logged = log_dir.is_dir()
-    pictures = _pictures(read_scalar_curves(log_dir) if logged else {}, data, model, from_logits) if plots_wanted else {}
+    if not plots_wanted:
+        return
+    pictures = _pictures(records, data, model, from_logits)
     for name, png in pictures.items():
         _write_whole(run_dir.plot(name), png)
-    if not logged:
-        if plots_wanted:
-            log.info(
-                "No %s plot: they are drawn from the run's TensorBoard events, and this run's logger "
-                "writes none (logger=tensorboard does).", " or ".join(_FROM_EVENTS)
-            )
-        return
-    writer = tf.summary.create_file_writer(str(log_dir))
-    with writer.as_default(step=result.global_step):
-        write_hparams({**config, "parameters": result.parameters})
-        for name, value in result.metrics.items():
-            if name.startswith("test_"):  # evaluated once, after training
-                tf.summary.scalar(f"test/{name.removeprefix('test_')}", value)
-        for name, png in pictures.items():
-            tf.summary.image(f"plots/{name}", tf.image.decode_png(png)[tf.newaxis])
-    writer.close()
     if pictures:
         details.info("Plots: %s", ", ".join(str(run_dir.plot(name)) for name in pictures))
 
@@ -83,7 +61,7 @@ def _write_whole(path: Path, content: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model, from_logits: bool) -> dict[str, bytes]:
+def _pictures(records: RunRecords, data: Any, model: keras.Model, from_logits: bool) -> dict[str, bytes]:
     # Here, not at the top: matplotlib loads only in a process that draws (plots=false, predict and failed runs skip it).
     from framework.reports import plots
 
@@ -95,27 +73,14 @@ def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model, from_l
     if data.class_names is not None:
         counts, where = _confusion_counts(data, model, from_logits)
         pictures["confusion"] = plots.confusion_plot(counts, data.class_names, where)
-    if "epoch/loss" not in curves:
+    names = records.names()
+    if "loss" not in names:
         return pictures
-    epoch_ends = curves["epoch/loss"].steps
-    trajectories = {
-        tag.removeprefix("variables/"): (curve.epochs(epoch_ends), curve.values)
-        for tag, curve in curves.items()
-        if tag.startswith("variables/")
-    }
+    trajectories = {name.removeprefix(VARIABLES): records.curve(name) for name in names if name.startswith(VARIABLES)}
     if trajectories:
         pictures["variables"] = plots.variables_plot(trajectories, _true_values(data.true_variables, trajectories))
-    losses = {
-        tag.removeprefix("epoch/"): (curve.epochs(epoch_ends), curve.values)
-        for tag, curve in curves.items()
-        if tag in ("epoch/loss", "epoch/val_loss")
-    }
-    pictures["loss"] = plots.loss_plot(losses)
-    metrics = {
-        tag.removeprefix("epoch/"): (curve.epochs(epoch_ends), curve.values)
-        for tag, curve in curves.items()
-        if tag.startswith("epoch/") and tag not in ("epoch/loss", "epoch/val_loss", "epoch/learning_rate")
-    }
+    pictures["loss"] = plots.loss_plot({name: records.curve(name) for name in _LOSSES if name in names})
+    metrics = {name: records.curve(name) for name in names if name not in (*_LOSSES, LEARNING_RATE) and not name.startswith(VARIABLES)}
     if metrics:
         pictures["metrics"] = plots.metrics_plot(metrics)
     return pictures

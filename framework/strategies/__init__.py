@@ -2,7 +2,6 @@
 
 from framework.strategies.base import TrainingJob, TrainingStrategy
 from framework.strategies.fit import FitStrategy
-from framework.strategies.live_model import EpochCallback
 from framework.strategies.tape import TapeStrategy
 
-__all__ = ["EpochCallback", "FitStrategy", "TapeStrategy", "TrainingJob", "TrainingStrategy"]
+__all__ = ["FitStrategy", "TapeStrategy", "TrainingJob", "TrainingStrategy"]

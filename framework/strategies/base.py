@@ -13,6 +13,7 @@ import keras
 from framework.data.source import DataSource
 from framework.errors import NonFiniteLossError
 from framework.loggers.base import RunLogger
+from framework.loggers.run_records import RunRecords
 from framework.strategies.record_schedule import RecordSchedule
 
 
@@ -37,6 +38,8 @@ class TrainingJob:
         stop_requested: Asked at epoch boundaries where the model is whole (the
             tape strategy: between graph calls); True ends training there, as
             a stop signal asks.
+        run_records: Keeps what the run logged for its reports; every strategy
+            hands it the same values at the same epochs.
     """
 
     model: keras.Model
@@ -50,6 +53,11 @@ class TrainingJob:
     verbose: int = 0
     initial_epoch: int = 0
     stop_requested: Callable[[], bool] = lambda: False
+    run_records: RunRecords | None = None
+
+    def __post_init__(self):
+        if self.run_records is None:
+            self.run_records = RunRecords(self.epochs)
 
     @functools.cached_property
     def records(self) -> RecordSchedule:

@@ -23,19 +23,17 @@ import tensorflow as tf
 
 from framework.backends.tensorflow.examples import TensorFlowExamples
 from framework.config.plan import logged_values
+from framework.loggers.run_records import LEARNING_RATE, VARIABLES
 from framework.strategies.base import TrainingJob
 from framework.strategies.train_step import TrainStep
 
 
 class CompiledEpochs:
-    """`run(first_epoch, num_epochs) -> (per-epoch logs, finite, scalars at each epoch's start)` for one job.
+    """`run(first_epoch, num_epochs) -> (per-epoch logs, finite)` for one job.
 
     The logs hold one value per epoch run; `finite` is False when a loss
     stopped being finite, in which case the last epoch in the logs is the one
-    it happened in and training stopped right after that step. With
-    `scalars_at_start`, each epoch also reports the values its scalar
-    variables had when it began, [(name, value)] (the epoch report prints
-    them), so nothing needs the live model for them.
+    it happened in and training stopped right after that step.
 
     The loop body is kept free of branches (each costs as much as a small
     training step): the NaN check is part of the loop condition, epochs of one
@@ -44,7 +42,7 @@ class CompiledEpochs:
     records and one branch per record.
     """
 
-    def __init__(self, job: TrainingJob, jit_compile: bool, scalars_at_start: bool = False):
+    def __init__(self, job: TrainingJob, jit_compile: bool):
         self.job = job
         self.calls = 0
         self._step = TrainStep(job, jit_compile)
@@ -54,7 +52,9 @@ class CompiledEpochs:
         self._metrics = self._new_metrics()
         self._validation_metrics = self._new_metrics() if job.data.validation_steps else []
         self.names = logged_values([metric.name for metric in self._metrics], validation=bool(job.data.validation_steps))
-        self._scalars = [v for v in job.model.trainable_variables if v.shape.num_elements() == 1] if scalars_at_start else []
+        # The learning rate and the scalar variables at each epoch's end, for the run's records.
+        self._scalars = [v for v in job.model.trainable_variables if v.shape.num_elements() == 1]
+        self.recorded_names = [LEARNING_RATE, *(f"{VARIABLES}{variable.path}" for variable in self._scalars)]
         # A partial, not the bound method: TensorFlow counts traces by code object, so runs in
         # one process (multiruns, notebooks) would add up to a false retracing warning.
         self._function = tf.function(
@@ -68,17 +68,15 @@ class CompiledEpochs:
     def tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
 
-    def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], bool, list[list[tuple[str, float]]]]:
+    def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], dict[str, list[float]], bool]:
         self.calls += 1
         orders = self._examples.orders(first_epoch, num_epochs)
         rows, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64), orders)
-        # A row per epoch: the scalars at its start, then its logs in the order fit logs them.
+        # A row per epoch: its logs in the order fit logs them, then what the run's records keep.
         columns = rows.numpy().T.tolist()
-        starts, logs = columns[: len(self._scalars)], columns[len(self._scalars) :]
-        epoch_logs = dict(zip(self.names, logs))
-        names = [variable.name for variable in self._scalars]
-        scalars_at_start = [list(zip(names, values)) for values in zip(*starts)] if starts else [[] for _ in logs[0]]
-        return epoch_logs, bool(finite), scalars_at_start
+        epoch_logs = dict(zip(self.names, columns))
+        recorded = dict(zip(self.recorded_names, columns[len(self.names) :]))
+        return epoch_logs, recorded, bool(finite)
 
     def _new_metrics(self) -> list:
         """The run's metrics with their state created: some (r2_score, a multi-label auc) create
@@ -153,21 +151,20 @@ class CompiledEpochs:
     def _run_epochs(self, first_epoch, num_epochs, orders):
         records, names = self.job.records, self.names
         # One row per epoch, one write (a write per value costs a few us each).
-        rows = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[len(self._scalars) + len(names)])
+        rows = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[len(names) + len(self.recorded_names)])
         logs = {name: tf.constant(0.0) for name in names}
 
         def running(index, finite, *_):
             return tf.logical_and(index < num_epochs, finite)
 
         def train_epoch(index, finite, rows, logs):
-            # Read before the epoch's steps update them (automatic control dependencies keep
-            # program order); none when nobody asks for them.
-            starts = [tf.cast(tf.reshape(variable.value, ()), tf.float32) for variable in self._scalars]
             epoch_loss, finite = self._epoch_loss(orders[index])
             logs = {"loss": epoch_loss, **_results(self._metrics)}
             if self.job.data.validation_steps:  # decided when tracing
                 logs.update(self._validation_logs())
-            rows = rows.write(tf.cast(index, tf.int32), tf.stack([*starts, *(logs[name] for name in names)]))
+            recorded = [self.job.optimizer.learning_rate, *(variable.value for variable in self._scalars)]
+            row = [logs[name] for name in names] + [tf.cast(tf.reshape(value, ()), tf.float32) for value in recorded]
+            rows = rows.write(tf.cast(index, tf.int32), tf.stack(row))
             return index + 1, finite, rows, logs
 
         if records.due_epochs_in_loop:  # records every epoch, or often: asked at each

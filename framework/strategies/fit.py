@@ -49,7 +49,7 @@ class FitStrategy(TrainingStrategy):
         job.model.compile(optimizer=job.optimizer, loss=job.loss, metrics=job.metrics(), jit_compile=self.jit_compile)
         if job.model.jit_compile:
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
-        logger_callback = self._logger_callback = LoggerCallback(job.logger, job.records)
+        logger_callback = self._logger_callback = LoggerCallback(job.logger, job.records, job.run_records)
         examples = TensorFlowExamples(job.data)
         try:
             history = job.model.fit(

@@ -4,6 +4,7 @@ logger the records the tape strategy gives it inside its graph."""
 from __future__ import annotations
 
 import functools
+import math
 import time
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ import keras
 import tensorflow as tf
 
 from framework.loggers.base import RunLogger
+from framework.loggers.run_records import LEARNING_RATE, VARIABLES, RunRecords
 from framework.strategies.record_schedule import RecordSchedule
 
 # Records are written in batches about this often: one compiled call per
@@ -39,10 +41,11 @@ class LoggerCallback(keras.callbacks.Callback):
 
     async_safe = True
 
-    def __init__(self, logger: RunLogger, records: RecordSchedule):
+    def __init__(self, logger: RunLogger, records: RecordSchedule, run_records: RunRecords):
         super().__init__()
         self.logger = logger
         self.records = records
+        self.run_records = run_records
         # Partials, not bound methods: TensorFlow counts traces by code object, so
         # runs in one process (sweeps, notebooks) would add up to a false retracing warning.
         self._log_step = tf.function(functools.partial(logger.log_step), autograph=False)
@@ -62,6 +65,7 @@ class LoggerCallback(keras.callbacks.Callback):
         # The concrete function: no signature matching per call (about a fifth of a call's cost).
         self._snapshot = tf.function(functools.partial(_snapshot, self.model), autograph=False).get_concrete_function()
         self._first_step = int(self.model.optimizer.iterations.numpy())
+        self._scalar_indices = [i for i, v in enumerate(self.model.trainable_variables) if math.prod(v.shape) == 1]
         self._last_write = time.monotonic()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -78,8 +82,13 @@ class LoggerCallback(keras.callbacks.Callback):
             self._log_step(tf.constant(step, tf.int64), tf.constant(float(logs["loss"])))
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.records.epoch_due(epoch):
+        logged, kept = self.records.epoch_due(epoch), self.run_records.schedule.due(epoch, self.run_records.epochs)
+        if kept or logged:
             learning_rate, variables = self._snapshot()
+        if kept:
+            scalars = {f"{VARIABLES}{self.model.trainable_variables[i].path}": variables[i] for i in self._scalar_indices}
+            self.run_records.add(epoch, {**(logs or {}), LEARNING_RATE: learning_rate, **scalars})
+        if logged:
             self._pending.append(
                 _EpochRecord(
                     step=self._steps_before(epoch) + self.params["steps"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from framework.reports.events import read_scalar_curves
+from helpers.tensorboard_events import read_scalar_curves
 
 
 def read_scalars(log_dir: str | Path) -> dict[str, list[tuple[int, float]]]:
