@@ -26,6 +26,8 @@ class RunResult:
             for the tape strategy, {"logger_writes": 3, "logger_traces": 1} for
             fit's batched record writes; shows where Python was visited.
         parameters: The model's parameter counts, {"trainable": ..., "total": ...}.
+        init_from: With init_from: the run the weights came from and which layers
+            took them (loaded, new, refitted, unused); None otherwise.
     """
 
     run_dir: str
@@ -37,6 +39,7 @@ class RunResult:
     objective_metric: str | None = None
     loop: dict[str, int] = field(default_factory=dict)
     parameters: dict[str, int] = field(default_factory=dict)
+    init_from: dict[str, Any] | None = None
 
     @property
     def objective(self) -> float:

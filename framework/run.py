@@ -9,7 +9,6 @@ the run leaves behind.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from framework.callbacks import (
     ProfilerTrace,
     ProgressBar,
     best_model_callbacks,
+    best_weights_callbacks,
     early_stopping_callback,
     lr_on_plateau_callbacks,
 )
@@ -36,11 +36,14 @@ from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
 from framework.loggers.fan_out import FanOutLogger, ending_run
+from framework.models.for_data import build_model
+from framework.models.freezing import freeze_layers
+from framework.models.init_from import start_from_trained_run
 from framework.models.summary import ModelSummary
 from framework.reports.run_report import write_run_report
 from framework.result import RunResult
 from framework.run_directory import RunDirectory
-from framework.saving import export_saved_model, save_model
+from framework.saving import export_saved_model, save_input_and_class_names, save_model
 from framework.strategies import TrainingJob
 
 log = logging.getLogger("framework")
@@ -106,8 +109,9 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     settings = plan.settings
     data = plan.build("data")
     check_started_run(plan, data, replicas)
-    model = _with_normalizer(plan.build("model"), data)
+    model = _with_normalizer(build_model(plan.components["model"], data.input_shape), data)
     _build_model_for(model, data)
+    freeze_layers(model, settings.freeze)  # before the optimizer sees the trainable variables
     log_variable_placement(model)
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
 
@@ -116,6 +120,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
     fingerprint = experiment_fingerprint(plan.config)
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint)
+    init_from = start_from_trained_run(model, settings, run_dir, initial_epoch)
     # After resuming, which marks the stale events and says where the run goes on.
     with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
         logger = FanOutLogger.build(plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples)
@@ -131,6 +136,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
             *resumable.values(),  # before the saver, which keeps their state of the same epoch
             *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
             CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.next_due, epochs=settings.epochs), resumable),
+            *best_weights_callbacks(early_stopping),  # after the saver: checkpoints keep the last weights
             LogDirectoryWatch(run_dir.events),
             *([ProfilerTrace(run_dir.events, settings.profile.epochs, initial_epoch, settings.epochs)]
               if settings.profile.epochs else []),
@@ -161,9 +167,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
             with run_dir.writing("the SavedModel", run_dir.saved_model, _WRITE_ERRORS):
                 export_saved_model(model, run_dir.saved_model)
         from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))  # scores are logits, not probabilities
-        if data.class_names is not None:  # framework.predict turns outputs back into these
-            with run_dir.writing("the class names", run_dir.class_names):
-                run_dir.class_names.write_text(json.dumps({"names": list(data.class_names), "from_logits": from_logits}) + "\n")
+        save_input_and_class_names(run_dir, data, from_logits)  # framework.predict reads inputs and outputs by name
         result = RunResult(
             run_dir=str(run_dir.path),
             strategy=plan.components["strategy"].key,
@@ -174,6 +178,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
             variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
             loop=strategy.loop_stats(),
             parameters=model_summary.parameters,
+            init_from=init_from,
         )
         with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, _WRITE_ERRORS):
             write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots, from_logits=from_logits)

@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "framework"
 RUN_DIRECTORY_NAMES = (
     '"tensorboard"', '"checkpoints"', '"model.keras"', '"saved_model"', '"summary.json"', '"model_summary.txt"',
     '"FAILED"', '".hydra"', '"metrics.csv"', '"mlflow_run_id"', '"classes.json"', '"model_best.keras"',
+    '"features.json"', '"init_from.json"', '"evaluations"',
 )
 
 
