@@ -84,8 +84,8 @@ def _copy_weights(source: dict[str, keras.layers.Layer], target: dict[str, keras
             f"weights cannot be loaded: {'; '.join(mismatches)}. Set init_from_strict=false to start them "
             f"afresh (a new head of another size), or give the new layer a name of its own (an id in model=graph)."
         )
-    if not any(weight.trainable for name in report["loaded"] for weight in target[name].weights):
-        # Statistics alone (a Normalization layer) are no trained model.
+    if not any(weight.trainable for name in report["loaded"] for weight in (*source[name].weights, *target[name].weights)):
+        # Statistics alone (a Normalization layer) are no trained model. (Freezing marks a layer's weights untrainable.)
         raise ConfigError(
             f"{where}: no layer of this model takes trained weights from that run's model, so nothing would be "
             f"learned from it. Its layers: {', '.join(source) or '(none)'}; this model's: {', '.join(target)}. "
