@@ -26,8 +26,9 @@ def layer_units(model: keras.Model) -> dict[str, keras.layers.Layer]:
 
 
 def named_layers(model: keras.Model) -> dict[str, keras.layers.Layer]:
-    """Every layer of `model` by name, nested models themselves included (freezing one freezes its layers)."""
-    return _by_name([(path, layer) for path, layer, _ in _walk(model, ()) if path])
+    """Every layer of `model` by name, nested models themselves included (freezing one freezes its
+    layers); a model without sublayers (the linear one) is its own one layer."""
+    return _by_name([(path, layer) for path, layer, nested in _walk(model, ()) if path or not nested])
 
 
 def _walk(layer: keras.layers.Layer, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], keras.layers.Layer, bool]]:
