@@ -137,7 +137,7 @@ def _not_a_run(run_dir: Path, tmp_path: Path) -> Path:
 # "{failed}" one marked FAILED without a model, "{damaged}" one with unreadable .hydra/config.yaml, "{relabelled}" one whose .hydra/ claims another seed.
 MATRIX = [
     ("unknown group option", ["model=no_such_model"], 2,
-     r"model=no_such_model: there is no option 'no_such_model' in config group 'model'. Available options: linear, my_dense, sequential"),
+     r"model=no_such_model: there is no option 'no_such_model' in config group 'model'. Available options: application, graph, linear, my_dense, sequential"),
     ("misspelled key", ["data.num_exampels=3"], 2,
      r"data.num_exampels=3: 'num_exampels' is not a key of data. Valid keys: .* Did you mean data.num_examples\?"),
     ("misspelled schedule key", ["checkpoint.every_n_epoch=5"], 2,

@@ -43,13 +43,13 @@ def _weights(run_dir):
     return {name: layer.get_weights() for name, layer in layer_units(load_model(run_dir)).items()}
 
 
-@pytest.mark.parametrize("frozen", [
-    "freeze=[dense]",
-    "model.layers=[{name: dense, units: 16, activation: relu, trainable: false}, {name: dense, units: 3}]",
+@pytest.mark.parametrize("frozen, strategy", [
+    ("freeze=[dense]", "tape"),
+    ("model.layers=[{name: dense, units: 16, activation: relu, trainable: false}, {name: dense, units: 3}]", "fit"),
 ])
-def test_a_fine_tuned_run_starts_at_the_trained_accuracy_with_its_frozen_layer_unchanged(trained, iris, tmp_path, frozen):
-    tuned = run_in(tmp_path / "tuned", *classifier(iris, "epochs=1", f"init_from={trained.run_dir}", frozen))
-    fresh = run_in(tmp_path / "fresh", *classifier(iris, "epochs=1", frozen))
+def test_a_fine_tuned_run_starts_at_the_trained_accuracy_with_its_frozen_layer_unchanged(trained, iris, tmp_path, frozen, strategy):
+    tuned = run_in(tmp_path / "tuned", *classifier(iris, "epochs=1", f"init_from={trained.run_dir}", frozen, f"strategy={strategy}"))
+    fresh = run_in(tmp_path / "fresh", *classifier(iris, "epochs=1", frozen, f"strategy={strategy}"))
     # The first epoch's accuracy is measured while it trains: from the trained weights, not from scratch.
     assert tuned.metrics["accuracy"] >= trained.metrics["accuracy"] - 0.05
     assert fresh.metrics["accuracy"] < trained.metrics["accuracy"] - 0.1
