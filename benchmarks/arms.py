@@ -113,6 +113,7 @@ def raw_fit_like_the_strategy(epochs: int) -> int:
     """`model.fit` with exactly the fit strategy's inputs and compile arguments, and nothing else."""
     import keras
 
+    from framework.backends.tensorflow.examples import TensorFlowExamples, training_dataset
     from framework.data import LinearRegressionData
     from framework.models import LinearModel
 
@@ -120,7 +121,7 @@ def raw_fit_like_the_strategy(epochs: int) -> int:
     model = LinearModel(5.0, 0.0)
     model(data.sample(1)[0])
     model.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE), loss=keras.losses.MeanSquaredError(), jit_compile=False)
-    model.fit(data.train_dataset(epochs), epochs=epochs, steps_per_epoch=data.steps_per_epoch, verbose=0, shuffle=False)
+    model.fit(training_dataset(TensorFlowExamples(data), epochs), epochs=epochs, steps_per_epoch=data.steps_per_epoch, verbose=0, shuffle=False)
     return int(model.optimizer.iterations.numpy())
 
 

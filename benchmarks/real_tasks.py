@@ -108,9 +108,9 @@ def plain_keras_arm(task: Task) -> tuple[Arm, int]:
     from framework.config import compose
 
     cfg = compose([*task.overrides, "verbose=0"])
-    storage = _data_source(cfg).storage
-    x_train, y_train = storage.x_train.numpy(), storage.y_train.numpy()
-    validation = (storage.x_val.numpy(), storage.y_val.numpy()) if storage.num_validation else None
+    storage = _data_source(cfg).held
+    x_train, y_train = storage.parts["train"]
+    validation = storage.parts["validation"] if storage.num_validation else None
     batch_size = int(cfg.data.batch_size)
     metrics = list(cfg.metrics)
 

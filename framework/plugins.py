@@ -30,6 +30,8 @@ BUILTIN_MODULES = (
     "framework.data",
     "framework.strategies",
     "framework.loggers",
+    "framework.callbacks",
+    "framework.sweeps",
     "framework.distribution.single_device",
     "framework.distribution.mirrored",
     "framework.distribution.multi_worker",

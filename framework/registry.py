@@ -305,6 +305,8 @@ SCHEDULES: Registry = Registry("learning-rate schedule")  # optimizer.schedule: 
 LOGGERS: Registry = Registry("logger")  # RunLoggers recording a run (TensorBoard, none)
 DISTRIBUTIONS: Registry = Registry("distribution")  # tf.distribute set-ups: none, mirrored, multi_worker
 METRICS: Registry = Registry("metric")  # Keras metrics for the top-level `metrics: [...]` list
+CALLBACKS: Registry = Registry("callback")  # Keras callbacks for the top-level `callbacks: [...]` list
+PRUNERS: Registry = Registry("pruner")  # Optuna pruners stopping hopeless sweep=optuna trials (pruning=median)
 
 # Every registry by the kind `python -m framework.list KIND` takes.
 ALL_REGISTRIES: dict[str, Registry] = {
@@ -319,4 +321,6 @@ ALL_REGISTRIES: dict[str, Registry] = {
     "logger": LOGGERS,
     "distribution": DISTRIBUTIONS,
     "metric": METRICS,
+    "callback": CALLBACKS,
+    "pruner": PRUNERS,
 }

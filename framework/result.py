@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ class RunResult:
         parameters: The model's parameter counts, {"trainable": ..., "total": ...}.
         init_from: With init_from: the run the weights came from and which layers
             took them (loaded, new, refitted, unused); None otherwise.
+        trial: For a job of a sweep=optuna multirun, its Optuna trial:
+            {"study": ..., "number": ..., "state": "PRUNED" or "COMPLETE",
+            "pruned_at_epoch": the 0-based epoch its pruner stopped it after, or None}.
     """
 
     run_dir: str
@@ -40,14 +44,13 @@ class RunResult:
     loop: dict[str, int] = field(default_factory=dict)
     parameters: dict[str, int] = field(default_factory=dict)
     init_from: dict[str, Any] | None = None
+    trial: dict[str, Any] | None = None
 
     @property
     def objective(self) -> float:
         """The number a sweeper optimises: `objective_metric`'s last value, or by default the
         validation loss if measured, else the loss (NaN when the run logged none)."""
-        if self.objective_metric is not None:
-            return self.metrics.get(self.objective_metric, math.nan)
-        return self.metrics.get("val_loss", self.metrics.get("loss", math.nan))
+        return objective_value(self.metrics, self.objective_metric)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "objective": self.objective}
@@ -68,6 +71,14 @@ class RunResult:
             temporary.replace(path)
         finally:
             temporary.unlink(missing_ok=True)  # a failed write leaves nothing behind
+
+
+def objective_value(logs: Mapping[str, float], metric: str | None) -> float:
+    """The objective in an epoch's `logs`: `metric`'s value, or by default val_loss if
+    logged, else loss (NaN when absent)."""
+    if metric is not None:
+        return logs.get(metric, math.nan)
+    return logs.get("val_loss", logs.get("loss", math.nan))
 
 
 def _finite_or_none(value: Any) -> Any:

@@ -24,8 +24,10 @@ from framework.callbacks import (
     ProgressBar,
     best_model_callbacks,
     best_weights_callbacks,
+    config_callbacks,
     early_stopping_callback,
     lr_on_plateau_callbacks,
+    pruning_callbacks,
 )
 from framework.checkpoints.finite_weights import check_finite_weights
 from framework.checkpoints.resuming import finished_run, resume_run
@@ -33,6 +35,8 @@ from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.stop_signals import StopOnSignal
 from framework.config.fingerprint import experiment_fingerprint
 from framework.config.plan import RunPlan, check_started_run, plan_run
+from framework.config.pruning_selection import check_pruning_has_a_trial
+from framework.data.batches import PartBatches
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
 from framework.loggers.fan_out import FanOutLogger, ending_run
@@ -45,6 +49,7 @@ from framework.result import RunResult
 from framework.run_directory import RunDirectory
 from framework.saving import export_saved_model, save_input_and_class_names, save_model
 from framework.strategies import TrainingJob
+from framework.sweeps.job import SweepJob
 
 log = logging.getLogger("framework")
 details = logging.getLogger("framework.details")  # train.log only
@@ -54,13 +59,15 @@ details = logging.getLogger("framework.details")  # train.log only
 _WRITE_ERRORS = (OSError, tf.errors.OpError)
 
 
-def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
+def run(cfg: DictConfig, run_dir: str | Path, sweep: SweepJob | None = None) -> RunResult:
     """Validates `cfg`, builds every component, trains, and saves the results.
 
     Args:
         cfg: The composed config (configs/train.yaml plus overrides; see
             framework.config.compose).
         run_dir: Directory for TensorBoard events, checkpoints, the model and summary.json.
+        sweep: The multirun this run is a job of, and its Optuna trial (framework.train
+            reads them from Hydra); None for a single run.
 
     Returns:
         The run's final metrics and variables, also written to summary.json.
@@ -85,12 +92,13 @@ def run(cfg: DictConfig, run_dir: str | Path) -> RunResult:
             finished = finished_run(run_dir, plan.settings.resume, plan.settings.epochs)
             if finished is not None:
                 return finished
+            check_pruning_has_a_trial(plan.components["pruning"].pruner.key, bool(sweep and sweep.trial), sweep is not None)
             # Devices and the tf.distribute strategy are fixed first: TensorFlow
             # accepts device settings only before its first op.
             placement = plan.build("distribution").start(select_devices(plan.settings.device))
             _start_keras(plan)
             with placement.scope(), placement.output_dir(run_dir.path) as output_dir:
-                return _train(plan, RunDirectory(output_dir), replicas=placement.replicas)
+                return _train(plan, RunDirectory(output_dir), replicas=placement.replicas, sweep=sweep)
 
 
 def _start_keras(plan: RunPlan) -> None:
@@ -104,11 +112,12 @@ def _start_keras(plan: RunPlan) -> None:
     tf.config.run_functions_eagerly(settings.run_eagerly)  # so breakpoints stop inside compiled steps
 
 
-def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
+def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob | None) -> RunResult:
     """Builds every component (under the distribution's scope), trains and saves into `run_dir`."""
     settings = plan.settings
     data = plan.build("data")
     check_started_run(plan, data, replicas)
+    user_callbacks = config_callbacks(plan.callbacks)  # the `callbacks` list; refused ones stop the run before it writes
     model = _with_normalizer(build_model(plan.components["model"], data.input_shape), data)
     _build_model_for(model, data)
     freeze_layers(model, settings.freeze)  # before the optimizer sees the trainable variables
@@ -123,11 +132,16 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     init_from = start_from_trained_run(model, settings, run_dir, initial_epoch)
     # After resuming, which marks the stale events and says where the run goes on.
     with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
-        logger = FanOutLogger.build(plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples)
+        logger = FanOutLogger.build(
+            plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples,
+            group=sweep.sweep_dir if sweep else None,
+        )
     early_stopping = early_stopping_callback(settings.early_stopping)
     resumable = {"early_stopping": early_stopping} if early_stopping else {}
     for name, callback in resumable.items():
         callback.restore_state(checkpoint.restored_state.get("callbacks", {}).get(name, {}))
+    trial = sweep.trial if sweep else None
+    pruning = pruning_callbacks(plan.components["pruning"], trial, settings.objective.metric, settings.epochs)
     with ending_run(logger, run_dir):  # trackers see the run finish, fail or stop, after the report
         callbacks = [
             *([ProgressBar(settings.epochs)] if settings.verbose == 1 else []),
@@ -135,6 +149,8 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
             *lr_on_plateau_callbacks(settings.lr_on_plateau),
             *resumable.values(),  # before the saver, which keeps their state of the same epoch
             *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
+            *user_callbacks,
+            *pruning,
             CheckpointSaver(checkpoint, functools.partial(settings.checkpoint.next_due, epochs=settings.epochs), resumable),
             *best_weights_callbacks(early_stopping),  # after the saver: checkpoints keep the last weights
             LogDirectoryWatch(run_dir.events),
@@ -179,6 +195,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
             loop=strategy.loop_stats(),
             parameters=model_summary.parameters,
             init_from=init_from,
+            trial=trial.record(pruning[0].pruned_at_epoch if pruning else None) if trial else None,
         )
         with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, _WRITE_ERRORS):
             write_run_report(plan.config, result, data, model, run_dir, plots_wanted=settings.plots, from_logits=from_logits)
@@ -205,10 +222,9 @@ def _with_normalizer(model: keras.Model, data) -> keras.Model:
 
 def _test_metrics(model: keras.Model, data) -> dict[str, float]:
     """The held-out test split (data.test_fraction) evaluated once, as Keras's evaluate does, as `test_<name>`."""
-    test_data = data.test_dataset()
-    if test_data is None:
+    if not data.num_test_examples:
         return {}
-    results = model.evaluate(test_data, verbose=0, return_dict=True)
+    results = model.evaluate(PartBatches(data, "test"), verbose=0, return_dict=True)
     return {f"test_{name}": float(value) for name, value in results.items()}
 
 

@@ -16,6 +16,7 @@
       evaluations/        framework.evaluate's results, one JSON file per data set and split
       metrics.csv         one row per epoch record (the csv logger)
       mlflow_run_id       the MLflow run this run records into (the mlflow logger)
+      wandb_run_id        the W&B run this run records into (the wandb logger)
       <name>.png          the end-of-run plots
       FAILED              only when the run failed: the error
       .lock               held (flock) by the one process writing the run
@@ -116,6 +117,10 @@ class RunDirectory:
     @property
     def mlflow_run_id(self) -> Path:
         return self.path / "mlflow_run_id"
+
+    @property
+    def wandb_run_id(self) -> Path:
+        return self.path / "wandb_run_id"
 
     @property
     def failed_marker(self) -> Path:

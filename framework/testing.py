@@ -1,12 +1,15 @@
-"""Conformance kit: checks a layer the way the framework will use it.
+"""Conformance kit: checks a layer or a callback the way the framework will use it.
 
-Any plugin's tests call it with the layer class and its arguments::
+Any plugin's tests call it with the class and its arguments::
 
-    from framework.testing import check_layer
-    from my_plugin import MyLayer
+    from framework.testing import check_callback, check_layer
+    from my_plugin import MyLayer, MyCallback
 
     def test_my_layer_conforms(tmp_path):
         check_layer(MyLayer, {"units": 4}, workdir=tmp_path)
+
+    def test_my_callback_conforms(tmp_path):
+        check_callback(MyCallback, {"patience": 2}, workdir=tmp_path)
 
 Each check raises AssertionError saying what the layer did and what the
 framework expects. Training goes through the public entry points only
@@ -31,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from framework.registry import LAYERS
+from framework.registry import CALLBACKS, LAYERS
 
 Shape = tuple[int, ...]
 
@@ -93,6 +96,72 @@ def check_layer(
         for strategy in strategies:
             _check_training(layer_cls, key, init_kwargs, strategy, folder)
         _check_saving(layer_cls, init_kwargs, tuple(input_shapes[0]), folder, fresh_process)
+
+
+def check_callback(
+    callback_cls: type,
+    init_kwargs: Mapping[str, Any],
+    *,
+    strategies: Sequence[str] = STRATEGIES,
+    epochs: int = 3,
+    workdir: str | Path | None = None,
+) -> None:
+    """Checks that `callback_cls(**init_kwargs)` works in the `callbacks` list under every strategy.
+
+    1. A spec `{name: <its key>, **init_kwargs}` resolves: its arguments are
+       keywords of its `__init__`, and it implements only the hooks every
+       strategy calls (train and epoch hooks; no batch, test or predict hooks).
+    2. Under each strategy, a short run on the `linear` data (with validation)
+       calls its `on_epoch_end` once per epoch, in order, and every strategy
+       hands it the same logs (to 1e-5), as fit does.
+
+    A callback not yet registered in CALLBACKS is registered under its class
+    name in snake case, as a plugin would register it.
+    """
+    from framework.plugins import load_plugins
+
+    load_plugins()
+    key = _registered_key(callback_cls, CALLBACKS)
+    calls: dict[str, list[tuple[int, dict[str, float]]]] = {}
+    with _folder(workdir) as folder:
+        for strategy in strategies:
+            calls[strategy] = _epoch_end_calls(callback_cls, key, init_kwargs, strategy, epochs, folder)
+            where = f"{callback_cls.__name__} under strategy={strategy}"
+            assert [epoch for epoch, _ in calls[strategy]] == list(range(epochs)), (
+                f"{where}: on_epoch_end was called for epochs {[epoch for epoch, _ in calls[strategy]]}, expected each of "
+                f"0..{epochs - 1} once, in order"
+            )
+    first, *others = strategies
+    for other in others:
+        for (epoch, logs), (_, other_logs) in zip(calls[first], calls[other]):
+            assert set(logs) == set(other_logs) and all(math.isclose(logs[n], other_logs[n], abs_tol=1e-5) for n in logs), (
+                f"{callback_cls.__name__}: epoch {epoch}'s logs differ between strategy={first} ({logs}) and strategy={other} ({other_logs})"
+            )
+
+
+def _epoch_end_calls(callback_cls: type, key: str, init_kwargs: Mapping[str, Any], strategy: str, epochs: int, folder: Path):
+    """(epoch, logs) of each on_epoch_end call a run with the callback in `callbacks` made."""
+    from framework.config import compose
+    from framework.run import run
+
+    calls = []
+
+    class Recorded(callback_cls):  # the callback itself, its epoch ends also written down
+        def on_epoch_end(self, epoch, logs=None):
+            calls.append((epoch, {name: float(value) for name, value in (logs or {}).items()}))
+            super().on_epoch_end(epoch, logs)
+
+    Recorded.__name__ = Recorded.__qualname__ = f"Recorded{callback_cls.__name__}"
+    recorded_key = f"conformance_{key}"
+    CALLBACKS.register(recorded_key)(Recorded)
+    try:
+        cfg = compose(["data.num_examples=64", "data.batch_size=16", "data.val_fraction=0.25", "logger=none", "plots=false",
+                       "verbose=0", f"epochs={epochs}", f"strategy={strategy}"])
+        cfg.callbacks = [{"name": recorded_key, **init_kwargs}]
+        run(cfg, folder / f"callback-{strategy}")
+    finally:
+        CALLBACKS.unregister(recorded_key)
+    return calls
 
 
 def _check_config_round_trip(layer_cls: type, init_kwargs: Mapping[str, Any]) -> None:
@@ -197,12 +266,12 @@ def _predict_with_saved_model(model_path: str, inputs_path: str, outputs_path: s
     np.save(outputs_path, keras.ops.convert_to_numpy(outputs))
 
 
-def _registered_key(layer_cls: type) -> str:
-    for entry in LAYERS.entries():
-        if entry.factory is layer_cls:
+def _registered_key(component_cls: type, registry=LAYERS) -> str:
+    for entry in registry.entries():
+        if entry.factory is component_cls:
             return entry.key
-    key = re.sub(r"(?<!^)(?=[A-Z])", "_", layer_cls.__name__).lower()
-    LAYERS.register(key)(layer_cls)
+    key = re.sub(r"(?<!^)(?=[A-Z])", "_", component_cls.__name__).lower()
+    registry.register(key)(component_cls)
     return key
 
 

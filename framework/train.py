@@ -23,6 +23,7 @@ from framework.config.user_errors import JobFailed, explain, report_user_errors
 from framework.errors import FrameworkError, TrainingInterrupted
 from framework.reports.multirun_failures import record_job_failure
 from framework.start_up import freeze_before_exit, loading_tensorflow
+from framework.sweeps.job import sweep_job
 
 log = logging.getLogger("framework")
 
@@ -37,7 +38,7 @@ def _train(cfg: DictConfig) -> float:
 
     hydra_config = HydraConfig.get()
     try:
-        return run(cfg, hydra_config.runtime.output_dir).objective
+        return run(cfg, hydra_config.runtime.output_dir, sweep=sweep_job(hydra_config)).objective
     except TrainingInterrupted as interruption:
         raise JobFailed(interruption) from None
     except Exception as error:  # in a multirun, any failure is one failed job

@@ -225,6 +225,17 @@ MATRIX = [
     ("bad profile length", ["profile.epochs=-1"], 2, r"profile.epochs=-1 is invalid: input should be greater than or equal to 0"),
     ("MLflow store unusable", ["logger=mlflow", "logger.mlflow.tracking_uri=nosuch://x"], 2,
      r"logger.mlflow.tracking_uri=nosuch://x: MLflow cannot record at nosuch://x: .* Set logger.mlflow.tracking_uri"),
+    ("unknown callback", ["callbacks=[terminate_on_nam]"], 2,
+     r"callbacks\[0\].name: unknown callback 'terminate_on_nam'. Available callbacks: .*Did you mean 'terminate_on_nan'"),
+    ("misspelt callback argument", ["callbacks=[{name: remote_monitor, rooot: x}]"], 2,
+     r"callbacks\[0\].rooot: callback 'remote_monitor' takes no argument 'rooot'. Did you mean root\? It accepts: root, path, "),
+    ("Keras callback the framework does its own way", ["callbacks=[early_stopping]"], 2,
+     r"callbacks\[0\].name: 'early_stopping' is Keras's EarlyStopping, which is not offered as a callback: use early_stopping.enabled=true"),
+    ("pruner in a single run", ["pruning=median"], 2,
+     r"pruning=median stops Optuna trials that fall behind, but this is a single run \(no -m\), so there is no trial to prune. "
+     r"Run a study: python -m framework.train -m sweep=optuna pruning=median"),
+    ("pruner in a multirun without sweep=optuna", ["-m", "pruning=hyperband"], 2,
+     r"pruning=hyperband stops Optuna trials that fall behind, but this multirun's sweeper is not sweep=optuna's"),
     ("unparsable override", ["epochs=[1,"], 2, r"epochs=\[1,: Hydra cannot parse this override: no viable alternative at input '\[1,'"),
     ("plugin import error", ["plugins=[no_such_plugin_module]"], 2,
      r"plugins=\[no_such_plugin_module\]: could not import the plugin module 'no_such_plugin_module': ModuleNotFoundError"),
@@ -337,6 +348,25 @@ def test_mlflow_not_installed(monkeypatch, tmp_path):
     assert code == 2, stderr
     assert "logger=mlflow: the mlflow package is not installed. Install the extra: pip install -e '.[mlflow]'" in stderr
     assert "Traceback" not in stderr
+
+
+def test_wandb_not_installed(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "wandb", None)  # what Python does for a package that is absent
+    code, stderr = run_main(monkeypatch, LINEAR, "verbose=0", "logger=wandb", f"hydra.run.dir={tmp_path / 'run'}")
+    assert code == 2, stderr
+    assert "logger=wandb: the wandb package is not installed. Install the extra: pip install -e '.[wandb]'" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_a_study_storage_that_cannot_be_opened(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, stderr = run_main(monkeypatch, "-m", LINEAR, "verbose=0", "sweep=optuna", "hydra.sweeper.n_trials=1",
+                            "hydra.sweeper.storage=sqlite:////no/such/dir/study.db")
+    assert code == 2, stderr
+    assert re.search(r"Error: hydra.sweeper.storage=sqlite:////no/such/dir/study.db: Optuna cannot open this study storage "
+                     r"\(OperationalError: .*\). Use sqlite:///<file> in a writable directory", stderr), stderr
+    assert "Traceback" not in stderr and [line.startswith("Error: ") for line in stderr.splitlines()].count(True) == 1
+    assert list(tmp_path.iterdir()) == []  # no sweep directory, no job
 
 
 def test_resume_with_a_store_that_lacks_the_mlflow_run(monkeypatch, tmp_path, finished_run):

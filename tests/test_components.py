@@ -117,8 +117,8 @@ def test_data_is_deterministic_per_seed(streaming):
 
 
 def epoch_inputs(data, epochs, initial_epoch=0):
-    """Each epoch's inputs, concatenated, as the fit strategy's pipeline yields them."""
-    batches = [x.numpy() for x, _ in data.train_dataset(epochs, initial_epoch)]
+    """Each epoch's inputs, concatenated, as batches addressed by (epoch, step)."""
+    batches = [data.train_batch(epoch, step)[0] for epoch in range(initial_epoch, epochs) for step in range(data.steps_per_epoch)]
     per_epoch = data.steps_per_epoch
     return [np.concatenate(batches[i : i + per_epoch]).ravel() for i in range(0, len(batches), per_epoch)]
 
@@ -128,12 +128,12 @@ def test_validation_split_and_batching(streaming):
     data = linear_data(num_examples=100, batch_size=32, val_fraction=0.2, num_features=3, streaming=streaming)
     assert (data.num_train_examples, data.num_validation_examples) == (80, 20)
     assert data.steps_per_epoch == 3 and data.validation_steps == 1
-    assert [tuple(x.shape) for x, _ in data.train_dataset(epochs=2)] == [(32, 3), (32, 3), (16, 3)] * 2
-    assert [tuple(x.shape) for x, _ in data.validation_dataset()] == [(20, 3)]
-    train = np.concatenate([x.numpy() for x, _ in data.train_dataset(epochs=1)])
-    validation = np.concatenate([x.numpy() for x, _ in data.validation_dataset()])
+    assert [tuple(x.shape) for epoch in (0, 1) for x, _ in data.batches("train", epoch)] == [(32, 3), (32, 3), (16, 3)] * 2
+    assert [tuple(x.shape) for x, _ in data.batches("validation")] == [(20, 3)]
+    train = np.concatenate([x for x, _ in data.batches("train", 0)])
+    validation = np.concatenate([x for x, _ in data.batches("validation")])
     assert not np.isin(validation, train).any()  # held-out examples are never trained on
-    assert linear_data(num_examples=10).validation_dataset() is None
+    assert linear_data(num_examples=10).examples("validation") is None
 
 
 @pytest.mark.parametrize("streaming", [False, True])
@@ -156,9 +156,9 @@ def test_a_batch_larger_than_the_data_is_the_whole_data():
 def test_streamed_data_holds_no_examples_in_memory():
     data = linear_data(num_examples=10**9, batch_size=1000, streaming=True)
     assert data.steps_per_epoch == 10**6
-    x, y = next(iter(data.train_dataset(epochs=1)))
+    x, y = data.train_batch(epoch=0, step=999_999)
     assert x.shape == (1000, 1)
-    slope, intercept = np.polyfit(x.numpy()[:, 0], y.numpy()[:, 0], 1)
+    slope, intercept = np.polyfit(x[:, 0], y[:, 0], 1)
     assert slope == pytest.approx(3.0, abs=0.2) and intercept == pytest.approx(2.0, abs=0.2)
 
 

@@ -43,7 +43,7 @@ def test_iris_and_a_subset_by_num_examples():
     assert data.class_names == ("setosa", "versicolor", "virginica") and data.input_shape == (4,)
     assert (data.num_train_examples, data.num_validation_examples, data.num_test_examples) == (35, 10, 5)
     assert data.steps_per_epoch == 5 and data.validation_steps == 2 and data.test_steps == 1
-    assert [tuple(x.shape) for x, _ in data.test_dataset()] == [(5, 4)]
+    assert [tuple(x.shape) for x, _ in data.batches("test")] == [(5, 4)]
 
 
 @pytest.mark.parametrize("streaming", [False, True])
@@ -72,13 +72,11 @@ def every_source(tmp_path):
 
 
 def test_a_batch_is_a_pure_function_of_seed_epoch_and_step(every_source):
+    from framework.backends.tensorflow.examples import TensorFlowExamples, training_dataset
+
     for name, data in every_source.items():
-        through_pipeline = batches(data.train_dataset(epochs=3, initial_epoch=1))
-        by_address = [
-            (x.numpy(), y.numpy())
-            for epoch in (1, 2)
-            for x, y in (data.train_batch(data.epoch_order(epoch), step) for step in range(data.steps_per_epoch))
-        ]
+        through_pipeline = batches(training_dataset(TensorFlowExamples(data), epochs=3, initial_epoch=1))
+        by_address = [data.train_batch(epoch, step) for epoch in (1, 2) for step in range(data.steps_per_epoch)]
         assert len(through_pipeline) == len(by_address) == 2 * data.steps_per_epoch, name
         for (x1, y1), (x2, y2) in zip(through_pipeline, by_address):
             np.testing.assert_array_equal(x1, x2)
@@ -93,7 +91,7 @@ def test_held_out_parts_never_reach_training(every_source):
         for part in ("validation", "test"):
             held, _ = all_examples(data, part)
             assert len(held) and not any((train == row).all(axis=tuple(range(1, train.ndim))).any() for row in held), name
-        assert [x.shape[0] for x, _ in batches(data.validation_dataset())][0] <= data.batch_size
+        assert [x.shape[0] for x, _ in data.batches("validation")][0] <= data.batch_size
 
 
 def test_normalizer_is_adapted_on_training_examples_only(every_source):

@@ -50,7 +50,7 @@ def test_validation_metrics_are_what_keras_computes_on_the_validation_data(class
         data = plan_run(compose([*CLASSIFIER, "strategy=tape"])).build("data")
     model = load_model(result.run_dir)  # the last epoch's validation ran on these weights
     metrics = [keras.metrics.BinaryAccuracy(), keras.metrics.AUC(curve="PR"), keras.metrics.Precision(), keras.metrics.Recall()]
-    for x, y in data.validation_dataset():
+    for x, y in data.batches("validation"):
         outputs = model(x, training=False)
         for metric in metrics:
             metric.update_state(y, outputs)

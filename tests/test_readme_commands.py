@@ -17,8 +17,8 @@ from helpers.runs import REPO_ROOT
 # Start of a command -> why it is not run here.
 SKIPPED = {
     "framework-train optimizer.glo<TAB>": "interactive completion; tests/test_help.py queries it",
-    "python -m framework.train -m sweep=": "sweeps of 12 to 50 jobs take minutes; tests/test_sweeps.py runs them with 2-3 trials",
-    "python -m framework.train -m 'sweep=": "parallel Optuna trials take minutes; tests/test_sweeps.py runs them with 2 trials",
+    "python -m framework.train -m sweep=": "sweeps of 8 to 50 jobs take minutes; tests/test_sweeps.py runs them with 2-3 trials, tests/test_pruning.py the pruning example's 8 + 4",
+    "python -m framework.train -m 'sweep=": "parallel Optuna trials take minutes; tests/test_sweeps.py and tests/test_pruning.py run them with 2 and 4 trials",
     "python -m framework.predict run=outputs/2026-01-31/12-00-00-3fa94c 'x=[[1,2],[3,4]]'": "needs a two-feature run; tests/test_predict.py covers rows",
     "python -m framework.predict run=outputs/digits": "needs a trained digits_cnn run; tests/test_predict.py predicts an .npz of digits images",
     "python -m framework.train +experiment=digits_cnn": "trains a CNN for 20 epochs; tests/test_classification.py trains the preset under both strategies",

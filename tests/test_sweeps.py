@@ -17,7 +17,7 @@ def _compose_with_hydra(*overrides):
 def test_optuna_preset_searches_learning_rate_and_strategy():
     cfg = _compose_with_hydra("sweep=optuna")
     sweeper = cfg.hydra.sweeper
-    assert sweeper._target_.endswith("OptunaSweeper") and sweeper.direction == "minimize"
+    assert sweeper._target_.endswith("OptunaStudySweeper") and sweeper.direction == "minimize"
     assert set(sweeper.params) == {"optimizer.learning_rate", "strategy"}
     assert cfg.hydra.callbacks.job_summary.total_jobs == sweeper.n_trials
 
@@ -29,7 +29,7 @@ def test_parallel_preset_uses_the_joblib_launcher():
 
 def test_presets_combine_and_leave_the_run_config_alone(compose_config):
     cfg = _compose_with_hydra("sweep=[optuna,parallel]")
-    assert cfg.hydra.sweeper._target_.endswith("OptunaSweeper") and cfg.hydra.launcher._target_.endswith("JoblibLauncher")
+    assert cfg.hydra.sweeper._target_.endswith("OptunaStudySweeper") and cfg.hydra.launcher._target_.endswith("JoblibLauncher")
     assert compose_config("sweep=[optuna,parallel]") == compose_config()
 
 

@@ -1,7 +1,9 @@
-"""Keras callbacks the framework adds to a run, one per file; every strategy calls them."""
+"""Keras callbacks the framework adds to a run, one per file; every strategy calls them.
+Importing this package registers Keras's callbacks offered by key in CALLBACKS."""
 
 from framework.callbacks.best_model import best_model_callbacks
 from framework.callbacks.checkpoint_saver import CheckpointSaver
+from framework.callbacks.config_callbacks import config_callbacks
 from framework.callbacks.early_stopping import (
     BestWeightsRestorer,
     ResumableEarlyStopping,
@@ -11,6 +13,7 @@ from framework.callbacks.early_stopping import (
 from framework.callbacks.epoch_report import EpochReport
 from framework.callbacks.log_directory_watch import LogDirectoryWatch
 from framework.callbacks.lr_on_plateau import lr_on_plateau_callbacks
+from framework.callbacks.optuna_pruning import OptunaPruning, pruning_callbacks
 from framework.callbacks.profiler_trace import ProfilerTrace
 from framework.callbacks.progress_bar import ProgressBar
 from framework.strategies.live_model import (
@@ -23,10 +26,13 @@ __all__ = [
     "EpochCallback",
     "EpochReport",
     "LogDirectoryWatch",
+    "OptunaPruning",
     "ProfilerTrace",
     "ProgressBar",
     "best_model_callbacks",
     "best_weights_callbacks",
+    "config_callbacks",
+    "pruning_callbacks",
     "ResumableEarlyStopping",
     "early_stopping_callback",
     "lr_on_plateau_callbacks",

@@ -14,7 +14,9 @@ import framework
 
 # Top-level keys a resume may change: when and how to train, log and save,
 # not the model, data, loss, optimizer or seed.
-RESUMABLE_KEYS = ("epochs", "verbose", "resume", "logger", "checkpoint", "early_stopping", "strategy", "plots")
+RESUMABLE_KEYS = (
+    "epochs", "verbose", "resume", "logger", "checkpoint", "early_stopping", "strategy", "plots", "pruning", "callbacks",
+)
 
 
 def experiment_fingerprint(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_
 from framework.config.field_docs import describe_model, load_docs
 from framework.config.logger_selection import LoggingSettings
 from framework.config.plan import GROUPS
+from framework.config.pruning_selection import PruningSettings
 from framework.config.settings import RunSettings
 from framework.config.sources import register_configs
 from framework.registry import ALL_REGISTRIES
@@ -30,10 +31,13 @@ _KIND_OF_GROUP = {
     **{group: kind for group, registry in GROUPS.items() for kind, same in ALL_REGISTRIES.items() if same is registry},
     "optimizer/schedule": "schedule",
     "logger": "logger",
+    "pruning": "pruner",
 }
+# Keys every option of a group shares (configs/train.yaml), shown once for the group.
+_SHARED_KEYS = {"logger": LoggingSettings, "pruning": PruningSettings}
 # Groups whose options can be selected together (logger=[tensorboard,csv]): each
 # option's fields sit under <group>.<option>, beside the keys they share.
-_LIST_GROUPS = {"logger": LoggingSettings}
+_LIST_GROUPS = ("logger",)
 _USAGE = """usage: python -m framework.train [group=option ...] [key=value ...]
        python -m framework.train -m key=a,b ...     a sweep (see sweep=optuna, sweep=parallel)
        python -m framework.train --cfg job          the composed config
@@ -77,18 +81,22 @@ def _group_block(group: str, options: list[str], docs: dict) -> str:
     if kind is None:
         lines.append(f"  presets: {selector}=<option> sets several keys at once (see the option's file)")
         return "\n".join(lines)
-    shared = _LIST_GROUPS.get(group)
+    shared = _SHARED_KEYS.get(group)
     if shared is not None:
-        lines.append(f"  shared by every selected {group} ({group}=[a,b] selects several):")
+        if group in _LIST_GROUPS:
+            lines.append(f"  shared by every selected {group} ({group}=[a,b] selects several):")
+        else:
+            lines.append(f"  shared by every {group} option:")
         default = OmegaConf.select(hydra_compose(PRIMARY_CONFIG), group)
         for name, field in describe_model(shared).items():
             lines.append(f"    {group}.{name} ({field['type']}) = {_shown(default[name])}")
             lines.append(f"        {field['description']}")
     for option in options:
-        path = f"{group}.{option}" if shared is not None else group.replace("/", ".")
+        path = f"{group}.{option}" if group in _LIST_GROUPS else group.replace("/", ".")
         node = OmegaConf.select(hydra_compose(PRIMARY_CONFIG, overrides=[f"{group}={option}"]), path)
         values = OmegaConf.to_container(node, resolve=True) if node is not None else {}
         key = values.pop("name", option)
+        values = {name: value for name, value in values.items() if shared is None or name not in shared.model_fields}
         fields = docs.get(kind, {}).get(key, {})
         lines.append(f"  {group}={option}" + (f"   ({kind} '{key}')" if key != option else ""))
         prefix = path

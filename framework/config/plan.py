@@ -18,8 +18,10 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from framework.config.callback_specs import resolve_callbacks
 from framework.config.logger_selection import LoggerSelection, resolve_loggers
 from framework.config.paths import resolve_path
+from framework.config.pruning_selection import PruningSelection, resolve_pruning
 from framework.config.schema import validate_fields
 from framework.config.settings import RunSettings
 from framework.config.trained_run import check_finished_run
@@ -57,16 +59,18 @@ class RunPlan:
     Attributes:
         settings: The top-level settings (seed, epochs, checkpoint...).
         components: Config group -> its resolved component; "logger" -> the
-            resolved LoggerSelection.
+            resolved LoggerSelection, "pruning" -> the PruningSelection.
         metrics: The `metrics` list, each entry resolved; a metric's key is its name in the logs.
+        callbacks: The `callbacks` list, each entry resolved.
         config: The whole config as plain Python, interpolations resolved
             (recorded as HParams and read by the reports).
     """
 
     settings: RunSettings
-    components: Mapping[str, Resolved | LoggerSelection]
+    components: Mapping[str, Resolved | LoggerSelection | PruningSelection]
     metrics: tuple[Resolved, ...]
     config: Mapping[str, Any]
+    callbacks: tuple[Resolved, ...] = ()
 
     def build(self, group: str, **runtime: Any) -> Any:
         """Builds the component of `group`; `runtime` holds arguments from the run (a logger's run directory)."""
@@ -83,14 +87,19 @@ def plan_run(cfg: DictConfig) -> RunPlan:
     settings = RunSettings(**validate_fields(RunSettings, {name: _plain(cfg, name) for name in RunSettings.model_fields}, "", "the run"))
     reject_code_references(cfg)
     load_plugins(settings.plugins)
-    components, metrics, problems = {}, [], []
+    components, metrics, callbacks, problems = {}, [], [], []
     for group, registry in GROUPS.items():
         try:
             components[group] = registry.resolve(_plain(cfg, group), where=group)
         except ConfigError as error:
             problems.append(error)
+    for group, resolve in (("logger", resolve_loggers), ("pruning", resolve_pruning)):
+        try:
+            components[group] = resolve(_plain(cfg, group))
+        except ConfigError as error:
+            problems.append(error)
     try:
-        components["logger"] = resolve_loggers(_plain(cfg, "logger"))
+        callbacks = resolve_callbacks(settings.callbacks)
     except ConfigError as error:
         problems.append(error)
     for index, spec in enumerate(settings.metrics):
@@ -108,7 +117,7 @@ def plan_run(cfg: DictConfig) -> RunPlan:
     if settings.init_from is not None and settings.resume is None:  # a resumed run has its own weights
         check_finished_run(resolve_path(settings.init_from), "init_from")
     config = {key: _plain(cfg, key) for key in cfg}
-    return RunPlan(settings, components, tuple(metrics), config)
+    return RunPlan(settings, components, tuple(metrics), config, tuple(callbacks))
 
 
 def logged_values(metric_names: list[str], validation: bool = True) -> list[str]:

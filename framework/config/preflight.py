@@ -22,9 +22,11 @@ from hydra._internal.utils import create_automatic_config_search_path, get_args_
 from hydra.core.config_search_path import SearchPathQuery
 from hydra.core.global_hydra import GlobalHydra
 from hydra.types import RunMode
+from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from framework.config.compose import CONFIG_MODULE, PRIMARY_CONFIG
+from framework.config.pruning_selection import STUDY_SWEEPER, check_pruning_has_a_trial
 from framework.config.trust import (
     reject_code_references,
     reject_untrusted_hydra_targets,
@@ -74,6 +76,9 @@ def check_command_line(arguments: Sequence[str]) -> None:
         GlobalHydra.instance().clear()
     reject_untrusted_hydra_targets(cfg.hydra)
     reject_code_references(cfg)  # the run's own section; run() checks it again for Python callers
+    # Before a sweep starts or a run directory exists; run() checks it again for Python callers.
+    pruner = OmegaConf.select(cfg, "pruning.name", default="none")
+    check_pruning_has_a_trial(pruner, OmegaConf.select(cfg, "hydra.sweeper._target_") == STUDY_SWEEPER, args.multirun)
 
 
 def _first_lines(error: Exception) -> str:

@@ -147,6 +147,9 @@ class RunSettings(ComponentConfig):
         the validation data, each a METRICS key or a mapping `{name: <key>,
         ...arguments}` (e.g. `{name: auc, curve: PR}`); logged under the key
         and `val_<key>`.
+    callbacks: Keras callbacks called at every epoch under every strategy, each
+        a CALLBACKS key or a mapping `{name: <key>, ...arguments}` (e.g.
+        `{name: remote_monitor, root: http://localhost:9000}`).
     objective: Which logged value the run returns, and which way is better.
     plugins: Extra modules to import so their components register (local code
         that is not an installed plugin).
@@ -180,6 +183,7 @@ class RunSettings(ComponentConfig):
     seed: Annotated[int, pydantic.Field(ge=0, le=SEED_MAX)]
     epochs: Annotated[int, pydantic.Field(ge=1, le=INT32_MAX)]
     metrics: list[str | dict[str, Any]]
+    callbacks: list[str | dict[str, Any]]
     objective: ObjectiveSettings
     plugins: list[str]
     verbose: Annotated[int, pydantic.Field(ge=0, le=2)]

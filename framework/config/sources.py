@@ -72,7 +72,21 @@ def register_configs() -> list[ConfigFile]:
         PluginError: Two sources ship the same option of one group.
     """
     register_experiments()
+    register_framework_sweeper()
     return register_plugin_configs()
+
+
+def register_framework_sweeper() -> None:
+    """Makes the sweeper of sweep=optuna known to Hydra.
+
+    Hydra finds plugins by walking the `hydra_plugins` package's folders; an
+    editable install puts the framework's there through an import hook, which
+    that walk misses, so the class is registered by hand (harmless twice).
+    """
+    from hydra.core.plugins import Plugins
+    from hydra_plugins.framework_sweeper.optuna_study_sweeper import OptunaStudySweeper
+
+    Plugins.instance().register(OptunaStudySweeper)
 
 
 def register_experiments(package: str = EXPERIMENTS_PACKAGE) -> list[str]:

@@ -35,6 +35,7 @@ HYDRA_TARGETS = frozenset({
     "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
     "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
     "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper",
+    "hydra_plugins.framework_sweeper.optuna_study_sweeper.OptunaStudySweeper",
     "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher",
     "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
 })

@@ -11,10 +11,10 @@ from typing import Annotated
 
 import numpy as np
 import pydantic
-import tensorflow as tf
 
+from framework.data.random_numbers import permutation
 from framework.data.source import DataSource, DataSourceConfig, split_sizes
-from framework.data.storage import InMemoryExamples
+from framework.data.storage import HeldExamples
 from framework.errors import ConfigError
 
 
@@ -63,16 +63,13 @@ class ArrayData(DataSource):
             y = np.asarray(y, dtype=np.int32)
         self.class_names = class_names
         # Seed stream -1: epoch orders use (seed, epoch >= 0), so the split never repeats an epoch's shuffle.
-        order = tf.random.experimental.stateless_shuffle(
-            tf.range(len(x), dtype=tf.int64), seed=tf.constant([seed, -1], tf.int64)
-        ).numpy()
-        order = order[: num_examples or len(x)]
+        order = permutation(len(x), (seed, -1))[: num_examples or len(x)]
         try:
             num_train, num_validation, _ = split_sizes(len(order), val_fraction, test_fraction)
         except ValueError as error:
             raise ConfigError(f"{where}: {error}.") from None
         # np.take, not x[order]: the same rows, ten times faster for a million of them.
-        storage = InMemoryExamples(np.take(x, order, axis=0), np.take(y, order, axis=0), num_train, num_validation, batch_size)
+        storage = HeldExamples(np.take(x, order, axis=0), np.take(y, order, axis=0), num_train, num_validation, batch_size)
         super().__init__(storage, shuffle=shuffle, seed=seed, normalize=normalize)
 
 

@@ -4,8 +4,9 @@ import types
 from typing import Annotated
 
 import pydantic
-import tensorflow as tf
+import numpy as np
 
+from framework.data import random_numbers
 from framework.data.synthetic import SyntheticData, SyntheticDataConfig
 from framework.registry import DATA
 
@@ -38,8 +39,7 @@ class LinearRegressionData(SyntheticData):
         super().__init__(**common)
 
     def generate(self, num_examples, seed):
-        x = tf.random.stateless_normal(tf.stack([num_examples, self.num_features]), seed=seed)
-        noise_seed = tf.random.experimental.stateless_fold_in(seed, 1)
-        noise = tf.random.stateless_normal(tf.stack([num_examples, 1]), seed=noise_seed) * self.noise_std
-        y = tf.reduce_sum(x * self.true_w, axis=1, keepdims=True) + self.true_b + noise
+        x = random_numbers.normal((num_examples, self.num_features), seed)
+        noise = random_numbers.normal((num_examples, 1), random_numbers.fold_in(seed, 1)) * np.float32(self.noise_std)
+        y = np.sum(x * np.float32(self.true_w), axis=1, keepdims=True) + np.float32(self.true_b) + noise
         return x, y

@@ -3,8 +3,9 @@
 from typing import Annotated
 
 import pydantic
-import tensorflow as tf
+import numpy as np
 
+from framework.data import random_numbers
 from framework.data.synthetic import SyntheticData, SyntheticDataConfig
 from framework.registry import DATA
 
@@ -38,8 +39,6 @@ class SineData(SyntheticData):
         super().__init__(**common)
 
     def generate(self, num_examples, seed):
-        shape = tf.stack([num_examples, 1])
-        x = tf.random.stateless_uniform(shape, seed=seed, minval=self.low, maxval=self.high)
-        noise_seed = tf.random.experimental.stateless_fold_in(seed, 1)
-        noise = tf.random.stateless_normal(shape, seed=noise_seed) * self.noise_std
-        return x, tf.sin(x) + noise
+        x = random_numbers.uniform((num_examples, 1), seed, self.low, self.high)
+        noise = random_numbers.normal((num_examples, 1), random_numbers.fold_in(seed, 1)) * np.float32(self.noise_std)
+        return x, np.sin(x) + noise

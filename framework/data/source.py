@@ -1,9 +1,11 @@
 """The data source every strategy sees: seeded examples split into training,
 validation and test parts, and batches addressed by (epoch, step).
 
-A batch is a pure function of (seed, epoch, step). Every strategy, and a resumed
-run, therefore sees exactly the same batches in the same order however it
-iterates: a tf.data pipeline (fit), or a loop inside one graph call (tape).
+A batch is a pure function of (seed, epoch, step), and a NumPy array. Every
+strategy and backend, and a resumed run, therefore sees exactly the same
+batches in the same order however it iterates: the pipeline `fit` reads, or a
+loop inside one compiled call (the hand-written loop). Each backend builds
+those from the arrays here (framework.backends).
 
 Inputs are float32. Targets are float32 [N, outputs] for regression, and int32
 class ids [N] for classification (`class_names` is then set): the shape Keras's
@@ -14,15 +16,15 @@ from __future__ import annotations
 
 import math
 import types
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import pydantic
-import tensorflow as tf
 
 from framework.config.schema import ComponentConfig
-from framework.data.storage import ExampleStorage
+from framework.data.random_numbers import permutation
+from framework.data.storage import PARTS, ExampleStorage, HeldExamples
 
 if TYPE_CHECKING:
     import keras
@@ -65,7 +67,7 @@ class DataSource:
     """A seeded, deterministic source of (x, y) batches for training, validation and test.
 
     Subclasses say where examples come from by handing over an ExampleStorage;
-    this class orders each epoch and builds the tf.data pipelines.
+    this class orders each epoch and addresses every batch.
 
     Attributes:
         input_shape: Shape of one input example, e.g. (features,) or (height, width, channels).
@@ -122,64 +124,77 @@ class DataSource:
     def test_steps(self) -> int:
         return math.ceil(self.num_test_examples / self.batch_size)
 
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
-    def epoch_order(self, epoch: tf.Tensor) -> tf.Tensor | None:
-        """The order of epoch `epoch`, drawn from (seed, epoch) alone; None when not shuffling."""
+    @property
+    def held(self) -> HeldExamples | None:
+        """The examples as arrays when the source holds them all in memory (a backend
+        may then keep them on its device and gather batches there), else None."""
+        return self.storage if isinstance(self.storage, HeldExamples) else None
+
+    def epoch_order(self, epoch: int) -> np.ndarray | None:
+        """The order of epoch `epoch` (a permutation of the storage's units), drawn from
+        (seed, epoch) alone; None when not shuffling."""
         if not self.shuffle:
             return None
-        return tf.random.experimental.stateless_shuffle(
-            tf.range(self.storage.num_units), seed=tf.stack([tf.constant(self.seed, tf.int64), tf.cast(epoch, tf.int64)])
-        )
+        return permutation(self.storage.num_units, (self.seed, epoch))
 
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
-    def train_batch(self, order: tf.Tensor | None, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """Batch `step` of an epoch ordered by `order` (from `epoch_order`)."""
-        return self.storage.train_batch(order, step, single_batch=self.steps_per_epoch == 1)
+    def train_batch(self, epoch: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """Training batch `step` of epoch `epoch`."""
+        return self.storage.train_batch(self.epoch_order(epoch), step)
 
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
-    def validation_batch(self, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return self.storage.validation_batch(step)
+    def validation_batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.storage.held_out_batch("validation", step)
 
-    @tf.autograph.experimental.do_not_convert  # plain TensorFlow: see strategies/compiled_epochs.py
-    def test_batch(self, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return self.storage.test_batch(step)
+    def test_batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.storage.held_out_batch("test", step)
 
-    def train_dataset(self, epochs: int, initial_epoch: int = 0) -> tf.data.Dataset:
-        """The batches of epochs `initial_epoch` .. `epochs - 1`, one epoch after another."""
+    def steps(self, part: str) -> int:
+        """Batches in `part`: "train" (one epoch), "validation" or "test"."""
+        return {"train": self.steps_per_epoch, "validation": self.validation_steps, "test": self.test_steps}[part]
 
-        def epoch_batches(epoch):
-            order = self.epoch_order(epoch)
-            return tf.data.Dataset.range(self.steps_per_epoch).map(lambda step: self.train_batch(order, step))
+    def batches(self, part: str, epoch: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The batches of `part` in order: a "validation" or "test" part, or "train"
+        as epoch `epoch` orders it (unshuffled when None)."""
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+        order = None if epoch is None else self.epoch_order(epoch)
+        for step in range(self.steps(part)):
+            yield self.storage.train_batch(order, step) if part == "train" else self.storage.held_out_batch(part, step)
 
-        return tf.data.Dataset.range(initial_epoch, epochs).flat_map(epoch_batches).prefetch(tf.data.AUTOTUNE)
-
-    def validation_dataset(self) -> tf.data.Dataset | None:
-        """The validation batches in order; None without validation examples."""
-        if not self.num_validation_examples:
+    def examples(self, part: str, limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Up to `limit` examples of `part` in order (all of them when None); None when the part is empty."""
+        collected, count = [], 0
+        for x, y in self.batches(part):
+            collected.append((x, y))
+            count += len(x)
+            if limit is not None and count >= limit:
+                break
+        if not collected:
             return None
-        return tf.data.Dataset.range(self.validation_steps).map(self.validation_batch).prefetch(tf.data.AUTOTUNE)
-
-    def test_dataset(self) -> tf.data.Dataset | None:
-        """The test batches in order; None without test examples."""
-        if not self.num_test_examples:
-            return None
-        return tf.data.Dataset.range(self.test_steps).map(self.test_batch).prefetch(tf.data.AUTOTUNE)
+        x, y = (np.concatenate(arrays) for arrays in zip(*collected))
+        return x[:limit], y[:limit]
 
     def sample(self, num_examples: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to `num_examples` training examples as NumPy arrays (x, y), for plots and checks."""
         return self.storage.sample(min(num_examples, self.num_train_examples))
 
     def normalizer(self) -> keras.layers.Normalization | None:
-        """A Normalization layer (per last-axis feature) adapted on the training
-        examples only, so validation and test statistics never leak into the
-        model; None when `normalize` is false."""
+        """A Normalization layer (per last-axis feature) with the mean and variance of
+        the training examples only, so validation and test statistics never leak into
+        the model; None when `normalize` is false."""
         if not self.normalize:
             return None
         import keras
 
-        layer = keras.layers.Normalization(axis=-1)
-        # One unshuffled pass over the training batches: the same for held and
-        # streamed examples, and never touching validation or test examples.
-        inputs = tf.data.Dataset.range(self.steps_per_epoch).map(lambda step: self.train_batch(None, step)[0])
-        layer.adapt(inputs)
+        # One unshuffled pass over the training batches in float64 sums: the same for
+        # held and generated examples, never touching validation or test examples.
+        count, total, squares = 0, 0.0, 0.0
+        for x, _ in self.batches("train"):
+            features = x.reshape(-1, x.shape[-1]).astype(np.float64)
+            count += len(features)
+            total = total + features.sum(axis=0)
+            squares = squares + np.square(features).sum(axis=0)
+        mean = total / count
+        variance = np.maximum(squares / count - np.square(mean), 0.0)
+        layer = keras.layers.Normalization(axis=-1, mean=mean.astype(np.float32), variance=variance.astype(np.float32))
+        layer.build((None, *self.input_shape))
         return layer

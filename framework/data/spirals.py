@@ -6,8 +6,9 @@ import math
 from typing import Annotated
 
 import pydantic
-import tensorflow as tf
+import numpy as np
 
+from framework.data import random_numbers
 from framework.data.synthetic import SyntheticData, SyntheticDataConfig
 from framework.registry import DATA
 
@@ -38,11 +39,10 @@ class SpiralsData(SyntheticData):
 
     def generate(self, num_examples, seed):
         num_classes = len(self.class_names)
-        labels = tf.cast(tf.range(num_examples) % num_classes, tf.int32)
+        labels = (np.arange(num_examples) % num_classes).astype(np.int32)
         # Along the arm: the radius grows with the angle, from the centre outwards.
-        along = tf.random.stateless_uniform(tf.stack([num_examples]), seed=seed)
-        angle = along * self.turns * 2 * math.pi + tf.cast(labels, tf.float32) * (2 * math.pi / num_classes)
-        points = tf.stack([along * tf.cos(angle), along * tf.sin(angle)], axis=1)
-        noise_seed = tf.random.experimental.stateless_fold_in(seed, 1)
-        points += tf.random.stateless_normal(tf.shape(points), seed=noise_seed) * self.noise
+        along = random_numbers.uniform((num_examples,), seed)
+        angle = along * np.float32(self.turns * 2 * math.pi) + labels.astype(np.float32) * np.float32(2 * math.pi / num_classes)
+        points = np.stack([along * np.cos(angle), along * np.sin(angle)], axis=1)
+        points += random_numbers.normal(points.shape, random_numbers.fold_in(seed, 1)) * np.float32(self.noise)
         return points, labels

@@ -1,9 +1,9 @@
 """Where a data source's examples live: held in memory, or generated per batch.
 
-Both answer the same questions (a training batch for a step of an ordered
-epoch, a validation or test batch, a NumPy sample), so a data source and the
-strategies never ask which one they have. Examples are split in one fixed
-order: training, then validation, then test.
+Both answer the same questions with NumPy arrays (a training batch for a
+step of an ordered epoch, a validation or test batch, a sample), so a data
+source and the strategies never ask which one they have. Examples are split
+in one fixed order: training, then validation, then test.
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-import tensorflow as tf
 
-# (num_examples, stateless seed [2]) -> (x, y)
-Generator = Callable[[int | tf.Tensor, tf.Tensor], tuple[tf.Tensor, tf.Tensor]]
+from framework.data.random_numbers import Seed
+
+# (num_examples, seed pair) -> (x, y)
+Generator = Callable[[int, Seed], tuple[np.ndarray, np.ndarray]]
+
+PARTS = ("train", "validation", "test")
 
 
 class ExampleStorage(abc.ABC):
@@ -40,24 +43,22 @@ class ExampleStorage(abc.ABC):
         """How many things an epoch's order permutes (examples, or whole batches)."""
 
     @abc.abstractmethod
-    def train_batch(self, order: tf.Tensor | None, step: tf.Tensor, single_batch: bool) -> tuple[tf.Tensor, tf.Tensor]:
-        """The training batch at `step`; `single_batch` when an epoch is one batch."""
+    def train_batch(self, order: np.ndarray | None, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """The training batch at `step` of an epoch ordered by `order` (None: unshuffled)."""
 
     @abc.abstractmethod
-    def validation_batch(self, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """The validation batch at `step`."""
+    def held_out_batch(self, part: str, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch `step` of the "validation" or "test" part, in order."""
 
-    @abc.abstractmethod
-    def test_batch(self, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """The test batch at `step`."""
-
-    @abc.abstractmethod
     def sample(self, num_examples: int) -> tuple[np.ndarray, np.ndarray]:
-        """The first `num_examples` training examples as NumPy arrays."""
+        """The first `num_examples` training examples."""
+        steps = math.ceil(num_examples / self.batch_size)
+        x, y = (np.concatenate(parts) for parts in zip(*(self.train_batch(None, step) for step in range(steps))))
+        return x[:num_examples], y[:num_examples]
 
 
-class InMemoryExamples(ExampleStorage):
-    """Every example held as a tensor; an epoch's order permutes examples.
+class HeldExamples(ExampleStorage):
+    """Every example held as a NumPy array; an epoch's order permutes examples.
 
     Args:
         x, y: Every example: the training ones first, then the validation
@@ -66,51 +67,46 @@ class InMemoryExamples(ExampleStorage):
         batch_size: Examples per batch.
     """
 
-    def __init__(self, x, y, num_train: int, num_validation: int, batch_size: int):
+    def __init__(self, x: np.ndarray, y: np.ndarray, num_train: int, num_validation: int, batch_size: int):
         super().__init__(num_train, num_validation, len(x) - num_train - num_validation, batch_size)
         end_of_validation = num_train + num_validation
-        self.x_train, self.y_train = tf.constant(x[:num_train]), tf.constant(y[:num_train])
-        self.x_val, self.y_val = tf.constant(x[num_train:end_of_validation]), tf.constant(y[num_train:end_of_validation])
-        self.x_test, self.y_test = tf.constant(x[end_of_validation:]), tf.constant(y[end_of_validation:])
+        self.parts = {
+            "train": (x[:num_train], y[:num_train]),
+            "validation": (x[num_train:end_of_validation], y[num_train:end_of_validation]),
+            "test": (x[end_of_validation:], y[end_of_validation:]),
+        }
 
     @classmethod
     def generated(
         cls, generate: Generator, num_train: int, num_validation: int, num_test: int, batch_size: int, seed: int
-    ) -> InMemoryExamples:
+    ) -> HeldExamples:
         """Every example drawn at once, at start-up, from the seed."""
-        x, y = generate(num_train + num_validation + num_test, tf.constant([seed, 0], tf.int64))
+        x, y = _arrays(generate(num_train + num_validation + num_test, (seed, 0)))
         return cls(x, y, num_train, num_validation, batch_size)
 
     @property
     def num_units(self) -> int:
         return self.num_train
 
-    def train_batch(self, order, step, single_batch):
-        if single_batch:  # the whole set: no slicing, and shapes stay static
-            if order is None:
-                return self.x_train, self.y_train
-            return tf.gather(self.x_train, order), tf.gather(self.y_train, order)
-        start = tf.cast(step, tf.int64) * self.batch_size
+    def train_batch(self, order, step):
+        x, y = self.parts["train"]
+        start = step * self.batch_size
         if order is None:
-            return self.x_train[start : start + self.batch_size], self.y_train[start : start + self.batch_size]
+            return x[start : start + self.batch_size], y[start : start + self.batch_size]
         indices = order[start : start + self.batch_size]
-        return tf.gather(self.x_train, indices), tf.gather(self.y_train, indices)
+        return np.take(x, indices, axis=0), np.take(y, indices, axis=0)
 
-    def validation_batch(self, step):
-        return self._slice(self.x_val, self.y_val, step)
-
-    def test_batch(self, step):
-        return self._slice(self.x_test, self.y_test, step)
-
-    def sample(self, num_examples):
-        return self.x_train[:num_examples].numpy(), self.y_train[:num_examples].numpy()
-
-    def _slice(self, x: tf.Tensor, y: tf.Tensor, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        start = tf.cast(step, tf.int64) * self.batch_size
+    def held_out_batch(self, part, step):
+        x, y = self.parts[part]
+        start = step * self.batch_size
         return x[start : start + self.batch_size], y[start : start + self.batch_size]
 
+    def sample(self, num_examples):
+        x, y = self.parts["train"]
+        return x[:num_examples], y[:num_examples]
 
-class StreamedExamples(ExampleStorage):
+
+class GeneratedExamples(ExampleStorage):
     """Each batch-sized block of examples is generated from (seed, block) when needed.
 
     Nothing grows with the number of examples: an epoch's order permutes
@@ -127,30 +123,25 @@ class StreamedExamples(ExampleStorage):
     def num_units(self) -> int:
         return math.ceil(self.num_train / self.batch_size)
 
-    def train_batch(self, order, step, single_batch):
-        block = tf.cast(step if order is None else tf.gather(order, step), tf.int64)
+    def train_batch(self, order, step):
+        block = int(step if order is None else order[step])
         return self._block(block, position=block, count=self.num_train)
 
-    def validation_batch(self, step):
-        step = tf.cast(step, tf.int64)
-        return self._block(self.num_units + step, position=step, count=self.num_validation)
+    def held_out_batch(self, part, step):
+        first_block = self.num_units
+        if part == "test":
+            first_block += math.ceil(self.num_validation / self.batch_size)
+        count = self.num_validation if part == "validation" else self.num_test
+        return self._block(first_block + step, position=step, count=count)
 
-    def test_batch(self, step):
-        step = tf.cast(step, tf.int64)
-        validation_blocks = math.ceil(self.num_validation / self.batch_size)
-        return self._block(self.num_units + validation_blocks + step, position=step, count=self.num_test)
+    def _block(self, block: int, position: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Block `position` of a part holding `count` examples, drawn from (seed, block):
+        batch_size examples, the last block of a part those that are left."""
+        size = min(self.batch_size, count - position * self.batch_size)
+        return _arrays(self.generate(size, (self.seed, 1 + block)))
 
-    def sample(self, num_examples):
-        blocks = [self.train_batch(None, tf.constant(b, tf.int64), False) for b in range(math.ceil(num_examples / self.batch_size))]
-        x, y = (tf.concat(parts, axis=0)[:num_examples].numpy() for parts in zip(*blocks))
-        return x, y
 
-    def _block(self, block: tf.Tensor, position: tf.Tensor, count: int) -> tuple[tf.Tensor, tf.Tensor]:
-        """Block `position` of a part holding `count` examples, drawn from (seed, block)."""
-        # Blocks are batch_size long except a shorter last one; when the part
-        # divides evenly the size stays static.
-        if count % self.batch_size == 0:
-            size = self.batch_size
-        else:
-            size = tf.minimum(tf.constant(self.batch_size, tf.int64), count - position * self.batch_size)
-        return self.generate(size, tf.stack([tf.constant(self.seed, tf.int64), 1 + block]))
+def _arrays(examples) -> tuple[np.ndarray, np.ndarray]:
+    """A generator's (x, y) as NumPy arrays (a generator written with a backend's ops returns its tensors)."""
+    x, y = examples
+    return np.asarray(x), np.asarray(y)

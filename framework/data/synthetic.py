@@ -10,10 +10,11 @@ import abc
 from typing import Annotated
 
 import pydantic
-import tensorflow as tf
+import numpy as np
 
 from framework.data.source import DataSource, DataSourceConfig, split_sizes
-from framework.data.storage import ExampleStorage, InMemoryExamples, StreamedExamples
+from framework.data.random_numbers import Seed
+from framework.data.storage import ExampleStorage, GeneratedExamples, HeldExamples
 
 
 class SyntheticDataConfig(DataSourceConfig):
@@ -50,12 +51,12 @@ class SyntheticData(DataSource, abc.ABC):
         num_train, num_validation, num_test = split_sizes(num_examples, val_fraction, test_fraction)
         storage: ExampleStorage
         if streaming:
-            storage = StreamedExamples(self.generate, num_train, num_validation, num_test, batch_size, seed)
+            storage = GeneratedExamples(self.generate, num_train, num_validation, num_test, batch_size, seed)
         else:
-            storage = InMemoryExamples.generated(self.generate, num_train, num_validation, num_test, batch_size, seed)
+            storage = HeldExamples.generated(self.generate, num_train, num_validation, num_test, batch_size, seed)
         super().__init__(storage, shuffle=shuffle, seed=seed, normalize=normalize)
 
     @abc.abstractmethod
-    def generate(self, num_examples: int | tf.Tensor, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def generate(self, num_examples: int, seed: Seed) -> tuple[np.ndarray, np.ndarray]:
         """Draws float32 inputs [N, ...] and targets (float32 [N, outputs], or int32
-        class ids [N]) from a stateless seed (shape [2])."""
+        class ids [N]) from a seed pair (framework.data.random_numbers)."""

@@ -123,14 +123,12 @@ def _plain(cfg: DictConfig, key: str) -> Any:
 
 
 def _examples(data, split: str) -> tuple[np.ndarray, np.ndarray]:
-    if split in ("all", "train"):
-        return data.sample(data.num_train_examples)
-    dataset = data.validation_dataset() if split == "validation" else data.test_dataset()
-    if dataset is None:
+    """Every example of the split, in order, as NumPy arrays."""
+    examples = data.examples("train" if split == "all" else split)
+    if examples is None:
         key = "val_fraction" if split == "validation" else "test_fraction"
-        raise InputError(f"split={split}: the data holds no {split} examples (data.{key}=0). Set data.{key}, or use split=all.")
-    parts = list(dataset.as_numpy_iterator())
-    return np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
+        raise InputError(f"split={split}: the data holds no {split} examples (data.{key}=0). Set data.{key} above 0, or use split=all.")
+    return examples
 
 
 def _as_run_features(x: np.ndarray, names: tuple[str, ...] | None, run_names: list[str] | None) -> np.ndarray:

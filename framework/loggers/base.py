@@ -51,6 +51,8 @@ class LoggerContext:
         initial_epoch: Epochs done before this process (a resumed run): a
             logger that appends drops what it holds from there on.
         examples_per_epoch: Training examples in one epoch (for throughput).
+        group: The multirun this run is a job of (its sweep directory), so a
+            tracker can group the sweep's runs; None for a single run.
     """
 
     run_dir: RunDirectory
@@ -58,6 +60,7 @@ class LoggerContext:
     config: Mapping[str, Any] = field(default_factory=dict)
     initial_epoch: int = 0
     examples_per_epoch: int = 0
+    group: str | None = None
 
 
 class RunOutcome(enum.Enum):

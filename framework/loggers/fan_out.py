@@ -36,12 +36,12 @@ class FanOutLogger(RunLogger):
     @classmethod
     def build(
         cls, selection: LoggerSelection, run_dir: RunDirectory, config: Mapping[str, Any], initial_epoch: int,
-        examples_per_epoch: int,
+        examples_per_epoch: int, group: str | None = None,
     ) -> FanOutLogger:
         """The selected loggers, each built with the same LoggerContext."""
         settings = selection.settings
         cadence = Cadence(every_n_epochs=settings.log_every_n_epochs, every_n_steps=settings.log_every_n_steps)
-        context = LoggerContext(run_dir, cadence, config, initial_epoch, examples_per_epoch)
+        context = LoggerContext(run_dir, cadence, config, initial_epoch, examples_per_epoch, group)
         return cls(selection.build(context=context))
 
     def open(self, model: keras.Model, epochs: int) -> None:

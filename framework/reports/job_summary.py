@@ -64,7 +64,12 @@ class JobSummary(Callback):
         results = [f"{name}={value:.5g}" for name, value in summary["metrics"].items()]
         results += [f"{path.rpartition('/')[2]}={value:.4g}" for path, value in summary["variables"].items()
                     if isinstance(value, float)]  # scalar models: their variables are the result
-        lines = [f"Finished ({summary['strategy']} strategy): {', '.join(results)}", f"  run directory: {run_dir.path}"]
+        trial = summary.get("trial") or {}
+        if trial.get("state") == "PRUNED":
+            ended = f"Pruned by Optuna after epoch {trial['pruned_at_epoch'] + 1} (trial {trial['number']}, {summary['strategy']} strategy)"
+        else:
+            ended = f"Finished ({summary['strategy']} strategy)"
+        lines = [f"{ended}: {', '.join(results)}", f"  run directory: {run_dir.path}"]
         if any(run_dir.events.glob("*tfevents*")):
             lines.append(f"  view it:       {tensorboard_command(self._sweep_dir or run_dir.path)}")
         else:
@@ -72,7 +77,21 @@ class JobSummary(Callback):
         log.info("\n".join(lines))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        pruned = _pruned_jobs(self._sweep_dir)
+        if pruned:
+            log.info("Optuna pruned %d trial(s), stopped early and kept as PRUNED in the study: %s",
+                     len(pruned), ", ".join(pruned))
         log.info("Sweep finished: %s\n  compare the jobs: %s", self._sweep_dir, tensorboard_command(self._sweep_dir))
+
+
+def _pruned_jobs(sweep_dir: Path) -> list[str]:
+    """'trial N (epoch E)' for each job in `sweep_dir` whose summary.json says its trial was pruned."""
+    pruned = []
+    for path in sorted(sweep_dir.glob(f"*/{RunDirectory(sweep_dir).summary.name}")):
+        trial = json.loads(path.read_text()).get("trial") or {}
+        if trial.get("state") == "PRUNED":
+            pruned.append((trial["number"], trial["pruned_at_epoch"] + 1))
+    return [f"trial {number} (after epoch {epoch})" for number, epoch in sorted(pruned)]
 
 
 def tensorboard_command(log_dir: Path) -> str:

@@ -124,17 +124,19 @@ def _pictures(curves: Mapping[str, Curve], data: Any, model: keras.Model, from_l
 def _confusion_counts(data: Any, model: keras.Model, from_logits: bool) -> tuple[np.ndarray, str]:
     """The confusion matrix on examples training did not see (the test split, else validation,
     else training), and which examples those were."""
-    parts = [("test examples", data.test_dataset()), ("validation examples", data.validation_dataset())]
-    held_out = [(where, dataset) for where, dataset in parts if dataset is not None]
-    if held_out:
-        where, dataset = held_out[0]
-        x, y = next(dataset.unbatch().take(PLOTTED_EXAMPLES).batch(PLOTTED_EXAMPLES).as_numpy_iterator())
+    for part in ("test", "validation"):
+        examples = data.examples(part, limit=PLOTTED_EXAMPLES)
+        if examples is not None:
+            (x, y), where = examples, f"{part} examples"
+            break
     else:
         (x, y), where = data.sample(PLOTTED_EXAMPLES), "training examples"
     scores = keras.ops.convert_to_numpy(model(x, training=False))
     # One output for two classes: a logit above 0, or a probability above 0.5, is class 1.
     predicted = (scores[:, 0] > (0.0 if from_logits else 0.5)).astype(np.int64) if scores.shape[-1] == 1 else scores.argmax(-1)
-    return tf.math.confusion_matrix(np.reshape(y, -1), predicted, num_classes=data.num_classes).numpy(), where
+    classes = data.num_classes
+    pairs = np.reshape(y, -1).astype(np.int64) * classes + predicted
+    return np.bincount(pairs, minlength=classes * classes).reshape(classes, classes), where
 
 
 def _true_values(true_variables: Mapping[str, float], paths: Iterable[str]) -> dict[str, float]:

@@ -21,6 +21,7 @@ import functools
 
 import tensorflow as tf
 
+from framework.backends.tensorflow.examples import TensorFlowExamples
 from framework.config.plan import logged_values
 from framework.strategies.base import TrainingJob
 from framework.strategies.train_step import TrainStep
@@ -47,6 +48,7 @@ class CompiledEpochs:
         self.job = job
         self.calls = 0
         self._step = TrainStep(job, jit_compile)
+        self._examples = TensorFlowExamples(job.data)
         # One set for training, one for validation (fit evaluates with the same
         # objects after reading the training results; two sets need no ordering).
         self._metrics = self._new_metrics()
@@ -55,7 +57,12 @@ class CompiledEpochs:
         self._scalars = [v for v in job.model.trainable_variables if v.shape.num_elements() == 1] if scalars_at_start else []
         # A partial, not the bound method: TensorFlow counts traces by code object, so runs in
         # one process (multiruns, notebooks) would add up to a false retracing warning.
-        self._function = tf.function(functools.partial(CompiledEpochs._run_epochs, self), autograph=False)
+        self._function = tf.function(
+            functools.partial(CompiledEpochs._run_epochs, self),
+            # The orders' shape varies with the epochs per call: traced once for any.
+            input_signature=[tf.TensorSpec([], tf.int64), tf.TensorSpec([], tf.int64), tf.TensorSpec([None, None], tf.int64)],
+            autograph=False,
+        )
 
     @property
     def tracing_count(self) -> int:
@@ -63,7 +70,8 @@ class CompiledEpochs:
 
     def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], bool, list[list[tuple[str, float]]]]:
         self.calls += 1
-        rows, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64))
+        orders = self._examples.orders(first_epoch, num_epochs)
+        rows, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64), orders)
         # A row per epoch: the scalars at its start, then its logs in the order fit logs them.
         columns = rows.numpy().T.tolist()
         starts, logs = columns[: len(self._scalars)], columns[len(self._scalars) :]
@@ -89,7 +97,7 @@ class CompiledEpochs:
         _reset(self._validation_metrics)
 
         def step_body(step, total, count):
-            x, y = data.validation_batch(step)
+            x, y = self._examples.validation_batch(step)
             loss, outputs = self._step.evaluate(x, y)
             _update(self._validation_metrics, y, outputs)
             size = tf.cast(tf.shape(x)[0], tf.float32)
@@ -107,19 +115,19 @@ class CompiledEpochs:
         _update(self._metrics, y, outputs)
         return loss
 
-    def _epoch_loss(self, epoch):
-        """Trains one epoch; returns its loss (the running mean Keras reports) and whether every step's loss was finite."""
-        data, records = self.job.data, self.job.records
+    def _epoch_loss(self, order):
+        """Trains one epoch ordered by `order`; returns its loss (the running mean Keras
+        reports) and whether every step's loss was finite."""
+        data, records, examples = self.job.data, self.job.records, self._examples
         iterations = self.job.optimizer.iterations
-        order = data.epoch_order(epoch)
         _reset(self._metrics)
         if data.steps_per_epoch == 1:  # decided when tracing: no inner loop
-            loss = self._train_step(*data.train_batch(order, 0))
+            loss = self._train_step(*examples.train_batch(order, 0))
             _when(records.step_due(iterations), lambda: self._log_step(iterations, loss))
             return loss, tf.math.is_finite(loss)
 
         def step_body(step, total, count, finite):
-            x, y = data.train_batch(order, step)
+            x, y = examples.train_batch(order, step)
             loss = self._train_step(x, y)
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total, count = total + loss * size, count + size
@@ -142,7 +150,7 @@ class CompiledEpochs:
             optimizer.iterations, epoch, logs, optimizer.learning_rate, [v.value for v in model.trainable_variables]
         )
 
-    def _run_epochs(self, first_epoch, num_epochs):
+    def _run_epochs(self, first_epoch, num_epochs, orders):
         records, names = self.job.records, self.names
         # One row per epoch, one write (a write per value costs a few us each).
         rows = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[len(self._scalars) + len(names)])
@@ -155,7 +163,7 @@ class CompiledEpochs:
             # Read before the epoch's steps update them (automatic control dependencies keep
             # program order); none when nobody asks for them.
             starts = [tf.cast(tf.reshape(variable.value, ()), tf.float32) for variable in self._scalars]
-            epoch_loss, finite = self._epoch_loss(first_epoch + index)
+            epoch_loss, finite = self._epoch_loss(orders[index])
             logs = {"loss": epoch_loss, **_results(self._metrics)}
             if self.job.data.validation_steps:  # decided when tracing
                 logs.update(self._validation_logs())

@@ -7,6 +7,7 @@ import math
 
 import keras
 
+from framework.backends.tensorflow.examples import TensorFlowExamples, held_out_dataset, training_dataset
 from framework.config.schema import ComponentConfig
 from framework.registry import STRATEGIES
 from framework.strategies.base import (
@@ -49,13 +50,14 @@ class FitStrategy(TrainingStrategy):
         if job.model.jit_compile:
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
         logger_callback = self._logger_callback = LoggerCallback(job.logger, job.records)
+        examples = TensorFlowExamples(job.data)
         try:
             history = job.model.fit(
-                job.data.train_dataset(job.epochs, job.initial_epoch),
+                training_dataset(examples, job.epochs, job.initial_epoch),
                 epochs=job.epochs,
                 initial_epoch=job.initial_epoch,
                 steps_per_epoch=job.data.steps_per_epoch,
-                validation_data=job.data.validation_dataset(),
+                validation_data=held_out_dataset(examples, "validation"),
                 # The NaN check first: nothing after it sees a non-finite epoch.
                 callbacks=[_StopOnNonFiniteLoss(job), logger_callback, _StopWhenRequested(job), *job.callbacks],
                 verbose=1 if job.verbose == 1 else 0,  # other levels: the epoch report speaks

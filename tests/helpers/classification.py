@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-import tensorflow as tf
+import numpy as np
 
+from framework.data import random_numbers
 from framework.data.sine import SineDataConfig
 from framework.data.synthetic import SyntheticData
 from framework.registry import DATA
@@ -31,10 +32,9 @@ class HalfplaneData(SyntheticData):
         super().__init__(**common)
 
     def generate(self, num_examples, seed):
-        shape = tf.stack([num_examples, 1])
-        x = tf.random.stateless_uniform(shape, seed=seed, minval=self.low, maxval=self.high)
-        noise = tf.random.stateless_normal(shape, seed=tf.random.experimental.stateless_fold_in(seed, 1)) * self.noise_std
-        return x, tf.cast(x + noise > 0, tf.float32)
+        x = random_numbers.uniform((num_examples, 1), seed, self.low, self.high)
+        noise = random_numbers.normal((num_examples, 1), random_numbers.fold_in(seed, 1)) * np.float32(self.noise_std)
+        return x, (x + noise > 0).astype(np.float32)
 
 
 @contextlib.contextmanager

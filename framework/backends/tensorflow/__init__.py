@@ -1,0 +1,1 @@
+"""The TensorFlow backend: tf.function loops, tf.data pipelines, tf.summary records."""

@@ -1,0 +1,101 @@
+"""A data source's batches as TensorFlow tensors, inside compiled code and in tf.data.
+
+Held examples become constants and batches are gathered from them inside
+the graph; generated or streamed examples are fetched from the data source
+by `tf.numpy_function`, one call per batch. Either way a batch is the data
+source's batch at (epoch, step): the epoch's order is the source's NumPy
+order, handed in as a tensor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from framework.data.source import DataSource
+
+
+class TensorFlowExamples:
+    """`train_batch(order, step)`, `validation_batch(step)`, `test_batch(step)` as tensors for `data`."""
+
+    def __init__(self, data: DataSource):
+        self.data = data
+        held = data.held
+        self._parts = None if held is None else {
+            part: (tf.constant(x), tf.constant(y)) for part, (x, y) in held.parts.items()
+        }
+        self._x_spec = [None, *data.input_shape]
+        self._y_spec = [None, *data.target_shape]
+        sample_x, sample_y = data.sample(1)
+        self._dtypes = (tf.as_dtype(sample_x.dtype), tf.as_dtype(sample_y.dtype))
+
+    def orders(self, first_epoch: int, num_epochs: int) -> tf.Tensor:
+        """The orders of `num_epochs` epochs from `first_epoch`, int64 [num_epochs, units];
+        [num_epochs, 0] when the source does not shuffle."""
+        if not self.data.shuffle:
+            return tf.zeros([num_epochs, 0], tf.int64)
+        return tf.constant(np.stack([self.data.epoch_order(first_epoch + index) for index in range(num_epochs)]))
+
+    def order(self, epoch: tf.Tensor) -> tf.Tensor | None:
+        """Epoch `epoch`'s order inside a tf.data pipeline (one NumPy call per epoch); None when not shuffling."""
+        if not self.data.shuffle:
+            return None
+        order = tf.numpy_function(lambda value: self.data.epoch_order(int(value)), [epoch], tf.int64, stateful=False)
+        order.set_shape([self.data.storage.num_units])
+        return order
+
+    def train_batch(self, order: tf.Tensor | None, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Batch `step` of an epoch ordered by `order` (None, or an empty order: unshuffled)."""
+        if not self.data.shuffle:  # the orders handed in are empty
+            order = None
+        if self._parts is None:
+            if order is None:
+                return self._fetched(lambda step: self.data.storage.train_batch(None, int(step)), [step])
+            return self._fetched(lambda order, step: self.data.storage.train_batch(order, int(step)), [order, step])
+        x, y = self._parts["train"]
+        if self.data.steps_per_epoch == 1:  # the whole set: no slicing, and shapes stay static
+            return (x, y) if order is None else (tf.gather(x, order), tf.gather(y, order))
+        start = tf.cast(step, tf.int64) * self.data.batch_size
+        if order is None:
+            return x[start : start + self.data.batch_size], y[start : start + self.data.batch_size]
+        indices = order[start : start + self.data.batch_size]
+        return tf.gather(x, indices), tf.gather(y, indices)
+
+    def validation_batch(self, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return self._held_out_batch("validation", step)
+
+    def test_batch(self, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return self._held_out_batch("test", step)
+
+    def _held_out_batch(self, part: str, step: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        if self._parts is None:
+            return self._fetched(lambda step: self.data.storage.held_out_batch(part, int(step)), [step])
+        x, y = self._parts[part]
+        start = tf.cast(step, tf.int64) * self.data.batch_size
+        return x[start : start + self.data.batch_size], y[start : start + self.data.batch_size]
+
+    def _fetched(self, fetch, inputs: list[tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
+        x, y = tf.numpy_function(fetch, inputs, self._dtypes, stateful=False)
+        x.set_shape(self._x_spec)
+        y.set_shape(self._y_spec)
+        return x, y
+
+
+def training_dataset(examples: TensorFlowExamples, epochs: int, initial_epoch: int = 0) -> tf.data.Dataset:
+    """The training batches of epochs `initial_epoch` .. `epochs - 1`, one epoch after another."""
+    data = examples.data
+
+    def epoch_batches(epoch):
+        order = examples.order(epoch)
+        return tf.data.Dataset.range(data.steps_per_epoch).map(lambda step: examples.train_batch(order, step))
+
+    return tf.data.Dataset.range(initial_epoch, epochs).flat_map(epoch_batches).prefetch(tf.data.AUTOTUNE)
+
+
+def held_out_dataset(examples: TensorFlowExamples, part: str) -> tf.data.Dataset | None:
+    """The "validation" or "test" batches in order; None when the part is empty."""
+    steps = examples.data.steps(part)
+    if not steps:
+        return None
+    batch = examples.validation_batch if part == "validation" else examples.test_batch
+    return tf.data.Dataset.range(steps).map(batch).prefetch(tf.data.AUTOTUNE)
