@@ -1,21 +1,25 @@
 """`python -m framework.predict run=<run dir> x=[1.0,2.0]`: a trained run's predictions.
 
 Examples come from the command line (`x=[1.0,2.0]`: one example per value
-for a one-feature model; `x=[[1,2],[3,4]]`: one row per example) or from a
-CSV file (`csv=data.csv`: one example per row, an optional header line).
-Predictions print as CSV on stdout. Arguments are `key=value` pairs, values
-in YAML syntax as in Hydra overrides. The modules the run imported
-(its `plugins=[...]`) are imported again, read from the run's own config.
+for a one-feature model; `x=[[1,2],[3,4]]`: one row per example), a CSV file
+(`csv=data.csv`: one example per row; with a header, a run trained on a CSV
+file finds its input columns by name, in any order, other columns ignored),
+a NumPy file (`npz=images.npz`, array `npz_key`, examples of any shape) or
+images (`images=photo.png` or a folder, resized as the run's images were).
+Predictions print as CSV on stdout (or into `output=<file>`): the inputs'
+columns, then for a classifier the class and each class's probability.
+Arguments are `key=value` pairs, values in YAML syntax as in Hydra
+overrides. The modules the run imported (its `plugins=[...]`) are imported
+again, read from the run's own config.
 """
 
 from __future__ import annotations
 
 import csv
-import json
+import io
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +28,20 @@ import pydantic
 from omegaconf import OmegaConf
 
 from framework.config.schema import ComponentConfig, validate_fields
+from framework.config.trained_run import check_finished_run
 from framework.config.user_errors import report_user_errors
 from framework.errors import InputError
-from framework.run_directory import RunDirectory
+from framework.inference.classes import Classes, class_probabilities, saved_classes
+from framework.inference.examples import Examples
 from framework.start_up import freeze_before_exit, loading_tensorflow
 
-USAGE = "python -m framework.predict run=<run dir> x=[1.0,2.0] | csv=<file> [plugins=[module]]"
+USAGE = (
+    "python -m framework.predict run=<run dir> x=[1.0,2.0] | csv=<file> | npz=<file> | images=<file or folder> "
+    "[output=<file>] [plugins=[module]]"
+)
+_SOURCES = ("x", "csv", "npz", "images")
+
+__all__ = ["Classes", "PredictArguments", "class_probabilities", "format_predictions", "main", "predict", "saved_classes"]
 
 
 class PredictArguments(ComponentConfig):
@@ -38,13 +50,24 @@ class PredictArguments(ComponentConfig):
     x: Examples: a list of numbers (one-feature models: one example each;
         wider models: one example) or a list of rows.
     csv: A CSV file with one example per row; a first line that is not
-        numbers is read as a header.
+        numbers is a header, and a run trained on a CSV file takes its
+        columns from it by name (any order; other columns are ignored).
+    npz: A NumPy .npz (or .npy) file whose array holds one example per entry
+        of its first axis, in the shape the model takes.
+    npz_key: The array of the .npz to read; null: its only array, or `x`.
+    images: An image file, or a folder of images (subfolders included), for
+        a model trained on images; each is resized as in training.
+    output: Writes the predictions (CSV) into this file instead of printing them.
     plugins: Modules to import so the model's plugin layers load.
     """
 
     run: Path
     x: list[float] | list[list[float]] | None = None
     csv: Path | None = None
+    npz: Path | None = None
+    npz_key: str | None = None
+    images: Path | None = None
+    output: Path | None = None
     plugins: list[str] = pydantic.Field(default_factory=list)
 
     @pydantic.field_validator("x", mode="before")
@@ -64,80 +87,67 @@ class PredictArguments(ComponentConfig):
         return value
 
 
-def predict(arguments: PredictArguments) -> tuple[np.ndarray, np.ndarray]:
-    """Loads the run's model and returns (examples, predictions) as 2-D arrays."""
-    model_path = _model_path(arguments.run)
-    rows = _read_csv(arguments.csv) if arguments.csv is not None else arguments.x
+def predict(arguments: PredictArguments) -> tuple[Examples, np.ndarray]:
+    """Loads the run's model and returns its examples and predictions ([N, outputs])."""
+    check_finished_run(arguments.run, "run")  # before TensorFlow loads
+    with loading_tensorflow():
+        from framework.inference import examples as read
+        from framework.saving import load_run_model, saved_feature_names
 
-    with loading_tensorflow():  # TensorFlow loads only for valid arguments
-        from framework.saving import load_model
+    model = load_run_model(arguments.run, plugins=tuple(arguments.plugins))
+    shape, names = model_input_shape(model), saved_feature_names(arguments.run)
+    if arguments.x is not None:
+        examples = read.from_rows(arguments.x, shape, names)
+    elif arguments.csv is not None:
+        examples = read.read_csv(arguments.csv, shape, names)
+    elif arguments.npz is not None:
+        examples = read.read_npz(arguments.npz, arguments.npz_key, shape)
+    else:
+        examples = read.read_images(arguments.images, shape)
+    predictions = np.asarray(model.predict(examples.x, verbose=0), dtype=np.float32)
+    return examples, predictions.reshape(len(examples.x), -1)
 
-    model = load_model(model_path, (*_run_plugins(arguments.run), *arguments.plugins))
-    features = model.get_build_config()["input_shape"][-1]
-    examples = _examples(rows, features, "csv" if arguments.csv is not None else "x")
-    predictions = model.predict(examples, verbose=0)
-    return examples, np.asarray(predictions, dtype=np.float32).reshape(len(examples), -1)
+
+def model_input_shape(model) -> tuple[int, ...]:
+    """The shape of one example the model takes (no batch axis)."""
+    try:
+        shape = model.input_shape  # functional models and built stacks
+    except (AttributeError, ValueError):
+        shape = model.get_build_config()["input_shape"]  # subclassed models (the linear one)
+    return tuple(int(size) for size in shape[1:])
 
 
-def format_predictions(examples: np.ndarray, predictions: np.ndarray, classes: Classes | None = None) -> str:
-    """CSV text, one row per example: its features, then the predictions; for a
+def format_predictions(examples: Examples, predictions: np.ndarray, classes: Classes | None = None) -> str:
+    """CSV text, one row per example: its columns, then the predictions; for a
     classifier the predicted class name and each class's probability."""
-    x_names = ["x"] if examples.shape[1] == 1 else [f"x{i}" for i in range(examples.shape[1])]
     if classes is not None:
         probabilities = class_probabilities(predictions, len(classes.names), classes.from_logits)
-        lines = [",".join([*x_names, "class", *(f"p_{name}" for name in classes.names)])]
-        for x, p in zip(examples, probabilities):
-            lines.append(",".join([*(f"{value:.6g}" for value in x), classes.names[int(p.argmax())], *(f"{value:.6g}" for value in p)]))
-        return "\n".join(lines)
-    y_names = ["prediction"] if predictions.shape[1] == 1 else [f"prediction{i}" for i in range(predictions.shape[1])]
-    lines = [",".join(x_names + y_names)]
-    for x, y in zip(examples, predictions):
-        lines.append(",".join(f"{value:.6g}" for value in (*x, *y)))
-    return "\n".join(lines)
-
-
-def class_probabilities(scores: np.ndarray, num_classes: int, from_logits: bool) -> np.ndarray:
-    """Each class's probability from a classifier's outputs: logits (the run's
-    loss.from_logits) through softmax, or through the sigmoid for one output of
-    two classes; probabilities as they are."""
-    scores = scores.astype(np.float64)
-    if scores.shape[1] == 1 and num_classes == 2:
-        positive = 1 / (1 + np.exp(-scores[:, 0])) if from_logits else scores[:, 0]
-        return np.stack([1 - positive, positive], axis=1)
-    if not from_logits:
-        return scores
-    exponentials = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return exponentials / exponentials.sum(axis=1, keepdims=True)
-
-
-@dataclass(frozen=True)
-class Classes:
-    """What a classifier run saved about its outputs.
-
-    Attributes:
-        names: The class names, in the order of the model's outputs.
-        from_logits: Whether the outputs are logits (the run's loss.from_logits).
-    """
-
-    names: list[str]
-    from_logits: bool
-
-
-def saved_classes(run_dir: Path) -> Classes | None:
-    """The classes of a classifier run; None for other runs."""
-    path = RunDirectory(run_dir).class_names
-    return Classes(**json.loads(path.read_text())) if path.is_file() else None
+        header = [*examples.columns, "class", *(f"p_{name}" for name in classes.names)]
+        rows = [[classes.names[int(p.argmax())], *(f"{value:.6g}" for value in p)] for p in probabilities]
+    else:
+        header = [*examples.columns, *(["prediction"] if predictions.shape[1] == 1 else [f"prediction{i}" for i in range(predictions.shape[1])])]
+        rows = [[f"{value:.6g}" for value in y] for y in predictions]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([*label, *row] for label, row in zip(examples.labels, rows))
+    return text.getvalue().rstrip("\n")
 
 
 def parse_arguments(argv: Sequence[str]) -> PredictArguments:
-    """`key=value` strings -> validated arguments."""
+    """`key=value` strings (and `--output FILE`) -> validated arguments."""
+    argv = _output_flag(list(argv))
     for argument in argv:
         if "=" not in argument:
             raise InputError(f"'{argument}' is not a key=value argument. Usage: {USAGE}")
-    fields = OmegaConf.to_container(OmegaConf.from_dotlist(list(argv)))
+    fields = OmegaConf.to_container(OmegaConf.from_dotlist(argv))
     arguments = PredictArguments(**validate_fields(PredictArguments, fields, "", "framework.predict"))
-    if (arguments.x is None) == (arguments.csv is None):
-        raise InputError(f"Pass the examples as exactly one of x=[...] or csv=<file>. Usage: {USAGE}")
+    given = [name for name in _SOURCES if getattr(arguments, name) is not None]
+    if len(given) != 1:
+        raise InputError(
+            f"Pass the examples as exactly one of x=[...], csv=<file>, npz=<file> or images=<file or folder>"
+            f"{f' (received {given[0]} and {given[1]})' if len(given) > 1 else ''}. Usage: {USAGE}"
+        )
     return arguments
 
 
@@ -151,7 +161,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         with report_user_errors():
             arguments = parse_arguments(argv)
             examples, predictions = predict(arguments)
-            print(format_predictions(examples, predictions, saved_classes(arguments.run)))
+            text = format_predictions(examples, predictions, saved_classes(arguments.run))
+            if arguments.output is None:
+                print(text)
+            else:
+                _write(arguments.output, text + "\n")
+                sys.stderr.write(f"{len(predictions)} prediction(s) written to {arguments.output}\n")
     finally:
         freeze_before_exit()
 
@@ -162,63 +177,33 @@ def help_text() -> str:
     return f"usage: {USAGE}\n\n{__doc__.split(chr(10), 1)[1].strip()}\n\narguments:{arguments.rstrip()}"
 
 
-def _run_plugins(run_dir: Path) -> list[str]:
-    """The `plugins` the run was trained with, from its saved config (none if it has no record)."""
-    saved = RunDirectory(run_dir).saved_config
-    return list(OmegaConf.load(saved).get("plugins", [])) if saved.is_file() else []
+def _output_flag(argv: list[str]) -> list[str]:
+    """`--output FILE` and `--output=FILE` as `output=FILE`."""
+    result, arguments = [], iter(argv)
+    for argument in arguments:
+        if argument == "--output":
+            file = next(arguments, None)
+            if file is None:
+                raise InputError(f"--output needs a file: --output predictions.csv. Usage: {USAGE}")
+            result.append(f"output={file}")
+        else:
+            result.append(argument.removeprefix("--"))  # --output=FILE
+    return result
+
+
+def _write(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise InputError(f"output={path}: cannot write the predictions there: {error.strerror or error}.") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _model_path(run_dir: Path) -> Path:
-    if not run_dir.is_dir():
-        raise InputError(
-            f"run={run_dir}: no such directory. Pass the directory of a finished run, "
-            f"e.g. run=outputs/2024-01-31/12-00-00 (it holds the trained model)."
-        )
-    path = RunDirectory(run_dir).model
-    if not path.is_file():
-        raise InputError(f"run={run_dir}: there is no {path.name} in it. Did the run finish? Train it again.")
-    return path
-
-
-def _read_csv(path: Path) -> list[list[float]]:
-    try:
-        with open(path, newline="") as file:
-            lines = [row for row in csv.reader(file) if row]
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"csv={path}: cannot read the file: {error}.") from None
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            rows.append([float(value) for value in line])
-        except ValueError:
-            if number == 1:
-                continue  # a header line
-            raise InputError(
-                f"csv={path}, line {number}: expected numbers separated by commas. Received: {','.join(line)!r}."
-            ) from None
-    if not rows:
-        raise InputError(f"csv={path}: the file holds no examples; write one row of numbers per example.")
-    return rows
-
-
-def _examples(rows: list[float] | list[list[float]], features: int, where: str) -> np.ndarray:
-    """Rows of `features` numbers; a flat list is one example per value for a
-    one-feature model, else one example."""
-    if not rows:
-        raise InputError(f"{where}: no examples given; pass at least one, e.g. x=[1.0].")
-    if not isinstance(rows[0], list):
-        rows = [[value] for value in rows] if features == 1 else [rows]
-    for number, row in enumerate(rows, start=1):
-        if len(row) != features:
-            raise InputError(
-                f"{where}: example {number} has {len(row)} value(s) but the model takes {features} "
-                f"feature(s) per example. Give each example {features} number(s)."
-            )
-    return np.array(rows, dtype=np.float32).reshape(-1, features)
 
 
 if __name__ == "__main__":

@@ -293,6 +293,9 @@ def _make_keras_serializable(entry: Entry) -> None:
 LAYERS: Registry = Registry(  # Keras layers for model stacks
     "layer", on_register=_make_keras_serializable, check_arguments=check_keras_names
 )
+MERGE_LAYERS: Registry = Registry(  # Keras layers combining several inputs, for graph models (add, concatenate...)
+    "merge layer", on_register=_make_keras_serializable, check_arguments=check_keras_names
+)
 MODELS: Registry = Registry("model")  # builders returning an unbuilt keras.Model
 LOSSES: Registry = Registry("loss")  # Keras loss classes
 DATA: Registry = Registry("data source")  # seeded sources of batches by (epoch, step): synthetic, files, bundled sets
@@ -308,6 +311,7 @@ PRUNERS: Registry = Registry("pruner")  # Optuna pruners stopping hopeless sweep
 # Every registry by the kind `python -m framework.list KIND` takes.
 ALL_REGISTRIES: dict[str, Registry] = {
     "layer": LAYERS,
+    "merge": MERGE_LAYERS,
     "model": MODELS,
     "loss": LOSSES,
     "data": DATA,

@@ -27,6 +27,8 @@ class RunResult:
             for the tape strategy, {"logger_writes": 3, "logger_traces": 1} for
             fit's batched record writes; shows where Python was visited.
         parameters: The model's parameter counts, {"trainable": ..., "total": ...}.
+        init_from: With init_from: the run the weights came from and which layers
+            took them (loaded, new, refitted, unused); None otherwise.
         trial: For a job of a sweep=optuna multirun, its Optuna trial:
             {"study": ..., "number": ..., "state": "PRUNED" or "COMPLETE",
             "pruned_at_epoch": the 0-based epoch its pruner stopped it after, or None}.
@@ -41,6 +43,7 @@ class RunResult:
     objective_metric: str | None = None
     loop: dict[str, int] = field(default_factory=dict)
     parameters: dict[str, int] = field(default_factory=dict)
+    init_from: dict[str, Any] | None = None
     trial: dict[str, Any] | None = None
 
     @property

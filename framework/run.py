@@ -9,7 +9,6 @@ the run leaves behind.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import math
 from pathlib import Path
@@ -24,6 +23,7 @@ from framework.callbacks import (
     ProfilerTrace,
     ProgressBar,
     best_model_callbacks,
+    best_weights_callbacks,
     config_callbacks,
     early_stopping_callback,
     lr_on_plateau_callbacks,
@@ -41,11 +41,14 @@ from framework.distribution.devices import log_variable_placement, select_device
 from framework.errors import ConfigError
 from framework.loggers.fan_out import FanOutLogger, ending_run
 from framework.loggers.run_records import RunRecords
+from framework.models.for_data import build_model
+from framework.models.freezing import freeze_layers
+from framework.models.init_from import start_from_trained_run
 from framework.models.summary import ModelSummary
 from framework.reports.run_report import write_run_report
 from framework.result import RunResult
 from framework.run_directory import RunDirectory
-from framework.saving import export_saved_model, save_model
+from framework.saving import export_saved_model, save_input_and_class_names, save_model
 from framework.strategies import TrainingJob
 from framework.sweeps.job import SweepJob
 
@@ -116,8 +119,9 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     data = plan.build("data")
     check_started_run(plan, data, replicas)
     user_callbacks = config_callbacks(plan.callbacks)  # the `callbacks` list; refused ones stop the run before it writes
-    model = _with_normalizer(plan.build("model"), data)
+    model = _with_normalizer(build_model(plan.components["model"], data.input_shape), data)
     _build_model_for(model, data)
+    freeze_layers(model, settings.freeze)  # before the optimizer sees the trainable variables
     log_variable_placement(model)
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
 
@@ -126,6 +130,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
     fingerprint = experiment_fingerprint(plan.config)
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint)
+    init_from = start_from_trained_run(model, settings, run_dir, initial_epoch)
     # After resuming: a logger continues where the checkpoint left off.
     with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
         logger = FanOutLogger.build(
@@ -151,6 +156,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             *user_callbacks,
             *pruning,
             CheckpointSaver(checkpoint, settings.checkpoint.schedule(settings.epochs), resumable, run_records),
+            *best_weights_callbacks(early_stopping),  # after the saver: checkpoints keep the last weights
             *([ProfilerTrace(run_dir.events, settings.profile.epochs, initial_epoch, settings.epochs)]
               if settings.profile.epochs else []),
         ]
@@ -180,9 +186,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             with run_dir.writing("the SavedModel", run_dir.saved_model, _WRITE_ERRORS):
                 export_saved_model(model, run_dir.saved_model)
         from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))  # scores are logits, not probabilities
-        if data.class_names is not None:  # framework.predict turns outputs back into these
-            with run_dir.writing("the class names", run_dir.class_names):
-                run_dir.class_names.write_text(json.dumps({"names": list(data.class_names), "from_logits": from_logits}) + "\n")
+        save_input_and_class_names(run_dir, data, from_logits)  # framework.predict reads inputs and outputs by name
         result = RunResult(
             run_dir=str(run_dir.path),
             strategy=plan.components["strategy"].key,
@@ -193,6 +197,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
             loop=strategy.loop_stats(),
             parameters=model_summary.parameters,
+            init_from=init_from,
             trial=trial.record(pruning[0].pruned_at_epoch if pruning else None) if trial else None,
         )
         with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, _WRITE_ERRORS):

@@ -11,6 +11,9 @@
       saved_model/        with export.saved_model=true
       summary.json        final metrics and variables
       classes.json        a classifier's class names, in the order of its outputs, and whether they are logits
+      features.json       the names of the input columns, for runs trained on a CSV file
+      init_from.json      with init_from: the run the weights came from and which layers took them
+      evaluations/        framework.evaluate's results, one JSON file per data set and split
       metrics.csv         one row per epoch record (the csv logger)
       mlflow_run_id       the MLflow run this run records into (the mlflow logger)
       wandb_run_id        the W&B run this run records into (the wandb logger)
@@ -94,6 +97,18 @@ class RunDirectory:
     @property
     def class_names(self) -> Path:
         return self.path / "classes.json"
+
+    @property
+    def feature_names(self) -> Path:
+        return self.path / "features.json"
+
+    @property
+    def init_from_report(self) -> Path:
+        return self.path / "init_from.json"
+
+    def evaluation(self, name: str) -> Path:
+        """Where framework.evaluate writes its result `name`."""
+        return self.path / "evaluations" / f"{name}.json"
 
     @property
     def metrics_csv(self) -> Path:

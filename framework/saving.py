@@ -1,13 +1,15 @@
-"""Saving a trained model, and loading a saved one in any process."""
+"""Saving a trained model, and loading a saved one (or a finished run's) in any process."""
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from pathlib import Path
 
 import keras
 
+from framework.config.trained_run import check_finished_run, run_plugins
 from framework.errors import InputError
 from framework.plugins import load_plugins
 from framework.run_directory import RunDirectory
@@ -29,6 +31,25 @@ def export_saved_model(model: keras.Model, path: Path) -> None:
     model.export(str(path), format="tf_saved_model", verbose=False)
 
 
+def save_input_and_class_names(run_dir: RunDirectory, data, from_logits: bool) -> None:
+    """What framework.predict needs beside the model: the classes its outputs score
+    (classes.json) and the names of its input columns (features.json), where the data has them."""
+    records = {
+        run_dir.class_names: data.class_names and {"names": list(data.class_names), "from_logits": from_logits},
+        run_dir.feature_names: data.feature_names and {"names": list(data.feature_names)},
+    }
+    for path, record in records.items():
+        if record:
+            with run_dir.writing(f"the {path.stem} names", path):
+                path.write_text(json.dumps(record) + "\n")
+
+
+def saved_feature_names(run_dir: Path) -> list[str] | None:
+    """The input columns a run was trained on (a CSV file's), or None."""
+    path = RunDirectory(run_dir).feature_names
+    return list(json.loads(path.read_text())["names"]) if path.is_file() else None
+
+
 def load_model(path: str | Path, plugins: tuple[str, ...] = ()) -> keras.Model:
     """Loads a model saved by a run (a `.keras` file, or a run directory).
 
@@ -43,7 +64,7 @@ def load_model(path: str | Path, plugins: tuple[str, ...] = ()) -> keras.Model:
         path = RunDirectory(path).model
     load_plugins(plugins)
     try:
-        return keras.saving.load_model(path, safe_mode=True)
+        return keras.saving.load_model(path, safe_mode=True, compile=False)
     # Keras reports a truncated, foreign or unsafe file (one that would run code) as any of these.
     except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as error:
         cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -52,3 +73,19 @@ def load_model(path: str | Path, plugins: tuple[str, ...] = ()) -> keras.Model:
             f"a damaged or edited file is not one a run saved; models that would run code (Lambda layers, "
             f"unregistered classes) are refused by Keras's safe mode. Retrain, or resume the run to rewrite it."
         ) from error
+
+
+def load_run_model(run_dir: Path, key: str = "run", plugins: tuple[str, ...] = ()) -> keras.Model:
+    """The trained model of a finished run, with the plugins the run was trained with imported first.
+
+    Args:
+        run_dir: The run's directory, as the user gave it.
+        key: The argument that named it, for messages ("run", "init_from").
+        plugins: More modules to import.
+
+    Raises:
+        InputError: No such directory; no model.keras in it (the message says whether the
+            run failed, and why, or stopped, and how to finish it); or the model cannot be loaded.
+    """
+    check_finished_run(run_dir, key)
+    return load_model(RunDirectory(run_dir).model, (*run_plugins(run_dir), *plugins))

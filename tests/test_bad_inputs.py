@@ -118,6 +118,15 @@ def _config_dir(run_dir: Path, tmp_path: Path) -> Path:
     return folder
 
 
+def _failed(run_dir: Path, tmp_path: Path) -> Path:
+    """A run that failed: no model, its FAILED marker holding the error."""
+    copy = _copy(run_dir, tmp_path)
+    (copy / "model.keras").unlink()
+    (copy / "summary.json").unlink()
+    (copy / "FAILED").write_text("NonFiniteLossError: The training loss became nan at step 3\n")
+    return copy
+
+
 def _not_a_run(run_dir: Path, tmp_path: Path) -> Path:
     (tmp_path / "empty").mkdir()
     return tmp_path / "empty"
@@ -125,10 +134,10 @@ def _not_a_run(run_dir: Path, tmp_path: Path) -> Path:
 
 # (case id, overrides, expected exit status, expected stderr pattern). "{run}" is a
 # copy of a finished run, "{corrupt}" one with a damaged checkpoint, "{empty}" an empty directory,
-# "{damaged}" one with unreadable .hydra/config.yaml, "{relabelled}" one whose .hydra/ claims another seed.
+# "{failed}" one marked FAILED without a model, "{damaged}" one with unreadable .hydra/config.yaml, "{relabelled}" one whose .hydra/ claims another seed.
 MATRIX = [
     ("unknown group option", ["model=no_such_model"], 2,
-     r"model=no_such_model: there is no option 'no_such_model' in config group 'model'. Available options: linear, my_dense, sequential"),
+     r"model=no_such_model: there is no option 'no_such_model' in config group 'model'. Available options: application, graph, linear, my_dense, sequential"),
     ("misspelled key", ["data.num_exampels=3"], 2,
      r"data.num_exampels=3: 'num_exampels' is not a key of data. Valid keys: .* Did you mean data.num_examples\?"),
     ("misspelled schedule key", ["checkpoint.every_n_epoch=5"], 2,
@@ -248,6 +257,28 @@ MATRIX = [
      r"this directory already holds another run \(checkpoints, tensorboard, model.keras, summary.json\), and a new run never writes into it. Continue that run with resume="),
     ("diverging last update", ["epochs=1", "optimizer.learning_rate=1e38"], 3, r"The model's variable linear/\w+ became -?inf at step 1"),
     ("resume inside a multirun", ["-m", "resume={run}"], 2, r"a run is resumed on its own; drop -m/--multirun"),
+    ("init_from a missing run", ["init_from=/no/such/run"], 2,
+     r"init_from=/no/such/run: no such directory. Pass the directory of a finished run"),
+    ("init_from a failed run", ["init_from={failed}"], 2,
+     r"init_from=.*: there is no model.keras in it: the run failed \(NonFiniteLossError: The training loss became nan at step 3\)\. "
+     r"Fix that, then finish it with python -m framework.train resume="),
+    ("init_from a model without a layer of the same name", ["init_from={run}", "model=my_dense"], 2,
+     r"init_from=.*: no layer of this model takes trained weights from that run's model.*Its layers: linear; this model's: my_dense_layer"),
+    ("freeze pattern matching no layer", ["freeze=[conv*]"], 2, r"freeze: 'conv\*' matches no layer of the model. Its layers: linear"),
+    ("best weights with a weight average", ["early_stopping.enabled=true", "early_stopping.restore_best_weights=true", "optimizer.use_ema=true"], 2,
+     r"early_stopping.restore_best_weights=true cannot be used with optimizer.use_ema=true"),
+    ("graph input naming no id", ["model=graph", "model.layers=[{name: dense, units: 4, id: h}, {name: dense, units: 1, inputs: [hh]}]"], 2,
+     r"model.layers\[1\].inputs: no layer has the id 'hh'. The ids: input, h. Did you mean 'h'\?"),
+    ("graph cycle", ["model=graph", "model.layers=[{name: dense, units: 1, id: a, inputs: [b]}, {name: dense, units: 1, id: b, inputs: [a]}]"], 2,
+     r"model.layers: these layers take each other's outputs in a cycle"),
+    ("graph shapes that cannot merge", ["model=graph", "model.layers=[{name: dense, units: 4, id: a}, {name: dense, units: 3, id: b}, {name: add, inputs: [a, b]}, {name: dense, units: 1}]"], 2,
+     r"model.layers\[2\]: layer 'add' cannot take the outputs of a \(None, 4\), b \(None, 3\)"),
+    ("merge layer in a stack", ["model=sequential", "model.layers=[{name: add}, {name: dense, units: 1}]"], 2,
+     r"model.layers\[0\].name: 'add' merges several inputs, but a stack of layers gives each layer one. Use model=graph"),
+    ("unknown application", ["model=application", "model.application=resnet5"], 2,
+     r"model.application='resnet5': no Keras Applications model has this name. Did you mean 'resnet50'"),
+    ("application weights to download", ["model=application", "model.weights=imagenet"], 2,
+     r"model.weights='imagenet' would download the weights, which a run never does"),
 ]
 
 
@@ -259,6 +290,7 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "run": lambda: _copy(finished_run, tmp_path),
         "corrupt": lambda: _corrupt(finished_run, tmp_path),
         "empty": lambda: _not_a_run(finished_run, tmp_path),
+        "failed": lambda: _failed(finished_run, tmp_path),
         "damaged": lambda: _damaged_config(finished_run, tmp_path),
         "relabelled": lambda: _relabelled(finished_run, tmp_path),
         "evil_run": lambda: _with_code_in_saved_overrides(finished_run, tmp_path),

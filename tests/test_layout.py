@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "framework"
 RUN_DIRECTORY_NAMES = (
     '"tensorboard"', '"checkpoints"', '"model.keras"', '"saved_model"', '"summary.json"', '"model_summary.txt"',
     '"FAILED"', '".hydra"', '"metrics.csv"', '"mlflow_run_id"', '"wandb_run_id"', '"classes.json"', '"model_best.keras"',
+    '"features.json"', '"init_from.json"', '"evaluations"',
 )
 
 
@@ -74,9 +75,9 @@ def test_the_cycle_finder_finds_cycles():
     assert _cycle({"a": {"b"}, "b": set()}) is None
 
 
-def test_at_most_fifteen_modules_at_the_package_root():
+def test_at_most_sixteen_modules_at_the_package_root():
     root = sorted(path.name for path in PACKAGE.glob("*.py"))
-    assert len(root) <= 15, root
+    assert len(root) <= 16, root
 
 
 def test_callbacks_holds_only_keras_callbacks():

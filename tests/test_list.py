@@ -57,7 +57,7 @@ def test_an_unknown_kind_is_an_error_listing_the_kinds(capsys):
         main(["layers"])
     assert raised.value.code == 2
     assert (
-        "argument kind: invalid choice: 'layers' (choose from 'layer', 'model', 'loss', 'data', 'strategy', 'optimizer', 'schedule', 'logger', 'distribution', 'metric', 'callback', 'pruner')"
+        "argument kind: invalid choice: 'layers' (choose from 'layer', 'merge', 'model', 'loss', 'data', 'strategy', 'optimizer', 'schedule', 'logger', 'distribution', 'metric', 'callback', 'pruner')"
         in capsys.readouterr().err
     )
 

@@ -35,7 +35,7 @@ def test_a_csv_file_with_a_header_is_one_example_per_row(trained_run, tmp_path):
     path = tmp_path / "inputs.csv"
     path.write_text("x\n0.5\n\n2\n")
     examples, predictions = predict(parse_arguments([f"run={trained_run.run_dir}", f"csv={path}"]))
-    assert examples[:, 0].tolist() == [0.5, 2.0]
+    assert examples.x[:, 0].tolist() == [0.5, 2.0]
     np.testing.assert_allclose(predictions[:, 0], [_line(trained_run, 0.5), _line(trained_run, 2.0)], rtol=1e-5)
 
 
@@ -48,7 +48,7 @@ def test_a_csv_file_with_a_header_is_one_example_per_row(trained_run, tmp_path):
         (["run={run}", "csv={tmp}/bad.csv"], r"csv=.*bad.csv, line 3: expected numbers separated by commas. Received: 'oops'"),
         (["run={run}", "csv={tmp}/empty.csv"], r"csv=.*empty.csv: the file holds no examples"),
         (["run={run}", "x=[]"], r"x: no examples given"),
-        (["run={run}"], r"Pass the examples as exactly one of x=\[...\] or csv=<file>"),
+        (["run={run}"], r"Pass the examples as exactly one of x=\[...\], csv=<file>, npz=<file> or images=<file or folder>"),
         (["run={tmp}", "x=[1.0]"], r"there is no model.keras in it"),
         (["run"], r"'run' is not a key=value argument. Usage: python -m framework.predict"),
     ],
@@ -62,7 +62,7 @@ def test_bad_input_is_a_clear_error(trained_run, tmp_path, arguments, message):
 
 
 def test_unknown_argument_names_the_valid_ones():
-    with pytest.raises(ConfigError, match=r"xs=\[1\] is not a known key; expected one of: run, x, csv, plugins. Did you mean x\?"):
+    with pytest.raises(ConfigError, match=r"xs=\[1\] is not a known key; expected one of: run, x, csv, npz, npz_key, images, output, plugins. Did you mean x\?"):
         parse_arguments(["run=r", "xs=[1]"])
 
 
@@ -150,3 +150,149 @@ def test_a_model_that_would_run_code_is_refused(tmp_path):
     keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs)).save(tmp_path / "model.keras")
     with pytest.raises(InputError, match=r"cannot load this model: .*Lambda.*safe mode"):
         predict(parse_arguments([f"run={tmp_path}", "x=[1.0]"]))
+
+
+# Runs trained on what users have: a CSV file with class names, the digits images, an image folder.
+CSV_CLASSIFIER = (
+    "data=csv", "data.target=species", "data.normalize=true", "data.batch_size=16", "model=sequential",
+    "model.layers=[{name: dense, units: 16, activation: relu}, {name: dense, units: 3}]", "loss=sparse_categorical_crossentropy",
+    "loss.from_logits=true", "metrics=[accuracy]", "optimizer=adam", "optimizer.learning_rate=0.02", "epochs=15",
+    "logger=none", "verbose=0", "plots=false",
+)
+
+
+@pytest.fixture(scope="module")
+def iris_run(tmp_path_factory):
+    from helpers.data_files import iris_csv
+    from helpers.runs import run_in
+
+    folder = tmp_path_factory.mktemp("iris")
+    path = iris_csv(folder / "iris.csv")
+    return run_in(folder / "run", *CSV_CLASSIFIER, f"data.path={path}"), path
+
+
+def _rows(text):
+    import csv as csv_module
+    import io
+
+    return list(csv_module.DictReader(io.StringIO(text)))
+
+
+def test_the_training_csv_itself_is_read_by_column_name_in_any_order(iris_run, tmp_path):
+    from helpers.data_files import IRIS_COLUMNS, iris_csv
+
+    from framework.predict import saved_classes
+
+    run, path = iris_run
+    examples, predictions = predict(parse_arguments([f"run={run.run_dir}", f"csv={path}"]))
+    text = format_predictions(examples, predictions, saved_classes(run.run_dir))
+    assert text.splitlines()[0] == "sepal_length,sepal_width,petal_length,petal_width,class,p_setosa,p_versicolor,p_virginica"
+    rows = _rows(text)
+    species = [line.split(",")[-1] for line in open(path).read().splitlines()[1:]]
+    assert len(rows) == 150 and np.mean([row["class"] == truth for row, truth in zip(rows, species)]) > 0.9
+    # The target first, the features reversed, an extra column: the same examples, the same predictions.
+    shuffled = iris_csv(tmp_path / "shuffled.csv", columns=("species", *reversed(IRIS_COLUMNS)))
+    text = open(shuffled).read().replace("species,", "note,species,", 1)
+    (tmp_path / "extra.csv").write_text("\n".join(text.splitlines()[:1] + [f"n{i}," + line for i, line in enumerate(text.splitlines()[1:])]) + "\n")
+    again, same = predict(parse_arguments([f"run={run.run_dir}", f"csv={tmp_path / 'extra.csv'}"]))
+    np.testing.assert_array_equal(again.x, examples.x)
+    np.testing.assert_allclose(same, predictions, rtol=1e-6)
+
+
+@pytest.mark.parametrize("header, row, message", [
+    ("sepal_length,sepal_width,petal_lenght,species", "5.1,3.5,1.4,setosa",
+     r"the run was trained on the columns sepal_length, sepal_width, petal_length, petal_width, but the file has no column "
+     r"'petal_length', 'petal_width' \(its columns: sepal_length, sepal_width, petal_lenght, species\). Did you mean 'petal_lenght'\?"),
+    ("sepal_length,sepal_width,petal_length,petal_width", "5.1,3.5,big,0.2", r"line 2, column 'petal_length': expected a number. Received: 'big'"),
+])
+def test_a_csv_without_a_training_column_names_it(iris_run, tmp_path, header, row, message):
+    (tmp_path / "in.csv").write_text(f"{header}\n{row}\n")
+    with pytest.raises(InputError, match=message):
+        predict(parse_arguments([f"run={iris_run[0].run_dir}", f"csv={tmp_path / 'in.csv'}"]))
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory):
+    from helpers.runs import run_in
+
+    return run_in(
+        tmp_path_factory.mktemp("digits") / "run", "+experiment=digits_cnn", "epochs=1", "data.num_examples=200",
+        "logger=none", "verbose=0", "plots=false",
+    )
+
+
+@pytest.mark.parametrize("channel_axis", [False, True])
+def test_an_npz_of_images_for_the_digits_model(digits_run, tmp_path, channel_axis):
+    from sklearn.datasets import load_digits
+
+    from framework.predict import saved_classes
+    from framework.saving import load_model
+
+    images = load_digits().images[:5].astype(np.float32)
+    np.savez(tmp_path / "digits.npz", images=images[..., np.newaxis] if channel_axis else images)
+    examples, predictions = predict(parse_arguments([f"run={digits_run.run_dir}", f"npz={tmp_path / 'digits.npz'}"]))
+    expected = load_model(digits_run.run_dir).predict(images[..., np.newaxis], verbose=0)
+    np.testing.assert_allclose(predictions, expected, rtol=1e-5, atol=1e-6)
+    lines = format_predictions(examples, predictions, saved_classes(digits_run.run_dir)).splitlines()
+    assert lines[0] == "example,class," + ",".join(f"p_{d}" for d in range(10)) and lines[5].startswith("4,")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["csv={tmp}/rows.csv"], r"csv: the model takes examples of shape \(8, 8, 1\), not rows of numbers. Pass them as an array with npz=<file>"),
+    (["npz={tmp}/two.npz"], r"npz=.*two.npz: it holds several arrays \(a, b\); name the examples' with npz_key=<name>"),
+    (["npz={tmp}/two.npz", "npz_key=c"], r"npz=.*two.npz: no array named 'c' in it; it holds: a, b"),
+    (["npz={tmp}/wide.npz"], r"the array 'x' holds examples of shape \(8, 9\) .*but the model takes examples of shape \(8, 8, 1\)"),
+    (["images={tmp}/rows.csv"], r"images=.*rows.csv cannot be decoded as an image"),
+])
+def test_inputs_that_do_not_fit_an_image_model_are_explained(digits_run, tmp_path, arguments, message):
+    (tmp_path / "rows.csv").write_text("1,2,3\n")
+    np.savez(tmp_path / "two.npz", a=np.zeros((2, 8, 8)), b=np.zeros(2))
+    np.savez(tmp_path / "wide.npz", x=np.zeros((2, 8, 9)))
+    with pytest.raises(InputError, match=message):
+        predict(parse_arguments([f"run={digits_run.run_dir}", *(a.format(tmp=tmp_path) for a in arguments)]))
+
+
+def test_a_png_for_an_image_folder_model_is_read_as_in_training(tmp_path):
+    import keras
+    from helpers.data_files import write_images
+    from helpers.runs import run_in
+
+    from framework.predict import saved_classes
+
+    folder = write_images(tmp_path / "pets", per_class=4, size=(6, 4))
+    run = run_in(tmp_path / "run", "data=images", f"data.path={folder}", "data.image_size=[8,8]", "data.val_fraction=0",
+                 "model=sequential", "model.layers=[{name: flatten}, {name: dense, units: 2}]", "loss=sparse_categorical_crossentropy",
+                 "loss.from_logits=true", "epochs=1", "logger=none", "verbose=0", "plots=false")
+    training = keras.utils.image_dataset_from_directory(folder, image_size=(8, 8), batch_size=None, shuffle=False, verbose=False)
+    pixels = {path: image for path, (image, _) in zip(training.file_paths, training.as_numpy_iterator())}
+    png = f"{folder}/dog/2.png"
+    one, prediction = predict(parse_arguments([f"run={run.run_dir}", f"images={png}"]))
+    np.testing.assert_allclose(one.x[0], pixels[png])  # decoded and resized exactly as the training images
+    every, _ = predict(parse_arguments([f"run={run.run_dir}", f"images={folder}"]))
+    assert [label for label, in every.labels] == [f"{name}/{i}.png" for name in ("cat", "dog") for i in range(4)]
+    lines = format_predictions(one, prediction, saved_classes(run.run_dir)).splitlines()
+    assert lines[0] == "image,class,p_cat,p_dog" and lines[1].startswith("2.png,")
+    with pytest.raises(InputError, match=r"images=.*: no such file or folder"):
+        predict(parse_arguments([f"run={run.run_dir}", f"images={folder}/none.png"]))
+
+
+def test_output_writes_the_csv_into_a_file(trained_run, tmp_path, capsys):
+    from framework.predict import main
+
+    main([f"run={trained_run.run_dir}", "x=[1.0]", "--output", str(tmp_path / "out.csv")])
+    main([f"run={trained_run.run_dir}", "x=[2.0]", f"output={tmp_path / 'two.csv'}"])
+    assert capsys.readouterr().out == ""
+    assert (tmp_path / "out.csv").read_text().splitlines()[0] == "x,prediction"
+    assert float((tmp_path / "two.csv").read_text().splitlines()[1].split(",")[1]) == pytest.approx(_line(trained_run, 2.0), rel=1e-5)
+
+
+def test_a_run_that_stopped_before_its_model_was_saved_points_to_resume(trained_run, tmp_path):
+    import shutil
+
+    stopped = tmp_path / "stopped"
+    shutil.copytree(trained_run.run_dir, stopped)
+    (stopped / "model.keras").unlink()
+    (stopped / "summary.json").unlink()
+    with pytest.raises(InputError, match=r"run=.*stopped: there is no model.keras in it: the run stopped before it finished \(it has "
+                       r"checkpoints\). Finish it with python -m framework.train resume=.*stopped, which saves the model"):
+        predict(parse_arguments([f"run={stopped}", "x=[1.0]"]))

@@ -20,6 +20,7 @@ SKIPPED = {
     "python -m framework.train -m sweep=": "sweeps of 8 to 50 jobs take minutes; tests/test_sweeps.py runs them with 2-3 trials, tests/test_pruning.py the pruning example's 8 + 4",
     "python -m framework.train -m 'sweep=": "parallel Optuna trials take minutes; tests/test_sweeps.py and tests/test_pruning.py run them with 2 and 4 trials",
     "python -m framework.predict run=outputs/2026-01-31/12-00-00-3fa94c 'x=[[1,2],[3,4]]'": "needs a two-feature run; tests/test_predict.py covers rows",
+    "python -m framework.predict run=outputs/digits": "needs a trained digits_cnn run; tests/test_predict.py predicts an .npz of digits images",
     "python -m framework.train +experiment=digits_cnn": "trains a CNN for 20 epochs; tests/test_classification.py trains the preset under both strategies",
     "python -m framework.train -m strategy=tape,fit": "four jobs; tests/test_job_summary.py and tests/test_sweeps.py run real multiruns",
     "python -m framework.train logger=mlflow": "the README's logger=[tensorboard,mlflow,csv] command runs MLflow too",

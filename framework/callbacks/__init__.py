@@ -5,7 +5,9 @@ from framework.callbacks.best_model import best_model_callbacks
 from framework.callbacks.checkpoint_saver import CheckpointSaver
 from framework.callbacks.config_callbacks import config_callbacks
 from framework.callbacks.early_stopping import (
+    BestWeightsRestorer,
     ResumableEarlyStopping,
+    best_weights_callbacks,
     early_stopping_callback,
 )
 from framework.callbacks.epoch_report import EpochReport
@@ -16,6 +18,7 @@ from framework.callbacks.progress_bar import ProgressBar
 from framework.callbacks.scheduled import EpochCallback  # the base of callbacks that declare when they act
 
 __all__ = [
+    "BestWeightsRestorer",
     "CheckpointSaver",
     "EpochCallback",
     "EpochReport",
@@ -23,6 +26,7 @@ __all__ = [
     "ProfilerTrace",
     "ProgressBar",
     "best_model_callbacks",
+    "best_weights_callbacks",
     "config_callbacks",
     "pruning_callbacks",
     "ResumableEarlyStopping",

@@ -49,7 +49,7 @@ def builtin_docs() -> dict[str, dict[str, dict[str, dict[str, str]]]]:
             entry.key: describe_model(entry.config) if entry.config is not None else describe_signature(entry.factory)
             for entry in sorted(registry.entries(), key=lambda entry: entry.key)
             # Layers are no config group's options (they sit in model.layers); `list layer` shows them.
-            if entry.distribution == "built-in" and (entry.config is not None or kind != "layer")
+            if entry.distribution == "built-in" and (entry.config is not None or kind not in ("layer", "merge"))
         }
         for kind, registry in ALL_REGISTRIES.items()
     }

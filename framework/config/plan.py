@@ -20,9 +20,11 @@ from omegaconf.errors import OmegaConfBaseException
 
 from framework.config.callback_specs import resolve_callbacks
 from framework.config.logger_selection import LoggerSelection, resolve_loggers
+from framework.config.paths import resolve_path
 from framework.config.pruning_selection import PruningSelection, resolve_pruning
 from framework.config.schema import validate_fields
 from framework.config.settings import RunSettings
+from framework.config.trained_run import check_finished_run
 from framework.config.trust import reject_code_references
 from framework.errors import ConfigError, raise_together
 from framework.plugins import load_plugins
@@ -111,6 +113,9 @@ def plan_run(cfg: DictConfig) -> RunPlan:
     _check_strategy_runs_under_distribution(components["strategy"], components["distribution"], metrics)
     if settings.lr_on_plateau.enabled:
         _check_learning_rate_is_assignable(components["optimizer"])
+    _check_best_weights_are_not_averaged(settings, components["optimizer"])
+    if settings.init_from is not None and settings.resume is None:  # a resumed run has its own weights
+        check_finished_run(resolve_path(settings.init_from), "init_from")
     config = {key: _plain(cfg, key) for key in cfg}
     return RunPlan(settings, components, tuple(metrics), config, tuple(callbacks))
 
@@ -212,6 +217,16 @@ def _check_learning_rate_is_assignable(optimizer: Resolved) -> None:
             f"schedule owns the rate. Use either lr_on_plateau.enabled=true with "
             f"optimizer/schedule=constant and optimizer.schedule.warmup_steps=0, or the schedule "
             f"with lr_on_plateau.enabled=false."
+        )
+
+
+def _check_best_weights_are_not_averaged(settings: RunSettings, optimizer: Resolved) -> None:
+    # The moving average replaces the model's weights once training ends, which would undo the restore.
+    if settings.early_stopping.enabled and settings.early_stopping.restore_best_weights and optimizer.kwargs.get("use_ema"):
+        raise ConfigError(
+            "early_stopping.restore_best_weights=true cannot be used with optimizer.use_ema=true: the weights' "
+            "moving average replaces the model's weights when training ends, so the best epoch's would be lost. "
+            "Use one of them (optimizer.use_ema=false, or early_stopping.restore_best_weights=false)."
         )
 
 

@@ -71,6 +71,10 @@ class EarlyStoppingSettings(ComponentConfig):
     mode: min stops when `monitor` stops decreasing, max when it stops increasing.
     patience: Epochs without improvement before stopping.
     min_delta: The smallest change that counts as an improvement.
+    restore_best_weights: When training ends (stopped early or not), the model
+        takes the weights of the epoch where `monitor` was best, as Keras's
+        EarlyStopping(restore_best_weights=True) does; model.keras and the
+        test split (data.test_fraction) then use those weights.
     """
 
     enabled: bool
@@ -78,6 +82,7 @@ class EarlyStoppingSettings(ComponentConfig):
     mode: Mode
     patience: Annotated[int, pydantic.Field(ge=0)]
     min_delta: Annotated[float, pydantic.Field(ge=0)]
+    restore_best_weights: bool
 
 
 class ObjectiveSettings(ComponentConfig):
@@ -165,6 +170,15 @@ class RunSettings(ComponentConfig):
     profile: Whether to write a profiler trace of a few epochs.
     lr_on_plateau: Whether and when to lower the learning rate when the loss stalls.
     resume: The run directory being continued (set by `resume=<run dir>`), or None.
+    init_from: A finished run's directory whose trained weights start this run
+        (fine-tuning): each layer takes the weights of the layer of the same
+        name there. A new run of its own, with its own config and fingerprint.
+    init_from_strict: With init_from, a layer whose name matches but whose
+        weights have other shapes stops the run; false starts such layers
+        afresh (a new head of another size) and reports them.
+    freeze: Layer names (shell-style patterns such as `conv*`) whose weights are
+        not trained, for any model; a matched nested model (an application's
+        backbone) is frozen whole. A pattern matching no layer is an error.
     """
 
     seed: Annotated[int, pydantic.Field(ge=0, le=SEED_MAX)]
@@ -184,3 +198,6 @@ class RunSettings(ComponentConfig):
     profile: ProfileSettings
     lr_on_plateau: LROnPlateauSettings
     resume: str | None
+    init_from: Annotated[str, pydantic.Field(min_length=1)] | None
+    init_from_strict: bool
+    freeze: list[Annotated[str, pydantic.Field(min_length=1)]]

@@ -42,6 +42,7 @@ class CsvData(ArrayData):
         table = _read(resolved, where)
         targets = [target] if isinstance(target, str) else list(target)
         features = _feature_columns(table, targets, features, where)
+        self.feature_names = tuple(str(name) for name in features)
         _check_cells(table[features + targets], where)
         x = _numbers(table[features], "data.features", where)
         class_names = None

@@ -6,33 +6,13 @@ the user typed it relative to, the directory they launched from.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Annotated
 
 import pydantic
 
+from framework.config.paths import describe_path, launch_directory, resolve_path
 
-def launch_directory() -> Path:
-    """The directory the user launched from, under Hydra or not."""
-    from hydra.core.hydra_config import HydraConfig
-
-    if HydraConfig.initialized():
-        from hydra.utils import get_original_cwd
-
-        return Path(get_original_cwd())
-    return Path(os.getcwd())
-
-
-def resolve_path(value: str) -> Path:
-    """`value` (as the user gave it) as an absolute path."""
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else launch_directory() / path
-
-
-def describe_path(path: Path, value: str, key: str = "data.path") -> str:
-    """The resolved path and the value given, for error messages."""
-    return f"{path} ({key}={value!r})" if str(path) != value else str(path)
+__all__ = ["Given", "describe_path", "given", "launch_directory", "resolve_path"]
 
 
 def given(value: str) -> str:

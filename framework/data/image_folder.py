@@ -6,6 +6,7 @@ keras.utils.image_dataset_from_directory reads:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
@@ -80,3 +81,18 @@ def _class_folders(folder, where: str) -> tuple[str, ...]:
                 f"({', '.join(IMAGE_SUFFIXES)}); add images or remove the folder."
             )
     return tuple(classes)
+
+
+def read_image_files(paths: list[Path], image_size: tuple[int, int], color_mode: str, where: str) -> np.ndarray:
+    """Image files decoded and resized as keras.utils.image_dataset_from_directory does for the
+    images source (decode_image to the color mode's channels, bilinear resize, no cropping):
+    float32 [N, height, width, channels] in [0, 255]. framework.predict reads images with it."""
+    channels = {"grayscale": 1, "rgb": 3, "rgba": 4}[color_mode]
+    images = []
+    for path in paths:
+        try:
+            image = tf.image.decode_image(tf.io.read_file(str(path)), channels=channels, expand_animations=False)
+        except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError):
+            raise InputError(f"{where}: {path} cannot be decoded as an image; expected {', '.join(IMAGE_SUFFIXES)} files.") from None
+        images.append(tf.image.resize(image, image_size, method="bilinear").numpy())
+    return np.stack(images).astype(np.float32)

@@ -73,11 +73,14 @@ class DataSource:
         input_shape: Shape of one input example, e.g. (features,) or (height, width, channels).
         target_shape: Shape of one target: (outputs,) for regression, () for class ids.
         class_names: The classes, in the order of their ids; None for regression targets.
+        feature_names: The names of the input features, in the order of the last input
+            axis, where the source has them (a CSV file's columns); None otherwise.
         true_variables: Values the model's variables should reach, where the
             source knows them ({"W": 3.0, "b": 2.0} for the linear data); empty otherwise.
     """
 
     class_names: tuple[str, ...] | None = None
+    feature_names: tuple[str, ...] | None = None
     true_variables: Mapping[str, float] = types.MappingProxyType({})
 
     def __init__(self, storage: ExampleStorage, shuffle: bool, seed: int, normalize: bool):

@@ -15,9 +15,10 @@ from framework.registry import LAYERS
 
 # Classes a config cannot use in a stack of layers, each with the reason.
 EXCLUDED: dict[str, str] = {
+    # Registered with a nested layer spec by framework/layers/wrappers.py.
+    "Bidirectional": "wraps another layer (layers/wrappers.py)",
+    "TimeDistributed": "wraps another layer (layers/wrappers.py)",
     # Their arguments are layers, cells or callables, which a config cannot hold.
-    "Bidirectional": "wraps another layer",
-    "TimeDistributed": "wraps another layer",
     "Wrapper": "base class of wrappers",
     "SpectralNormalization": "wraps another layer",
     "RNN": "takes a cell object",
@@ -28,7 +29,8 @@ EXCLUDED: dict[str, str] = {
     "GRUCell": "an RNN cell, not a sequence layer (use gru)",
     "LSTMCell": "an RNN cell, not a sequence layer (use lstm)",
     "SimpleRNNCell": "an RNN cell, not a sequence layer (use simple_rnn)",
-    # Merge and attention layers take several inputs; a stack passes one.
+    # Merge and attention layers take several inputs; a stack passes one. Merge
+    # layers are registered in MERGE_LAYERS for graph models (layers/merge_layers.py).
     "Add": "merges several inputs",
     "Average": "merges several inputs",
     "Concatenate": "merges several inputs",

@@ -7,7 +7,8 @@ import pydantic
 
 from framework.config.schema import ComponentConfig
 from framework.errors import ConfigError, raise_together
-from framework.registry import LAYERS, MODELS
+from framework.layers.specs import resolve_layer
+from framework.registry import LAYERS, MERGE_LAYERS, MODELS
 
 
 class SequentialModelConfig(ComponentConfig):
@@ -25,7 +26,8 @@ class SequentialModelConfig(ComponentConfig):
         problems = []
         for index, spec in enumerate(layers):
             try:
-                LAYERS.resolve(spec, where=_where(index))
+                _refuse_merge_layer(spec, _where(index))
+                resolve_layer(spec, where=_where(index))
             except ConfigError as error:  # a ConfigError passes through pydantic unchanged
                 problems.append(error)
         raise_together(problems)
@@ -38,6 +40,15 @@ def build_sequential_model(layers: list[dict[str, Any]]) -> keras.Model:
         [LAYERS.build(spec, where=_where(index)) for index, spec in enumerate(layers)],
         name="sequential",
     )
+
+
+def _refuse_merge_layer(spec: Any, where: str) -> None:
+    key = spec.get("name") if isinstance(spec, dict) else None
+    if isinstance(key, str) and key in MERGE_LAYERS and key not in LAYERS:
+        raise ConfigError(
+            f"{where}.name: '{key}' merges several inputs, but a stack of layers gives each layer one. "
+            f"Use model=graph, where a spec names the layers it takes: {{name: {key}, inputs: [a, b]}}."
+        )
 
 
 def _where(index: int) -> str:

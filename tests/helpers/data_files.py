@@ -64,3 +64,18 @@ def regression_csv(folder):
     y = 2 * a - b + 1 + rng.normal(scale=0.1, size=96)
     lines = ["a,b,y", *(f"{p:.5f},{q:.5f},{r:.5f}" for p, q, r in zip(a, b, y))]
     return write_csv(folder / "regression.csv", "\n".join(lines) + "\n")
+
+
+IRIS_COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+
+
+def iris_csv(path, species=("setosa", "versicolor", "virginica"), columns=(*IRIS_COLUMNS, "species")):
+    """scikit-learn's iris flowers as a CSV file with a header, the class names in column
+    `species`; `species` keeps those classes only, `columns` orders (or drops) the columns."""
+    from sklearn.datasets import load_iris
+
+    iris = load_iris()
+    rows = [dict(zip(IRIS_COLUMNS, x), species=iris.target_names[y]) for x, y in zip(iris.data, iris.target)]
+    lines = [",".join(columns)]
+    lines += [",".join(f"{row[name]}" for name in columns) for row in rows if row["species"] in species]
+    return write_csv(path, "\n".join(lines) + "\n")
