@@ -4,7 +4,7 @@
       .hydra/config.yaml, .hydra/overrides.yaml   Hydra's record of the composed config
       tensorboard/        TensorBoard events (the tensorboard logger); with
                           profile.epochs > 0 also plugins/profile/, the profiler's trace
-      checkpoints/        ckpt-<epoch>.* and the `checkpoint` index
+      checkpoints/        ckpt-<epoch>.npz: the run's variables after that many epochs
       model.keras         the trained model
       model_summary.txt   the model's layers, output shapes and parameter counts
       model_best.keras    with checkpoint.best.monitor set: the model of the best epoch
@@ -51,6 +51,18 @@ from framework.errors import OutputWriteError, RunDirectoryError, TrainingInterr
 # Lock files this process holds, so nested claims of one directory (the CLI
 # claims it before Hydra writes there, run() claims it again) share one lock.
 _HELD_LOCKS: dict[Path, int] = {}
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write; it replaces `path` when the block ends
+    well, and is removed when it fails, so `path` appears whole or not at all."""
+    temporary = path.with_name(f".partial-{path.name}")  # the same suffix: some writers insist on theirs
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -134,13 +146,19 @@ class RunDirectory:
     def fingerprint(self) -> Path:
         return self.checkpoints / "experiment.json"
 
+    def checkpoint(self, epochs_done: int) -> Path:
+        """The variables (model and optimizer) saved after `epochs_done` epochs."""
+        return self.checkpoints / f"ckpt-{epochs_done}.npz"
+
     def checkpoint_state(self, epochs_done: int) -> Path:
-        """The Python-side state (logs, callbacks) saved with checkpoint `ckpt-<epochs_done>`."""
+        """The Python-side state (logs, callbacks, records) saved with checkpoint `ckpt-<epochs_done>`."""
         return self.checkpoints / f"ckpt-{epochs_done}.state.json"
 
-    def unfinished_checkpoint(self, epochs_done: int) -> Path:
-        """Where TensorFlow writes checkpoint `ckpt-<epochs_done>` before renaming it into place."""
-        return self.checkpoints / f"ckpt-{epochs_done}_temp"
+    def checkpoint_epochs(self) -> list[int]:
+        """The epochs done of every checkpoint on disk, oldest first."""
+        suffix = self.checkpoint(0).name.removeprefix("ckpt-0")
+        numbers = (path.name.removeprefix("ckpt-").removesuffix(suffix) for path in self.checkpoints.glob(f"ckpt-*{suffix}"))
+        return sorted(int(number) for number in numbers if number.isdigit())
 
     def checkpoint_states(self) -> list[Path]:
         return sorted(self.checkpoints.glob("ckpt-*.state.json"))

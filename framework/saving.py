@@ -50,8 +50,11 @@ def saved_feature_names(run_dir: Path) -> list[str] | None:
     return list(json.loads(path.read_text())["names"]) if path.is_file() else None
 
 
-def load_model(path: str | Path, plugins: tuple[str, ...] = ()) -> keras.Model:
+def load_model(path: str | Path, plugins: tuple[str, ...] = (), compile: bool = True) -> keras.Model:
     """Loads a model saved by a run (a `.keras` file, or a run directory).
+
+    With `compile` (the default) the model comes back with its optimizer, loss and
+    metrics, ready to train on; inference and fine-tuning load the layers only.
 
     Built-in and installed plugin components are registered first, so their
     layers deserialize. Keras safe mode stays on: a saved file cannot run code.
@@ -64,7 +67,7 @@ def load_model(path: str | Path, plugins: tuple[str, ...] = ()) -> keras.Model:
         path = RunDirectory(path).model
     load_plugins(plugins)
     try:
-        return keras.saving.load_model(path, safe_mode=True, compile=False)
+        return keras.saving.load_model(path, safe_mode=True, compile=compile)
     # Keras reports a truncated, foreign or unsafe file (one that would run code) as any of these.
     except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as error:
         cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -88,4 +91,4 @@ def load_run_model(run_dir: Path, key: str = "run", plugins: tuple[str, ...] = (
             run failed, and why, or stopped, and how to finish it); or the model cannot be loaded.
     """
     check_finished_run(run_dir, key)
-    return load_model(RunDirectory(run_dir).model, (*run_plugins(run_dir), *plugins))
+    return load_model(RunDirectory(run_dir).model, (*run_plugins(run_dir), *plugins), compile=False)

@@ -80,7 +80,7 @@ def _copy(run_dir: Path, tmp_path: Path) -> Path:
 
 def _corrupt(run_dir: Path, tmp_path: Path) -> Path:
     copy = _copy(run_dir, tmp_path)
-    data = copy / "checkpoints" / "ckpt-2.data-00000-of-00001"
+    data = copy / "checkpoints" / "ckpt-2.npz"
     data.write_bytes(data.read_bytes()[:3])
     return copy
 
@@ -246,7 +246,7 @@ MATRIX = [
      r"resume=/no/such/run: there is no directory /no/such/run. Pass the directory of an earlier run"),
     ("resume from a directory that is not a run", ["resume={empty}"], 2, r"is not a run directory: it lacks .hydra/config.yaml"),
     ("resume from a corrupt checkpoint", ["resume={corrupt}", "epochs=4"], 2,
-     r"the checkpoint .*ckpt-2 cannot be restored: .*delete its files \(ckpt-2\.\*\)"),
+     r"the checkpoint .*ckpt-2\.npz cannot be restored: .*delete its files \(ckpt-2\.\*\)"),
     ("resume that changes the experiment", ["resume={run}", "model=my_dense", "optimizer.learning_rate=0.5"], 2,
      r"would alter the experiment(.|\n)*  model.name: 'linear' -> 'my_dense'(.|\n)*  optimizer.learning_rate: 0.1 -> 0.5"),
     ("resume from a damaged saved config", ["resume={damaged}"], 2,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from framework.run_directory import RunDirectory
 from helpers.runs import run_cli
 
 from framework.errors import NonFiniteLossError
@@ -19,18 +21,17 @@ DIVERGING = ("+experiment=seed_linear", "optimizer.learning_rate=1e6", "checkpoi
 
 @pytest.mark.parametrize("strategy", ["tape", "fit"])
 def test_non_finite_loss_stops_keeps_the_last_finite_checkpoint_and_marks_the_run_failed(compose_config, tmp_path, strategy):
-    import tensorflow as tf
-
+    from framework.checkpoints.run_checkpoint import read_checkpoint
     from framework.run import run
 
     with pytest.raises(NonFiniteLossError, match=r"The training loss became inf at step 4 \(epoch 3\); .*lower optimizer.learning_rate \(now 1e\+06\)"):
         run(compose_config(*DIVERGING, f"strategy={strategy}"), tmp_path)
     assert (tmp_path / "FAILED").read_text().startswith("NonFiniteLossError: The training loss became inf")
     assert not (tmp_path / "summary.json").exists() and not (tmp_path / "model.keras").exists()
-    newest = tf.train.latest_checkpoint(str(tmp_path / "checkpoints"))
-    assert newest.endswith("ckpt-3")  # epochs 0-2 were finite; nothing was saved after the overflow
-    weights = [tf.train.load_variable(newest, name) for name, _ in tf.train.list_variables(newest) if name.startswith("model/")]
-    assert all(np.isfinite(w).all() for w in weights)
+    # Epochs 0-2 were finite; nothing was saved after the overflow.
+    assert sorted(path.name for path in (tmp_path / "checkpoints").glob("ckpt-*.npz"))[-1] == "ckpt-3.npz"
+    weights = read_checkpoint(tmp_path / "checkpoints" / "ckpt-3.npz")["model"].values()
+    assert weights and all(np.isfinite(w).all() for w in weights)
 
 
 @pytest.mark.slow
@@ -48,7 +49,7 @@ def test_early_stopping_stops_both_strategies_at_the_same_epoch_with_the_same_we
     for name, value in tape.variables.items():
         assert fit.variables[name] == pytest.approx(value, abs=1e-5)
     # The run ends with a checkpoint of the state it stopped in.
-    assert f'model_checkpoint_path: "ckpt-{tape.epochs}"' in (Path(tape.run_dir) / "checkpoints" / "checkpoint").read_text()
+    assert max(RunDirectory(tape.run_dir).checkpoint_epochs()) == tape.epochs
 
 
 def test_early_stopping_on_val_loss_needs_validation_data(train):
@@ -81,7 +82,7 @@ def test_tensorboard_directory_removed_mid_run_is_reported_once_and_training_goe
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 120
-    while not (run_dir / "checkpoints" / "ckpt-2.index").exists():
+    while not (run_dir / "checkpoints" / "ckpt-2.npz").exists():
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.02)
     shutil.rmtree(run_dir / "tensorboard")
@@ -89,7 +90,7 @@ def test_tensorboard_directory_removed_mid_run_is_reported_once_and_training_goe
     assert process.returncode == 0, stderr
     assert stdout.count("TensorBoard events cannot be written any more") == 1
     assert f"{run_dir / 'tensorboard'} was removed. Training goes on and checkpoints are still saved" in stdout
-    assert 'model_checkpoint_path: "ckpt-8"' in (run_dir / "checkpoints" / "checkpoint").read_text()
+    assert max(RunDirectory(run_dir).checkpoint_epochs()) == 8
     assert json.loads((run_dir / "summary.json").read_text())["epochs"] == 8
 
 

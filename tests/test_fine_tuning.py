@@ -141,11 +141,10 @@ def test_restore_best_weights_ends_with_the_best_epochs_weights_and_tests_them(i
     assert stopped.metrics["test_loss"] == pytest.approx(to_best.metrics["test_loss"], abs=1e-5)
     assert stopped.metrics["val_loss"] == pytest.approx(val_loss[-1])  # the logs stay the last epoch's
     # The last checkpoint keeps the last epoch's weights, so a resume trains on from where it stopped.
-    import tensorflow as tf
+    from framework.checkpoints.run_checkpoint import read_checkpoint
 
-    checkpoint = tf.train.load_checkpoint(str(Path(stopped.run_dir, "checkpoints", f"ckpt-{stopped.epochs}")))
-    heads = [checkpoint.get_tensor(name) for name, shape in checkpoint.get_variable_to_shape_map().items()
-             if name.startswith("model/") and shape == [16, 3]]
+    checkpoint = read_checkpoint(Path(stopped.run_dir, "checkpoints", f"ckpt-{stopped.epochs}.npz"))
+    heads = [value for value in checkpoint["model"].values() if value.shape == (16, 3)]
     assert len(heads) == 1 and not np.allclose(heads[0], _weights(stopped.run_dir)["dense_1"][0])
 
 

@@ -49,7 +49,7 @@ def test_stopped_then_resumed_run_keeps_one_mlflow_run_and_one_row_per_epoch(tmp
         cwd=tmp_path, env={**os.environ, **_tracking(tmp_path)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 180
-    while not (run_dir / "checkpoints" / "ckpt-4.index").exists():
+    while not (run_dir / "checkpoints" / "ckpt-4.npz").exists():
         assert process.poll() is None, process.stderr.read()
         assert time.monotonic() < deadline, "no checkpoint of epoch 4"
         time.sleep(0.02)

@@ -177,6 +177,7 @@ def test_k_accumulated_batches_equal_one_batch_k_times_larger(tmp_path, strategy
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["tape", "fit"])
 def test_an_ema_run_saves_and_reports_the_average(tmp_path, compose_config, strategy):
+    from framework.checkpoints.run_checkpoint import read_checkpoint
     from framework.run_directory import RunDirectory
     from framework.saving import load_model
 
@@ -184,12 +185,10 @@ def test_an_ema_run_saves_and_reports_the_average(tmp_path, compose_config, stra
     result = run_in(tmp_path, *overrides)
     # The last checkpoint holds the raw weights (training resumes from them)
     # and, among the optimizer's variables, their average.
-    reader = tf.train.load_checkpoint(str(RunDirectory(tmp_path).checkpoints))
-    raw = [reader.get_tensor(f"model/{i}/.ATTRIBUTES/VARIABLE_VALUE") for i in range(4)]
-    optimizer = _build(compose_config, *overrides)
-    optimizer.build([keras.Variable(np.zeros_like(value)) for value in raw])
-    average = [reader.get_tensor(f"optimizer/{i}/.ATTRIBUTES/VARIABLE_VALUE")
-               for i, variable in enumerate(optimizer.variables) if "average" in variable.path]
+    run_dir = RunDirectory(tmp_path)
+    saved_variables = read_checkpoint(run_dir.checkpoint(run_dir.checkpoint_epochs()[-1]))
+    raw = list(saved_variables["model"].values())[:4]
+    average = [value for path, value in saved_variables["optimizer"].items() if "average" in path]
     saved = load_model(tmp_path).trainable_variables
     assert len(saved) == len(average) == 4
     for variable, average_value, raw_value, reported in zip(saved, average, raw, result.variables.values()):

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from framework.run_directory import RunDirectory
+
 pytestmark = pytest.mark.slow  # each case starts several Python processes
 
 # Slow enough epochs that a signal lands mid-run: ~0.2 s (tape) and ~0.5 s (fit) per epoch.
@@ -84,7 +86,7 @@ def test_stop_signal_saves_a_checkpoint_and_exits_with_its_status(tmp_path, refe
 
     run_dir = tmp_path / "run"
     process = _start(*RUNS[strategy], *COMMON, f"hydra.run.dir={run_dir}")
-    assert _wait_for(run_dir / "checkpoints" / "ckpt-2.index", process)
+    assert _wait_for(run_dir / "checkpoints" / "ckpt-2.npz", process)
     process.send_signal(stop)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == status, stderr
@@ -94,8 +96,7 @@ def test_stop_signal_saves_a_checkpoint_and_exits_with_its_status(tmp_path, refe
     assert stopped == last_epoch + 1
     assert 2 <= stopped < 8, stderr
     assert f"Continue with: python -m framework.train resume={run_dir}" in stderr
-    checkpoint_index = (run_dir / "checkpoints" / "checkpoint").read_text()
-    assert f'model_checkpoint_path: "ckpt-{stopped}"' in checkpoint_index
+    assert max(RunDirectory(run_dir).checkpoint_epochs()) == stopped
     assert not (run_dir / "FAILED").exists() and not (run_dir / "summary.json").exists()
     # TensorBoard was flushed up to the stop.
     steps_per_epoch = 4000 * 0.8 // int(RUNS[strategy][2].split("=")[1])
@@ -140,10 +141,10 @@ def test_sigkill_at_a_random_moment_at_checkpoints_and_during_the_report_then_re
         return start_or_resume()
 
     process = kill_when(None, start_or_resume())
-    saved = {path.name for path in checkpoints.glob("ckpt-*.index")} if checkpoints.exists() else set()
-    following = next((f"ckpt-{epoch}.index" for epoch in (2, 4, 6, 8) if f"ckpt-{epoch}.index" not in saved), "ckpt-8.index")
+    saved = {path.name for path in checkpoints.glob("ckpt-*.npz")} if checkpoints.exists() else set()
+    following = next((f"ckpt-{epoch}.npz" for epoch in (2, 4, 6, 8) if f"ckpt-{epoch}.npz" not in saved), "ckpt-8.npz")
     process = kill_when(checkpoints / following, process)
-    process = kill_when(checkpoints / "ckpt-8.index", process)
+    process = kill_when(checkpoints / "ckpt-8.npz", process)
     process = kill_when(run_dir / "model.keras", process)  # the end-of-run report is being written
     _, stderr = process.communicate(timeout=180)
     assert process.returncode == 0 or "already finished" in stderr, stderr
