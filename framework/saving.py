@@ -10,6 +10,7 @@ import keras
 
 from framework.errors import InputError
 from framework.plugins import load_plugins
+from framework.reports.console import notices_to_run_log
 from framework.run_directory import RunDirectory
 
 
@@ -26,6 +27,7 @@ def save_model(model: keras.Model, path: Path) -> None:
 
 def export_saved_model(model: keras.Model, path: Path) -> None:
     """Writes the trained model's inference function as a TensorFlow SavedModel at `path`."""
+    notices_to_run_log("tensorflow")  # its "Assets written to: <path>"
     model.export(str(path), format="tf_saved_model", verbose=False)
 
 

@@ -20,6 +20,7 @@ from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from framework.reports.console import optuna_through_hydra_logging
 from framework.run_directory import RunDirectory
 
 log = logging.getLogger("framework")
@@ -42,6 +43,8 @@ class JobSummary(Callback):
         # Runs in the launching process before any job; the launcher hands
         # this object (pickled, for parallel launchers) to every job.
         self._sweep_dir = Path(config.hydra.sweep.dir).absolute()
+        if "optuna" in str(config.hydra.sweeper.get("_target_", "")):
+            optuna_through_hydra_logging()  # before the sweeper creates its study
         if self.total_jobs is None:
             self.total_jobs = _count_grid_jobs(config)
         count = f"{self.total_jobs} jobs" if self.total_jobs is not None else "a sweep"

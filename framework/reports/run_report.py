@@ -21,7 +21,6 @@ from framework.reports.hparams import write_hparams
 from framework.result import RunResult
 from framework.run_directory import RunDirectory
 
-log = logging.getLogger("framework")
 # Facts for train.log that the console leaves out (configs/hydra/job_logging/framework.yaml).
 details = logging.getLogger("framework.details")
 
@@ -55,7 +54,7 @@ def write_run_report(
         _write_whole(run_dir.plot(name), png)
     if not logged:
         if plots_wanted:
-            log.info(
+            details.info(
                 "No %s plot: they are drawn from the run's TensorBoard events, and this run's logger "
                 "writes none (logger=tensorboard does).", " or ".join(_FROM_EVENTS)
             )
