@@ -13,6 +13,8 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
+import framework
+
 from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_CONFIG
 from framework.config.preflight import check_command_line
 from framework.config.resume import resume_arguments
@@ -55,6 +57,9 @@ def main() -> None:
         from framework.config.help import help_text
 
         print(help_text())  # Hydra's own help cannot describe fields (hydra#633)
+        return
+    if "--version" in sys.argv[1:]:  # Hydra's own names only Hydra
+        print(f"keras-hydra-framework {framework.__version__}\nHydra {hydra.__version__}")
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     try:
