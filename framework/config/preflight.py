@@ -25,6 +25,7 @@ from hydra.types import RunMode
 from omegaconf.errors import OmegaConfBaseException
 
 from framework.config.compose import CONFIG_MODULE, PRIMARY_CONFIG
+from framework.config.plan import run_settings
 from framework.config.trust import (
     reject_code_references,
     reject_untrusted_hydra_targets,
@@ -74,6 +75,7 @@ def check_command_line(arguments: Sequence[str]) -> None:
         GlobalHydra.instance().clear()
     reject_untrusted_hydra_targets(cfg.hydra)
     reject_code_references(cfg)  # the run's own section; run() checks it again for Python callers
+    run_settings(cfg)  # before Hydra creates a run directory and TensorFlow loads; run() checks again
 
 
 def _first_lines(error: Exception) -> str:
