@@ -32,6 +32,7 @@ from framework.checkpoints.resuming import finished_run, resume_run
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.stop_signals import StopOnSignal
 from framework.config.fingerprint import experiment_fingerprint
+from framework.config.data_advice import warn_about_settings
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
@@ -107,7 +108,8 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int) -> RunResult:
     data = plan.build("data")
     check_started_run(plan, data, replicas)
     model = _with_normalizer(plan.build("model"), data)
-    _build_model_for(model, data)
+    _build_model_for(model, data, plan.components["model"].key)
+    warn_about_settings(plan, data, model)
     log_variable_placement(model)
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
 
@@ -220,7 +222,7 @@ def _build_metrics(plan: RunPlan) -> list[keras.metrics.Metric]:
     return [metric.build(name=metric.key) for metric in plan.metrics]
 
 
-def _build_model_for(model: keras.Model, data) -> None:
+def _build_model_for(model: keras.Model, data, model_key: str) -> None:
     """Builds the model on one example and checks its output fits the targets."""
     sample, _ = data.sample(1)
     try:
@@ -237,9 +239,11 @@ def _build_model_for(model: keras.Model, data) -> None:
         expected, units = f"{data.num_classes} class scores", data.num_classes
     else:
         fits, expected, units = produced == tuple(data.target_shape), f"shape {tuple(data.target_shape)}", data.target_shape[-1]
-    if not fits:
-        raise ConfigError(
-            f"model: the model outputs shape {produced} per example but the data's targets need "
-            f"{expected}. Make the last layer output {units} unit(s), e.g. end model.layers with "
-            f"{{name: dense, units: {units}}}."
-        )
+    if fits:
+        return
+    fix = f"Make the last layer output {units} unit(s), e.g. end model.layers with {{name: dense, units: {units}}}."
+    if model_key != "sequential":  # its layers are not the config's to change
+        flatten = "{name: flatten}, " if len(sample.shape) > 2 else ""
+        fix = (f"The {model_key} model cannot be changed to fit; choose a stack of layers that ends in {units} unit(s): "
+               f"model=sequential 'model.layers=[{flatten}{{name: dense, units: {units}}}]'.")
+    raise ConfigError(f"model: the model outputs shape {produced} per example but the data's targets need {expected}. {fix}")

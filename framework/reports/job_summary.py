@@ -67,7 +67,11 @@ class JobSummary(Callback):
         results = [f"{name}={value:.5g}" for name, value in summary["metrics"].items()]
         results += [f"{path.rpartition('/')[2]}={value:.4g}" for path, value in summary["variables"].items()
                     if isinstance(value, float)]  # scalar models: their variables are the result
-        lines = [f"Finished ({summary['strategy']} strategy): {', '.join(results)}", f"  run directory: {run_dir.path}"]
+        lines = [f"Finished ({summary['strategy']} strategy): {', '.join(results)}"]
+        if config.get("optimizer", {}).get("use_ema"):  # two sets of weights: say which numbers are whose
+            lines.append("  (optimizer.use_ema: the saved model and its variables are the weights' moving average; "
+                         "loss and the other epoch values are the raw weights' last epoch)")
+        lines.append(f"  run directory: {run_dir.path}")
         if any(run_dir.events.glob("*tfevents*")):
             lines.append(f"  view it:       {tensorboard_command(self._sweep_dir or run_dir.path)}")
         else:
