@@ -223,9 +223,11 @@ def _build_metrics(plan: RunPlan) -> list[keras.metrics.Metric]:
 
 
 def _build_model_for(model: keras.Model, data, model_key: str) -> None:
-    """Builds the model on one example and checks its output fits the targets."""
+    """Builds the model for batches of any size (its summary shows the batch as None, as Keras's
+    does), runs it on one example and checks its output fits the targets."""
     sample, _ = data.sample(1)
     try:
+        model.build((None, *sample.shape[1:]))
         output = model(sample)
     except (ValueError, TypeError) as error:
         raise ConfigError(

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import keras
+from keras.src.export.export_utils import get_input_signature  # what Keras's own model.export reads the inputs from
 
 from framework.errors import InputError
 from framework.plugins import load_plugins
@@ -26,9 +27,19 @@ def save_model(model: keras.Model, path: Path) -> None:
 
 
 def export_saved_model(model: keras.Model, path: Path) -> None:
-    """Writes the trained model's inference function as a TensorFlow SavedModel at `path`."""
+    """Writes the trained model's inference function as a TensorFlow SavedModel at `path`.
+
+    Its `serve` endpoint (also the `serving_default` signature) takes and returns
+    float32 whatever the run's precision: under mixed_bfloat16 Keras's own export
+    would take and return bfloat16, which no client sends. The model casts its inputs
+    to its compute dtype itself, as in training.
+    """
     notices_to_run_log("tensorflow")  # its "Assets written to: <path>"
-    model.export(str(path), format="tf_saved_model", verbose=False)
+    signature = [keras.InputSpec(shape=spec.shape, dtype="float32") for spec in get_input_signature(model)]
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", lambda inputs: keras.ops.cast(model(inputs, training=False), "float32"), signature)
+    archive.write_out(str(path), verbose=False)
 
 
 def load_model(path: str | Path, plugins: tuple[str, ...] = ()) -> keras.Model:

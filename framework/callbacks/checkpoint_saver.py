@@ -65,4 +65,5 @@ class CheckpointSaver(EpochCallback):
             "callbacks": {name: callback.state() for name, callback in self._resumable.items()},
         }
         path = self.checkpoint.save(self._epochs_done, state)
-        log.debug("Checkpoint after epoch %d (step %d): %s", self._epochs_done, self.checkpoint.global_step, path)
+        log.debug("Checkpoint after epoch %d (%d epochs done, step %d): %s", self._epochs_done - 1, self._epochs_done,
+                  self.checkpoint.global_step, path)

@@ -65,7 +65,8 @@ def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str | N
     epochs_done = checkpoint.restore()
     mark_restart(run_dir.events, checkpoint.global_step if epochs_done else -1)
     if epochs_done:
-        log.info("Resuming after epoch %d (step %d) from %s.", epochs_done, checkpoint.global_step, checkpoint.newest())
+        log.info("Resuming after epoch %d (%d epochs done, step %d) from %s.", epochs_done - 1, epochs_done,
+                 checkpoint.global_step, checkpoint.newest())
     return epochs_done
 
 
