@@ -2,6 +2,7 @@
 and Python visited only where a callback must see the live model."""
 
 import logging
+import re
 
 import numpy as np
 import pytest
@@ -60,6 +61,13 @@ def test_the_epoch_report_needs_no_live_model(train, caplog):
     # The tutorial's numbers: W and b as each epoch began, from inside the compiled call.
     assert lines[:3] == ["Epoch  0: W=5.00 b=0.00, loss=8.28051", "Epoch  1: W=4.65 b=0.37, loss=5.92016", "Epoch  2: W=4.37 b=0.68, loss=4.32861"]
     assert len(lines) == 6
+
+
+def test_a_huge_loss_reads_in_scientific_notation(train, caplog):
+    caplog.set_level(logging.INFO, logger="framework")
+    train("+experiment=seed_linear", "data.true_w=1e12", "epochs=1", "verbose=2", "logger=none", "plots=false")
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Epoch ")]
+    assert re.fullmatch(r"Epoch  0: W=5\.00 b=0\.00, loss=[1-9]\.\d{5}e\+2[34]", line), line  # not 25 digits
 
 
 @pytest.mark.parametrize("strategy", ["tape", "fit"])

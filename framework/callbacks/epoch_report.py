@@ -17,6 +17,15 @@ log = logging.getLogger("framework")
 EPOCHS_SHOWN_PER_RUN = 100
 
 
+def readable(value: float) -> str:
+    """An epoch log as the tutorial prints it (`8.28051`), in scientific notation where five
+    decimals would hide it or bury it in digits (`7.50041e+25`, `1.23457e-07`)."""
+    value = float(value)
+    if value == 0 or not math.isfinite(value) or 1e-4 <= abs(value) < 1e6:
+        return f"{value:.5f}"
+    return f"{value:.5e}"
+
+
 def shown_on_console(epoch: int, epochs: int) -> bool:
     """Whether `epoch` of a run of `epochs` gets its console line (or progress bar):
     every epoch of runs of up to EPOCHS_SHOWN_PER_RUN epochs; for longer runs every
@@ -61,5 +70,5 @@ class EpochReport(EpochCallback):
             return
         logs = logs or {}
         scalars = " ".join(f"{name}={value:1.2f}" for name, value in self._scalars_at_start)
-        metrics = ", ".join(f"{name}={float(value):2.5f}" for name, value in logs.items())
+        metrics = ", ".join(f"{name}={readable(value)}" for name, value in logs.items())
         log.info("Epoch %2d: %s", epoch, f"{scalars}, {metrics}" if scalars else metrics)
