@@ -153,6 +153,13 @@ def _gaps_npz(run_dir: Path, tmp_path: Path) -> Path:
     return tmp_path / "gaps.npz"
 
 
+def _images_npz(run_dir: Path, tmp_path: Path) -> Path:
+    import numpy as np
+
+    np.savez(tmp_path / "images.npz", x=np.ones((20, 8, 8), np.float32), y=np.ones(20, np.float32))
+    return tmp_path / "images.npz"
+
+
 def _no_gpu() -> bool:
     import tensorflow as tf
 
@@ -311,6 +318,9 @@ MATRIX = [
      r"row 4, column 'y': empty or NaN \(rows count the data rows"),
     ("non-finite values in an .npz", ["data=numpy", "data.path={gaps_npz}"], 2,
      r"the inputs hold 2 value\(s\) that are not finite numbers: row 3, column 2: nan; row 7, column 1: -inf"),
+    ("image-shaped data for the linear model", ["data=numpy", "data.path={images_npz}"], 2,
+     r"the model outputs shape \(8, 1\) per example but the data's targets need shape \(1,\). The linear model cannot be "
+     r"changed to fit; .*model=sequential 'model.layers=\[\{name: flatten\}, \{name: dense, units: 1\}\]'"),
     pytest.param("no GPU", ["device=gpu"], 2, r"device=gpu: TensorFlow sees no GPU on this machine",
                  marks=pytest.mark.skipif("not _no_gpu()", reason="this machine has a GPU")),
 ]
@@ -338,6 +348,7 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "numbers": lambda: _numbers_csv(finished_run, tmp_path),
         "gaps_csv": lambda: _gaps_csv(finished_run, tmp_path),
         "gaps_npz": lambda: _gaps_npz(finished_run, tmp_path),
+        "images_npz": lambda: _images_npz(finished_run, tmp_path),
     }
     arguments = list(overrides)
     for name, make in runs.items():
