@@ -84,8 +84,8 @@ def test_a_long_run_reports_a_thinned_schedule_with_the_first_and_last_epoch(tra
 def test_a_long_run_draws_the_progress_bar_on_the_same_thinned_schedule(train, capsys, strategy):
     train("+experiment=seed_linear", "epochs=1000", "verbose=1", "plots=false", END_CHECKPOINT_ONLY, f"strategy={strategy}")
     out = capsys.readouterr().out
-    bars = [int(line.split()[1].split("/")[0]) for line in out.splitlines() if line.startswith("Epoch ") and line.endswith("/1000")]
-    assert bars == [1, *range(10, 1001, 10)]  # Keras numbers epochs from 1: the same 101 epochs as the report
+    bars = [int(line.split()[1]) for line in out.splitlines() if line.startswith("Epoch ") and line.endswith(" of 1000)")]
+    assert bars == [0, *range(9, 1000, 10)]  # numbered from 0 as the report numbers them: the same 101 epochs
     assert out.rstrip().splitlines()[-1].split(" - loss: ")[1]  # the last epoch's bar ends with its loss
 
 
