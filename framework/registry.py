@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from framework.config.arguments import check_keyword_names, settable_arguments
+from framework.config.did_you_mean import closest
 from framework.config.keras_arguments import check_keras_names
 from framework.config.schema import validate_fields
 from framework.errors import ConfigError, RegistryConflictError, UnknownComponentError
@@ -212,6 +213,12 @@ class Registry(Generic[T]):
 
     def _unknown_key_message(self, key: str, where: str) -> str:
         location = f"{where}: " if where else ""
+        snake_case = _keras_snake_case(str(key))
+        if snake_case != key and snake_case in self._entries:  # a Keras class name, e.g. Dense or Conv2D
+            return (
+                f"{location}unknown {self.kind} '{key}': {self.plural} are named by Keras's snake-case name "
+                f"of their class, so Keras's {key} is '{snake_case}': write {{name: {snake_case}, ...}}."
+            )
         lines = [
             f"{location}unknown {self.kind} '{key}'. "
             f"Available {self.plural}: {', '.join(self.keys()) or '(none)'}."
@@ -227,6 +234,15 @@ class Registry(Generic[T]):
             f"module in plugins=[...] to import it."
         )
         return " ".join(lines)
+
+
+def _keras_snake_case(name: str) -> str:
+    """Keras's own class -> name rule (Conv2D -> conv2d), the rule that names built-in layers and losses."""
+    try:
+        from keras.src.utils.naming import to_snake_case
+    except ImportError:  # without Keras there are no Keras names to point at
+        return name
+    return to_snake_case(name)
 
 
 def _top_level_package(factory: Callable[..., Any]) -> str:
@@ -265,9 +281,9 @@ def _accepted_arguments(factory: Callable[..., Any], kwargs: Mapping[str, Any]) 
         return ""
     hints = [f" It accepts: {', '.join(accepted)}."]
     for name in kwargs:
-        close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.6)
+        close = closest(name, accepted)
         if name not in accepted and close:
-            hints.append(f" Did you mean {close[0]} instead of {name}?")
+            hints.append(f" Did you mean {close} instead of {name}?")
     return "".join(hints)
 
 

@@ -34,6 +34,7 @@ from framework.checkpoints.resuming import finished_run, resume_run
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.stop_signals import StopOnSignal
 from framework.config.fingerprint import experiment_fingerprint
+from framework.config.data_advice import warn_about_settings
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.config.pruning_selection import check_pruning_has_a_trial
 from framework.data.batches import PartBatches
@@ -120,8 +121,9 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     check_started_run(plan, data, replicas)
     user_callbacks = config_callbacks(plan.callbacks)  # the `callbacks` list; refused ones stop the run before it writes
     model = _with_normalizer(build_model(plan.components["model"], data.input_shape), data)
-    _build_model_for(model, data)
+    _build_model_for(model, data, plan.components["model"].key)
     freeze_layers(model, settings.freeze)  # before the optimizer sees the trainable variables
+    warn_about_settings(plan, data, model)
     log_variable_placement(model)
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
 
@@ -244,10 +246,12 @@ def _build_metrics(plan: RunPlan) -> list[keras.metrics.Metric]:
     return [metric.build(name=metric.key) for metric in plan.metrics]
 
 
-def _build_model_for(model: keras.Model, data) -> None:
-    """Builds the model on one example and checks its output fits the targets."""
+def _build_model_for(model: keras.Model, data, model_key: str) -> None:
+    """Builds the model for batches of any size (its summary shows the batch as None, as Keras's
+    does), runs it on one example and checks its output fits the targets."""
     sample, _ = data.sample(1)
     try:
+        model.build((None, *sample.shape[1:]))
         output = model(sample)
     except (ValueError, TypeError) as error:
         raise ConfigError(
@@ -261,9 +265,11 @@ def _build_model_for(model: keras.Model, data) -> None:
         expected, units = f"{data.num_classes} class scores", data.num_classes
     else:
         fits, expected, units = produced == tuple(data.target_shape), f"shape {tuple(data.target_shape)}", data.target_shape[-1]
-    if not fits:
-        raise ConfigError(
-            f"model: the model outputs shape {produced} per example but the data's targets need "
-            f"{expected}. Make the last layer output {units} unit(s), e.g. end model.layers with "
-            f"{{name: dense, units: {units}}}."
-        )
+    if fits:
+        return
+    fix = f"Make the last layer output {units} unit(s), e.g. end model.layers with {{name: dense, units: {units}}}."
+    if model_key != "sequential":  # its layers are not the config's to change
+        flatten = "{name: flatten}, " if len(sample.shape) > 2 else ""
+        fix = (f"The {model_key} model cannot be changed to fit; choose a stack of layers that ends in {units} unit(s): "
+               f"model=sequential 'model.layers=[{flatten}{{name: dense, units: {units}}}]'.")
+    raise ConfigError(f"model: the model outputs shape {produced} per example but the data's targets need {expected}. {fix}")

@@ -19,6 +19,7 @@
       wandb_run_id        the W&B run this run records into (the wandb logger)
       <name>.png          the end-of-run plots
       FAILED              only when the run failed: the error
+      train.log           the run's log (Hydra's job log, `<job name>.log`)
       .lock               held (flock) by the one process writing the run
       checkpoints/experiment.json   the fingerprint of the experiment the checkpoints belong to
       checkpoints/ckpt-<epoch>.state.json   logs and callback state saved with each checkpoint
@@ -41,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -143,6 +145,14 @@ class RunDirectory:
         return self.path / ".lock"
 
     @property
+    def log(self) -> Path:
+        return self.path / "train.log"
+
+    @property
+    def hydra_record(self) -> Path:
+        return self.path / ".hydra"
+
+    @property
     def fingerprint(self) -> Path:
         return self.checkpoints / "experiment.json"
 
@@ -165,11 +175,11 @@ class RunDirectory:
 
     @property
     def saved_config(self) -> Path:
-        return self.path / ".hydra" / "config.yaml"
+        return self.hydra_record / "config.yaml"
 
     @property
     def saved_overrides(self) -> Path:
-        return self.path / ".hydra" / "overrides.yaml"
+        return self.hydra_record / "overrides.yaml"
 
     def plot(self, name: str) -> Path:
         return self.path / f"{name}.png"
@@ -182,6 +192,22 @@ class RunDirectory:
         """What a run leaves behind here (checkpoints, events, model, summary, marker), if anything."""
         candidates = (self.checkpoints, self.events, self.model, self.summary, self.failed_marker)
         return [path for path in candidates if path.is_file() or (path.is_dir() and any(path.iterdir()))]
+
+    def remove_failed_start(self) -> bool:
+        """Removes the directory if it holds only what a run that stopped before training
+        leaves (Hydra's record, the log, FAILED, the lock, the model summary, the
+        checkpoints folder with the fingerprint alone). Returns whether it was removed.
+
+        Only for a directory the caller's process created: this cannot tell whose it is.
+        """
+        start_only = {self.hydra_record, self.log, self.failed_marker, self.lock_file, self.model_summary}
+        fingerprint_only = self.checkpoints.is_dir() and all(path == self.fingerprint for path in self.checkpoints.iterdir())
+        if not self.path.is_dir() or any(
+            path not in start_only and not (path == self.checkpoints and fingerprint_only) for path in self.path.iterdir()
+        ):
+            return False
+        shutil.rmtree(self.path, ignore_errors=True)
+        return not self.path.exists()
 
     def refuse_if_taken(self) -> None:
         """Raises RunDirectoryError if another run already wrote results here."""

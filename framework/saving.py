@@ -8,10 +8,12 @@ import zipfile
 from pathlib import Path
 
 import keras
+from keras.src.export.export_utils import get_input_signature  # what Keras's own model.export reads the inputs from
 
 from framework.config.trained_run import check_finished_run, run_plugins
 from framework.errors import InputError
 from framework.plugins import load_plugins
+from framework.reports.console import notices_to_run_log
 from framework.run_directory import RunDirectory
 
 
@@ -27,8 +29,19 @@ def save_model(model: keras.Model, path: Path) -> None:
 
 
 def export_saved_model(model: keras.Model, path: Path) -> None:
-    """Writes the trained model's inference function as a TensorFlow SavedModel at `path`."""
-    model.export(str(path), format="tf_saved_model", verbose=False)
+    """Writes the trained model's inference function as a TensorFlow SavedModel at `path`.
+
+    Its `serve` endpoint (also the `serving_default` signature) takes and returns
+    float32 whatever the run's precision: under mixed_bfloat16 Keras's own export
+    would take and return bfloat16, which no client sends. The model casts its inputs
+    to its compute dtype itself, as in training.
+    """
+    notices_to_run_log("tensorflow")  # its "Assets written to: <path>"
+    signature = [keras.InputSpec(shape=spec.shape, dtype="float32") for spec in get_input_signature(model)]
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", lambda inputs: keras.ops.cast(model(inputs, training=False), "float32"), signature)
+    archive.write_out(str(path), verbose=False)
 
 
 def save_input_and_class_names(run_dir: RunDirectory, data, from_logits: bool) -> None:

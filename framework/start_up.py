@@ -18,18 +18,34 @@ Two costs of `import keras` buy a command nothing:
   again), and frozen once more before exiting. Objects freed by reference
   counting (closed files, flushed writers) are freed as always.
 
+And one thing it costs the console: TensorFlow's C++ side writes to the
+process's standard error (file descriptor 2) while it loads, whatever
+TF_CPP_MIN_LOG_LEVEL says (its `absl::InitializeLog()` and oneDNN notices on
+CPUs where oneDNN's custom operations are on). While TensorFlow and Keras load,
+descriptor 2 points at a temporary file and Python's `sys.stderr` at the
+console, so Python's warnings and errors are seen as always while what C
+writes goes to the run's log (`framework.details`: train.log) instead. If the
+import fails, what C wrote is shown on the console, before the error.
+
 Library use (`framework.run.run` from a notebook or a test) loads Keras as usual.
 """
 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import gc
 import importlib.abc
+import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
+
+# What TensorFlow's C++ side wrote while it loaded: train.log only (configs/hydra/job_logging/framework.yaml).
+details = logging.getLogger("framework.details")
 
 # What Keras (and TensorFlow's legacy Keras) import only for the features above. Only the import of Keras itself runs
 # inside the window: plugins and data sources import these modules as usual.
@@ -57,7 +73,8 @@ def loading_tensorflow() -> Iterator[None]:
     sys.meta_path.insert(0, finder)
     gc.disable()
     try:
-        yield
+        with _c_output_off_the_console():
+            yield
     finally:
         sys.meta_path.remove(finder)
         gc.freeze()
@@ -67,6 +84,62 @@ def loading_tensorflow() -> Iterator[None]:
             signal.signal(signal.SIGINT, previous)
     if interrupted:
         raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _c_output_off_the_console() -> Iterator[None]:
+    """Inside, file descriptor 2 is a temporary file and `sys.stderr` the console (see the module's docs)."""
+    try:
+        sys.stderr.flush()
+        console = os.dup(2)
+    except (AttributeError, OSError, ValueError):  # no standard error to keep clean
+        yield
+        return
+    python_stderr, fault_handler_was_on = sys.stderr, faulthandler.is_enabled()
+    encoding = getattr(python_stderr, "encoding", None) or "utf-8"
+    with tempfile.TemporaryFile() as c_output, open(
+        console, "w", encoding=encoding, errors="backslashreplace", buffering=1, closefd=False
+    ) as console_stream:
+        os.dup2(c_output.fileno(), 2)
+        if _writes_to_descriptor_2(python_stderr):  # else (a notebook, pytest's capture) it never reached descriptor 2
+            sys.stderr = console_stream
+        faulthandler.enable(console_stream)  # a crash while loading (SIGILL, abort) still says where
+        failed = True
+        try:
+            yield
+            failed = False
+        finally:
+            _restore_fault_handler(fault_handler_was_on, python_stderr)
+            console_stream.flush()
+            sys.stderr = python_stderr
+            os.dup2(console, 2)
+            os.close(console)
+            c_output.seek(0)
+            _report_c_output(c_output.read().decode(errors="backslashreplace"), failed)
+
+
+def _writes_to_descriptor_2(stream) -> bool:
+    try:
+        return stream.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _restore_fault_handler(was_on: bool, stream) -> None:
+    faulthandler.disable()
+    if was_on:
+        with contextlib.suppress(AttributeError, OSError, ValueError, RuntimeError):  # a stream without a descriptor
+            faulthandler.enable(stream)
+
+
+def _report_c_output(written: str, failed: bool) -> None:
+    if failed:  # the user needs what the loader said to see why it failed
+        sys.stderr.write(written)
+        sys.stderr.flush()
+        return
+    for line in written.splitlines():
+        if line.strip():
+            details.info("TensorFlow (C++) while loading: %s", line)
 
 
 def freeze_before_exit() -> None:

@@ -13,13 +13,15 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
+import framework
+
 from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_CONFIG
 from framework.config.preflight import check_command_line
 from framework.config.resume import resume_arguments
-from framework.config.run_claim import claimed_run_directory, register_resolvers
+from framework.config.run_claim import claimed_run_directory, register_resolvers, remove_failed_start
 from framework.config.sources import register_configs
 from framework.config.sweep_params import search_space_as_overrides
-from framework.config.user_errors import JobFailed, explain, report_user_errors
+from framework.config.user_errors import JobFailed, explain, is_bad_input, report_user_errors
 from framework.errors import FrameworkError, TrainingInterrupted
 from framework.reports.multirun_failures import record_job_failure
 from framework.start_up import freeze_before_exit, loading_tensorflow
@@ -43,6 +45,8 @@ def _train(cfg: DictConfig) -> float:
         raise JobFailed(interruption) from None
     except Exception as error:  # in a multirun, any failure is one failed job
         if hydra_config.mode != RunMode.MULTIRUN:
+            if is_bad_input(error):  # a user's mistakes leave no runs behind
+                remove_failed_start(hydra_config.runtime.output_dir)
             raise JobFailed(error) from None
         # One job's failure must not stop the sweep; framework.reports.multirun_failures reports it at the end.
         message = explain(error) if isinstance(error, FrameworkError) else f"{type(error).__name__}: {error}"
@@ -56,6 +60,9 @@ def main() -> None:
         from framework.config.help import help_text
 
         print(help_text())  # Hydra's own help cannot describe fields (hydra#633)
+        return
+    if "--version" in sys.argv[1:]:  # Hydra's own names only Hydra
+        print(f"keras-hydra-framework {framework.__version__}\nHydra {hydra.__version__}")
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     try:

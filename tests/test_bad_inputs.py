@@ -132,6 +132,49 @@ def _not_a_run(run_dir: Path, tmp_path: Path) -> Path:
     return tmp_path / "empty"
 
 
+def _flowers_csv(run_dir: Path, tmp_path: Path) -> Path:
+    """30 rows of two features and a class name of three."""
+    path = tmp_path / "flowers.csv"
+    rows = [f"{i / 10},{i % 7},{('setosa', 'versicolor', 'virginica')[i % 3]}" for i in range(30)]
+    path.write_text("length,width,species\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def _numbers_csv(run_dir: Path, tmp_path: Path) -> Path:
+    """30 rows of a feature and a number to predict (not whole: no class labels)."""
+    path = tmp_path / "numbers.csv"
+    path.write_text("x,y\n" + "".join(f"{i / 10},{i * 0.37 + 0.5}\n" for i in range(30)))
+    return path
+
+
+def _gaps_csv(run_dir: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "gaps.csv"
+    path.write_text("a,b,y\n1,2,3\n4,nan,6\n7,inf,9\n1,2,\n" + "1,2,3\n" * 10)
+    return path
+
+
+def _gaps_npz(run_dir: Path, tmp_path: Path) -> Path:
+    import numpy as np
+
+    x = np.ones((20, 3), np.float32)
+    x[3, 2], x[7, 1] = np.nan, -np.inf
+    np.savez(tmp_path / "gaps.npz", x=x, y=np.ones(20, np.float32))
+    return tmp_path / "gaps.npz"
+
+
+def _images_npz(run_dir: Path, tmp_path: Path) -> Path:
+    import numpy as np
+
+    np.savez(tmp_path / "images.npz", x=np.ones((20, 8, 8), np.float32), y=np.ones(20, np.float32))
+    return tmp_path / "images.npz"
+
+
+def _no_gpu() -> bool:
+    import tensorflow as tf
+
+    return not tf.config.list_physical_devices("GPU")
+
+
 # (case id, overrides, expected exit status, expected stderr pattern). "{run}" is a
 # copy of a finished run, "{corrupt}" one with a damaged checkpoint, "{empty}" an empty directory,
 # "{failed}" one marked FAILED without a model, "{damaged}" one with unreadable .hydra/config.yaml, "{relabelled}" one whose .hydra/ claims another seed.
@@ -205,7 +248,8 @@ MATRIX = [
      r"model.layers\[0\]._target_, model.layers\[0\]._args_: configs name components by registry key"),
     ("missing data file", ["data=csv", "data.path=/no/such/data.csv", "data.target=y"], 2,
      r"data.path: no CSV file at /no/such/data.csv. Check the path; a relative path is relative to the directory you launched from"),
-    ("data file not named", ["data=csv", "data.target=y"], 2, r"data.path='\?\?\?' is invalid: no value was given; set it on the command line or in a config. Pass a valid data.path"),
+    ("data file not named", ["data=csv", "data.target=y"], 2,
+     r"Invalid config for data source 'csv': data.path is not set: the config leaves it to you. Set it on the command line \(data.path=...\)"),
     ("callable in the hydra section", ["+hydra.callbacks.evil._target_=builtins.print"], 2,
      r"hydra.callbacks.evil._target_=builtins.print: the hydra section may name only the framework's callbacks"),
     ("logging handler outside logging", ["hydra.job_logging.handlers.console.class=os.system"], 2,
@@ -279,10 +323,58 @@ MATRIX = [
      r"model.application='resnet5': no Keras Applications model has this name. Did you mean 'resnet50'"),
     ("application weights to download", ["model=application", "model.weights=imagenet"], 2,
      r"model.weights='imagenet' would download the weights, which a run never does"),
+    ("PyTorch's name for the learning rate", ["optimizer.lr=0.1"], 2,
+     r"optimizer.lr=0.1: 'lr' is not a key of optimizer. .* Did you mean optimizer.learning_rate\?$"),
+    ("a short name for XLA", ["strategy.jit=true"], 2, r"strategy.jit=true: 'jit' is not a key of strategy. .*Did you mean strategy.jit_compile\?$"),
+    ("Keras's class name for a layer", ["model=sequential", "model.layers=[{name: Dense, units: 1}]"], 2,
+     r"model.layers\[0\].name: unknown layer 'Dense': layers are named by Keras's snake-case name of their class, "
+     r"so Keras's Dense is 'dense': write \{name: dense, ...\}.$"),
+    ("Keras's class name for a conv layer", ["model=sequential", "data=sine", "model.layers=[{name: Conv2D, filters: 1}]"], 2,
+     r"unknown layer 'Conv2D': .*so Keras's Conv2D is 'conv2d'"),
+    ("layers for a model that has none", ["model.layers=[{name: dense, units: 1}]"], 2,
+     r"model.layers=\[\{name: dense, units: 1\}\]: the selected model 'linear' has no 'layers'; model=sequential does. "
+     r"Select it: model=sequential 'model.layers=\[\{name: dense, units: 1\}\]'."),
+    ("unknown top-level key added with +", ["+epoch=5"], 2,
+     r"epoch: there is no top-level setting 'epoch', so it would change nothing. Did you mean epochs\?"),
+    ("misspelled top-level key", ["epoch=5"], 2, r"epoch=5: 'epoch' is not a key of the top level. .*Did you mean epochs\?$"),
+    ("a data column not named", ["data=csv", "data.path={flowers}"], 2,
+     r"Invalid config for data source 'csv': data.target is not set: the config leaves it to you. Set it on the command line \(data.target=...\)"),
+    ("a loss for numbers on class names", ["data=csv", "data.path={flowers}", "data.target=species", "model=sequential",
+                                           "model.layers=[{name: dense, units: 3}]", "loss=mse"], 2,
+     r"loss=mse compares numbers, but the data's targets are class ids of 3 classes \(setosa, versicolor, virginica\).*"
+     r"Use loss=sparse_categorical_crossentropy"),
+    ("a one-hot loss on class ids", ["data=csv", "data.path={flowers}", "data.target=species", "model=sequential",
+                                     "model.layers=[{name: dense, units: 3}]", "loss=categorical_crossentropy"], 2,
+     r"loss=categorical_crossentropy takes one-hot rows, but the data's targets are class ids of 3 classes.*sparse_categorical_crossentropy"),
+    ("a two-class loss on three classes", ["data=csv", "data.path={flowers}", "data.target=species", "model=sequential",
+                                           "model.layers=[{name: dense, units: 3}]", "loss=binary_crossentropy"], 2,
+     r"loss=binary_crossentropy is for two classes \(0/1 targets\), but the data's targets are class ids of 3 classes"),
+    ("a class-id loss on numbers", ["data=csv", "data.path={numbers}", "data.target=y", "model=sequential",
+                                    "model.layers=[{name: dense, units: 3}]", "loss=sparse_categorical_crossentropy"], 2,
+     r"data.target: column 'y' of .*numbers.csv are read as class labels .* but example 0 holds 0.5, which is not a whole number"),
+    ("class ids for a regression loss", ["data=csv", "data.path={numbers}", "data.target=y", "data.target_type=regression",
+                                         "loss=sparse_categorical_crossentropy"], 2,
+     r"loss=sparse_categorical_crossentropy takes class ids, but the data's targets are numbers to predict"),
+    ("non-finite cells in a CSV file", ["data=csv", "data.path={gaps_csv}", "data.target=y"], 2,
+     r"has 3 cell\(s\) that are not finite numbers or labels: row 2, column 'b': empty or NaN; row 3, column 'b': inf; "
+     r"row 4, column 'y': empty or NaN \(rows count the data rows"),
+    ("non-finite values in an .npz", ["data=numpy", "data.path={gaps_npz}"], 2,
+     r"the inputs hold 2 value\(s\) that are not finite numbers: row 3, column 2: nan; row 7, column 1: -inf"),
+    ("image-shaped data for the linear model", ["data=numpy", "data.path={images_npz}"], 2,
+     r"the model outputs shape \(8, 1\) per example but the data's targets need shape \(1,\). The linear model cannot be "
+     r"changed to fit; .*model=sequential 'model.layers=\[\{name: flatten\}, \{name: dense, units: 1\}\]'"),
+    pytest.param("no GPU", ["device=gpu"], 2, r"device=gpu: TensorFlow sees no GPU on this machine",
+                 marks=pytest.mark.skipif("not _no_gpu()", reason="this machine has a GPU")),
 ]
 
 
-@pytest.mark.parametrize("overrides, status, expected", [case[1:] for case in MATRIX], ids=[case[0] for case in MATRIX])
+def _case(case):
+    """A MATRIX row as a parameter set, its id first; a row may be a pytest.param with marks."""
+    values, marks = (case.values, case.marks) if hasattr(case, "marks") else (case, ())
+    return pytest.param(*values[1:], id=values[0], marks=marks)
+
+
+@pytest.mark.parametrize("overrides, status, expected", [_case(case) for case in MATRIX])
 def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, overrides, status, expected):
     import re
 
@@ -295,6 +387,11 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "relabelled": lambda: _relabelled(finished_run, tmp_path),
         "evil_run": lambda: _with_code_in_saved_overrides(finished_run, tmp_path),
         "confdir": lambda: _config_dir(finished_run, tmp_path),
+        "flowers": lambda: _flowers_csv(finished_run, tmp_path),
+        "numbers": lambda: _numbers_csv(finished_run, tmp_path),
+        "gaps_csv": lambda: _gaps_csv(finished_run, tmp_path),
+        "gaps_npz": lambda: _gaps_npz(finished_run, tmp_path),
+        "images_npz": lambda: _images_npz(finished_run, tmp_path),
     }
     arguments = list(overrides)
     for name, make in runs.items():
@@ -311,9 +408,10 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
     assert re.search(expected, stderr), stderr
     assert [line.startswith("Error: ") for line in stderr.splitlines()].count(True) == 1
     assert "Traceback" not in stderr
-    # Nothing half-written passes for a result: no run (at most the lock the CLI took before
-    # Hydra started), or one marked FAILED without a model or summary.
-    if run_dir.exists() and [path.name for path in run_dir.iterdir()] != [".lock"]:
+    if status == 2 and not uses_run_dir:  # bad input leaves no run directory behind (the command created this one)
+        assert not run_dir.exists(), sorted(path.name for path in run_dir.iterdir())
+    # Nothing half-written passes for a result: no run, or one marked FAILED without a model or summary.
+    if run_dir.exists():
         assert (run_dir / "FAILED").exists()
         assert not (run_dir / "model.keras").exists() and not (run_dir / "summary.json").exists()
         assert not list(run_dir.rglob("*.tmp")) and not list(run_dir.rglob(".partial-*"))
@@ -324,6 +422,7 @@ def test_a_plugin_that_exits_while_imported_is_a_plugin_error(monkeypatch, tmp_p
     (tmp_path / "exiting_plugin.py").write_text(exit_statement + "\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     run_dir = tmp_path / "run"
+    run_dir.mkdir()  # named and there before: kept, marked FAILED (one this command creates goes)
     code, stderr = run_main(monkeypatch, LINEAR, "verbose=0", "plugins=[exiting_plugin]", f"hydra.run.dir={run_dir}")
     monkeypatch.delitem(sys.modules, "exiting_plugin", raising=False)
     assert code == 2, stderr

@@ -80,7 +80,7 @@ def test_a_classifier_with_the_wrong_number_of_outputs_is_a_clear_error(train):
     from framework.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"outputs shape \(4,\) per example but the data's targets need 3 class scores.*\{name: dense, units: 3\}"):
-        train("data=iris", "model=sequential", "model.layers=[{name: dense, units: 4}]", "epochs=1")
+        train("data=iris", "model=sequential", "model.layers=[{name: dense, units: 4}]", "loss=sparse_categorical_crossentropy", "epochs=1")
 
 
 @pytest.mark.slow

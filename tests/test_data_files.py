@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers.data_files import (
@@ -43,7 +46,28 @@ def test_csv_numeric_targets_and_chosen_features(tmp_path):
     assert x.dtype == np.float32 and y.dtype == np.float32
     assert data.num_train_examples + data.num_validation_examples + data.num_test_examples == 40
     assert (data.num_validation_examples, data.num_test_examples) == (8, 4)
-    assert csv_data(path, target="weight", features=["length"], target_type="classification").num_classes == 40
+    # Labels that are numbers are classes only when whole: 0.5 is a value to predict.
+    with pytest.raises(InputError, match=r"column 'weight' of .* are read as class labels .*example 1 holds 0.5, which is not a whole number"):
+        csv_data(path, target="weight", features=["length"], target_type="classification")
+
+
+@pytest.mark.parametrize("kind", ["csv", "npz"])
+def test_whole_number_labels_are_class_ids_for_a_class_id_loss(train, tmp_path, kind):
+    """0/1/2 in a file with loss=sparse_categorical_crossentropy: three classes, trained as classes."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(150, 2)).astype(np.float32)
+    y = (x[:, 0] > -0.4).astype(int) + (x[:, 0] > 0.4).astype(int)
+    if kind == "csv":
+        write_csv(tmp_path / "ids.csv", "a,b,label\n" + "".join(f"{a:.4f},{b:.4f},{c}\n" for (a, b), c in zip(x, y)))
+        data = ["data=csv", f"data.path={tmp_path / 'ids.csv'}", "data.target=label"]
+    else:
+        np.savez(tmp_path / "ids.npz", x=x, y=y)
+        data = ["data=numpy", f"data.path={tmp_path / 'ids.npz'}"]
+    result = train(*data, "model=sequential", "model.layers=[{name: dense, units: 3}]", "loss=sparse_categorical_crossentropy",
+                   "loss.from_logits=true", "optimizer=adam", "optimizer.learning_rate=0.05", "epochs=30", "metrics=[accuracy]",
+                   "logger=none", "plots=false", "verbose=0")
+    assert json.loads((Path(result.run_dir) / "classes.json").read_text())["names"] == ["0", "1", "2"]
+    assert result.metrics["val_accuracy"] > 0.8  # chance is about 1/3
 
 
 def test_csv_split_is_seeded(tmp_path):
@@ -70,8 +94,8 @@ def test_csv_relative_path_resolves_against_the_launch_directory(tmp_path, monke
         ("", InputError, r"bad\.csv .* is empty; expected a header line naming the columns"),
         ("a,kind\n", InputError, r"has a header but no rows"),
         ("a,kind\n1,x\n2,y,3\n", InputError, r"is not a well-formed CSV file \(.*Expected 2 fields in line 3, saw 3\)"),
-        ("a,kind\n1,x\n2\n", InputError, r"no value in column 'kind' of data row 2 .*a row shorter than the header"),
-        ("a,kind\n1,x\nnan,y\n", InputError, r"no value in column 'a' of data row 2"),
+        ("a,kind\n1,x\n2\n", InputError, r"1 cell\(s\) that are not finite numbers or labels: row 2, column 'kind': empty or NaN .*a row shorter than the header"),
+        ("a,kind\n1,x\nnan,y\n", InputError, r"row 2, column 'a': empty or NaN"),
         ("a,colour,kind\n1,red,x\n2,blue,y\n", InputError, r"data\.features: column 'colour' of .* holds non-numeric values \(e\.g\. 'red'\); expected numbers"),
         (b"a,kind\n\xff\xfe,x\n", InputError, r"bad\.csv .* is not UTF-8 text; save the CSV file as UTF-8"),
         ("kind\nx\ny\n", InputError, r"bad\.csv .* has no column besides the target\(s\) \['kind'\]; add columns for the inputs"),
@@ -128,7 +152,7 @@ def test_numpy_bad_files(tmp_path):
     with pytest.raises(InputError, match=r"holds Python objects \(pickled arrays\), which are not loaded because loading them can run code"):
         numpy_data(tmp_path / "objects.npz")
     np.savez(tmp_path / "nan.npz", x=np.array([[1.0], [np.nan]]), y=np.zeros(2))
-    with pytest.raises(InputError, match=r"the inputs hold a NaN or infinite value at index \(1, 0\)"):
+    with pytest.raises(InputError, match=r"the inputs hold 1 value\(s\) that are not finite numbers: row 1, column 0: nan"):
         numpy_data(tmp_path / "nan.npz")
     (tmp_path / "text.npz").write_text("not numpy")
     with pytest.raises(InputError, match=r"text\.npz is not a NumPy \.npy or \.npz file; save arrays with np\.save or np\.savez"):

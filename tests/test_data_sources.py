@@ -176,5 +176,5 @@ def test_a_path_left_unset_is_a_config_error(compose_config):
     from omegaconf import OmegaConf
 
     spec = OmegaConf.to_container(compose_config("data=csv", "data.target=y").data, resolve=True)
-    with pytest.raises(ConfigError, match=r"data.path='\?\?\?' is invalid: no value was given; set it on the command line"):
+    with pytest.raises(ConfigError, match=r"data.path is not set: the config leaves it to you. Set it on the command line \(data.path=...\)"):
         DATA.resolve(spec, where="data")

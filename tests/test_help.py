@@ -1,7 +1,9 @@
 """`python -m framework.train --help`: every group, option and field, described, without TensorFlow."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from helpers.plugins import install_distribution
@@ -101,6 +103,28 @@ def _field_lines(block: str, key: str) -> tuple[str, str]:
     index = next(i for i, line in enumerate(lines) if line.startswith(f"    {key} ("))
     following = lines[index + 1] if index + 1 < len(lines) else ""
     return lines[index], following.strip() if following.startswith("        ") else ""
+
+
+@pytest.mark.slow
+def test_the_readme_s_bash_completion_completes_the_console_script():
+    """The README's two lines, in a real bash: install, then complete."""
+    bin_dir = Path(sys.executable).parent
+    script = ('eval "$(framework-train -sc install=bash)"; COMP_LINE="framework-train optimizer.glo"; '
+              'COMP_POINT=${#COMP_LINE}; COMP_CWORD=1; hydra_bash_completion; echo "${COMPREPLY[@]}"')
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+    assert out.returncode == 0 and out.stdout.strip() == "optimizer.global_clipnorm=", out.stdout + out.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arguments, expected", [
+    (["--shell-completion"], "Error: --shell-completion (-sc) needs one of install=<shell>, uninstall=<shell> or query=<shell>"),
+    (["-sc", "install=bash"], "Error: -sc install=bash: Hydra's completion completes an installed command, not python -m framework.train"),
+])
+def test_shell_completion_mistakes_are_one_clear_error(arguments, expected):
+    out = subprocess.run([sys.executable, "-m", "framework.train", *arguments], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and out.stderr.startswith(expected) and out.stderr.count("\n") == 1, out.stderr
+    assert 'eval "$(framework-train -sc install=bash)"' in out.stderr
 
 
 @pytest.mark.slow

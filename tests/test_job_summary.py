@@ -4,6 +4,7 @@ import logging
 import re
 
 import pytest
+from helpers.chatter import C_CHATTER, chattering
 from helpers.runs import run_cli
 from omegaconf import read_write
 
@@ -55,7 +56,8 @@ def test_single_run_ends_with_metrics_run_directory_and_tensorboard_command(tmp_
 
 @pytest.mark.slow
 def test_the_default_run_prints_the_tutorial_lines_and_the_summary_only(tmp_path):
-    out = run_cli(f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    # On any CPU: this TensorFlow writes a start-up line from C as it loads (tests/helpers/chatter_site).
+    out = run_cli(f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path, env=chattering())
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert [line[:9] for line in lines[:10]] == [f"Epoch {epoch:2d}:" for epoch in range(10)]
@@ -67,7 +69,7 @@ def test_the_default_run_prints_the_tutorial_lines_and_the_summary_only(tmp_path
     ]
     assert out.stderr == ""  # no TensorFlow/absl start-up lines, no warnings
     log = (tmp_path / "run" / "train.log").read_text()
-    assert "GPU available: no" in log and "Plots: " in log  # kept for the record
+    assert "GPU available: no" in log and "Plots: " in log and C_CHATTER in log  # kept for the record
 
 
 @pytest.mark.slow
@@ -86,6 +88,24 @@ def test_a_run_without_events_offers_no_tensorboard_command_and_still_draws_its_
     assert out.stdout.splitlines()[-1] == "  (no TensorBoard events: the run's logger writes none)"
     # The plots come from the run's own records, whatever its loggers.
     assert {path.name for path in (tmp_path / "run").glob("*.png")} == {"loss.png", "variables.png", "predictions.png"}
+
+
+def test_verbose_0_prints_the_summary_alone_and_libraries_notices_go_to_the_run_log(tmp_path):
+    """MLflow's database set-up and TensorFlow's SavedModel assets line: train.log only."""
+    out = run_cli(
+        "+experiment=seed_linear", "logger=mlflow", "export.saved_model=true", "epochs=2", "verbose=0",
+        f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path, env={"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    assert out.stdout.splitlines() == [
+        "Finished (tape strategy): loss=5.9202, W=4.366, b=0.6764",
+        f"  run directory: {tmp_path / 'run'}",
+        "  (no TensorBoard events: the run's logger writes none)",  # and so no tensorboard command
+    ]
+    log = (tmp_path / "run" / "train.log").read_text()
+    for notice in ("Creating initial MLflow database tables", "Assets written to: "):
+        assert notice in log
 
 
 @pytest.mark.slow

@@ -186,6 +186,7 @@ def test_model_summary_is_written_and_counts_parameters(conv_runs):
         text = (result.run_dir and open(f"{result.run_dir}/model_summary.txt").read())
         for line in ("conv2d (Conv2D)", "max_pooling2d (MaxPooling2D)", "flatten (Flatten)", "dense (Dense)", f"Total params: {CONV_PARAMETERS}"):
             assert line in text
+        assert "(None, " in text and "(1, " not in text  # the batch dimension, as Keras shows it: any size
         assert result.parameters == {"trainable": CONV_PARAMETERS, "total": CONV_PARAMETERS}
         assert json.loads(open(f"{result.run_dir}/summary.json").read())["parameters"] == result.parameters
 

@@ -128,6 +128,16 @@ def test_resuming_a_finished_run_does_nothing_and_returns_its_summary(train_in, 
     assert {name: after[name] for name in before} == before  # nothing rewritten
 
 
+def test_resume_counts_epochs_from_0_as_the_epoch_lines_do(train_in, tmp_path, caplog):
+    run_dir = tmp_path / "run"
+    train_in("+experiment=seed_linear", "epochs=3", "verbose=0", "logger=none", "plots=false")
+    with caplog.at_level("INFO", logger="framework"):
+        train_in("+experiment=seed_linear", "epochs=4", "verbose=2", "logger=none", "plots=false", f"resume={run_dir}")
+    lines = [record.getMessage() for record in caplog.records]
+    assert any(line.startswith("Resuming after epoch 2 (3 epochs done, step 3) from ") for line in lines), lines
+    assert [line[:9] for line in lines if line.startswith("Epoch")] == ["Epoch  3:"]  # the next epoch is epoch 3
+
+
 def test_a_later_successful_resume_clears_the_failed_marker_of_an_attempt(train_in, tmp_path):
     run_dir = tmp_path / "run"
     train_in("+experiment=seed_linear", "epochs=4", "checkpoint.every_n_epochs=2", "verbose=0")

@@ -68,6 +68,22 @@ def test_saved_model_export_serves_the_same_predictions(train):
     np.testing.assert_allclose(served.serve(tf.constant(x)).numpy(), load_model(result.run_dir)(x), rtol=1e-6)
 
 
+def test_a_mixed_bfloat16_saved_model_serves_float32_in_and_out(train):
+    import tensorflow as tf
+
+    from framework.saving import load_model
+
+    result = train("precision=mixed_bfloat16", "export.saved_model=true", "epochs=2", "logger=none", "plots=false")
+    served = tf.saved_model.load(f"{result.run_dir}/saved_model")
+    signature = served.signatures["serving_default"]
+    (spec,) = signature.structured_input_signature[1].values()
+    assert spec.dtype == tf.float32 and [s.dtype for s in signature.structured_outputs.values()] == [tf.float32]
+    x = np.array([[1.0], [-2.0]], dtype="float32")
+    outputs = served.serve(tf.constant(x))
+    assert outputs.dtype == tf.float32
+    np.testing.assert_allclose(outputs.numpy(), np.asarray(load_model(result.run_dir)(x), dtype="float32"), rtol=1e-6)
+
+
 def test_no_saved_model_by_default(train):
     from pathlib import Path
 

@@ -1,12 +1,15 @@
 """The commands load TensorFlow and Keras lean (framework.start_up): without Keras's
 optional imports and with the import's objects frozen, while plugins, data sources and
-library use import those modules as usual."""
+library use import those modules as usual. What C writes to standard error while
+TensorFlow loads stays off the console on every CPU: the commands here run with a
+TensorFlow that writes such a line (tests/helpers/chatter_site) and a Python warning."""
 
 import os
 import subprocess
 import sys
 
 import pytest
+from helpers.chatter import C_CHATTER, chattering
 from helpers.probes import PROBE, probe_report
 
 pytestmark = pytest.mark.slow  # real processes
@@ -15,10 +18,13 @@ pytestmark = pytest.mark.slow  # real processes
 def _probe(*arguments: str, cwd=None, env=None) -> tuple[subprocess.CompletedProcess, dict]:
     out = subprocess.run(
         [sys.executable, "-c", PROBE, *arguments], capture_output=True, text=True, timeout=300, cwd=cwd,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})},
+        env=chattering({**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}, "warn"),
     )
     report = probe_report(out.stderr)
     assert report is not None, out.stderr[-3000:]
+    # C's line went to the run's log (or nowhere); Python's warning stayed on the console.
+    assert C_CHATTER not in out.stderr + out.stdout, out.stderr[-3000:]
+    assert "UserWarning: a Python warning while TensorFlow loads" in out.stderr, out.stderr[-3000:]
     return out, report
 
 
@@ -36,6 +42,7 @@ def test_the_default_run_loads_keras_without_its_optional_imports_and_freezes_wh
     assert probe["modules"] == ["matplotlib", "tensorflow"], probe
     assert probe["frozen"] > 100_000, probe  # TensorFlow's and Keras's objects, never traversed again
     assert (run_dir / "loss.png").exists()
+    assert f"TensorFlow (C++) while loading: I0000 00:00:0.0 1 chatter.cc:1] {C_CHATTER}" in (run_dir / "train.log").read_text()
 
 
 @pytest.mark.parametrize("module, arguments", [("framework.predict", ["run={run}", "x=[1.0,2.0]"]), ("framework.list", ["layer"])])
@@ -54,6 +61,16 @@ def test_plugins_and_data_sources_import_what_keras_was_kept_from(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert set(probe["modules"]) == {"sklearn", "pandas", "matplotlib", "matplotlib.pyplot", "scipy.sparse", "tensorflow"}, probe
+
+
+def test_what_c_wrote_is_shown_when_tensorflow_fails_to_load():
+    out = subprocess.run(
+        [sys.executable, "-m", "framework.list", "layer"], capture_output=True, text=True, timeout=300,
+        env=chattering(None, "fail"),
+    )
+    assert out.returncode == 1
+    assert C_CHATTER in out.stderr and out.stderr.rstrip().endswith("ImportError: TensorFlow failed to load (tests/helpers/chatter_site)")
+    assert out.stderr.index(C_CHATTER) < out.stderr.index("Traceback")
 
 
 def test_library_use_loads_keras_as_usual():

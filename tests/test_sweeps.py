@@ -5,6 +5,7 @@ import json
 
 import pytest
 import yaml
+from helpers.chatter import C_CHATTER, chattering
 from helpers.runs import run_cli
 
 from framework.config import compose
@@ -39,10 +40,13 @@ def test_optuna_sweep_runs_parallel_trials_and_minimizes_the_run_objective(tmp_p
     out = run_cli(
         "-m", "sweep=[optuna,parallel]", f"hydra.sweep.dir={sweep_dir}",
         "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=2", "epochs=2", "logger=none",
-        cwd=tmp_path, timeout=300,
+        cwd=tmp_path, timeout=300, env=chattering(),  # each job's TensorFlow writes a line from C as it loads
     )
     assert out.returncode == 0, out.stderr
     assert "Job 1 of 2" in out.stdout and "Job 2 of 2" in out.stdout
+    # Optuna's study notice (in colour codes), joblib's settings and C's lines stay off the console.
+    assert out.stderr == "" and "\x1b[" not in out.stdout and C_CHATTER not in out.stdout, out.stderr
+    assert "A new study created" not in out.stdout and "Joblib.Parallel" not in out.stdout, out.stdout
     objectives = {}
     for summary_path in sweep_dir.glob("*/summary.json"):
         summary = json.loads(summary_path.read_text())

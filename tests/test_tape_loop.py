@@ -2,6 +2,7 @@
 and Python visited only where a callback must see the live model."""
 
 import logging
+import re
 
 import numpy as np
 import pytest
@@ -62,6 +63,13 @@ def test_the_epoch_report_reads_the_model_as_each_shown_epoch_begins(train, capl
     assert len(lines) == 6
 
 
+def test_a_huge_loss_reads_in_scientific_notation(train, caplog):
+    caplog.set_level(logging.INFO, logger="framework")
+    train("+experiment=seed_linear", "data.true_w=1e12", "epochs=1", "verbose=2", "logger=none", "plots=false")
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Epoch ")]
+    assert re.fullmatch(r"Epoch  0: W=5\.00 b=0\.00, loss=[1-9]\.\d{5}e\+2[34]", line), line  # not 25 digits
+
+
 @pytest.mark.parametrize("strategy", ["tape", "fit"])
 def test_a_long_run_reports_a_thinned_schedule_with_the_first_and_last_epoch(train, caplog, strategy):
     caplog.set_level(logging.INFO, logger="framework")
@@ -76,8 +84,8 @@ def test_a_long_run_reports_a_thinned_schedule_with_the_first_and_last_epoch(tra
 def test_a_long_run_draws_the_progress_bar_on_the_same_thinned_schedule(train, capsys, strategy):
     train("+experiment=seed_linear", "epochs=1000", "verbose=1", "plots=false", END_CHECKPOINT_ONLY, f"strategy={strategy}")
     out = capsys.readouterr().out
-    bars = [int(line.split()[1].split("/")[0]) for line in out.splitlines() if line.startswith("Epoch ") and line.endswith("/1000")]
-    assert bars == [1, *range(10, 1001, 10)]  # Keras numbers epochs from 1: the same 101 epochs as the report
+    bars = [int(line.split()[1]) for line in out.splitlines() if line.startswith("Epoch ") and line.endswith(" of 1000)")]
+    assert bars == [0, *range(9, 1000, 10)]  # numbered from 0 as the report numbers them: the same 101 epochs
     assert out.rstrip().splitlines()[-1].split(" - loss: ")[1]  # the last epoch's bar ends with its loss
 
 

@@ -63,4 +63,5 @@ class CheckpointSaver(EpochCallback):
             "records": self._run_records.state() if self._run_records is not None else {},
         }
         path = self.checkpoint.save(self._epochs_done, state)
-        log.debug("Checkpoint after epoch %d (step %d): %s", self._epochs_done, self.checkpoint.global_step, path)
+        log.debug("Checkpoint after epoch %d (%d epochs done, step %d): %s", self._epochs_done - 1, self._epochs_done,
+                  self.checkpoint.global_step, path)

@@ -21,6 +21,7 @@ from typing import Any
 
 import keras
 
+from framework.callbacks.epoch_report import readable
 from framework.config.settings import EarlyStoppingSettings
 from framework.callbacks.scheduled import EpochCallback
 from framework.schedules import NEVER
@@ -68,10 +69,10 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         if self.stopped_epoch > 0:
             # In the numbering of the per-epoch lines (Keras's own message counts from 1).
             log.info(
-                "Epoch %2d: early stop: %s has not improved by more than %g for %d epoch%s, since epoch %d (%s=%.5f; "
+                "Epoch %2d: early stop: %s has not improved by more than %g for %d epoch%s, since epoch %d (%s=%s; "
                 "early_stopping.patience=%d).",
                 self.stopped_epoch, self.monitor, abs(self.min_delta), self.wait, "" if self.wait == 1 else "s",
-                self.best_epoch, self.monitor, self.best, self.patience,
+                self.best_epoch, self.monitor, readable(self.best), self.patience,
             )
 
     def restore_best(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 
@@ -22,6 +23,15 @@ def console_epochs(epochs: int) -> Every:
     epoch of runs of up to EPOCHS_SHOWN_PER_RUN epochs, else about that many, the first
     and the last always."""
     return Every.about(EPOCHS_SHOWN_PER_RUN, epochs, first=True, last=True)
+
+
+def readable(value: float) -> str:
+    """An epoch log as the tutorial prints it (`8.28051`), in scientific notation where five
+    decimals would hide it or bury it in digits (`7.50041e+25`, `1.23457e-07`)."""
+    value = float(value)
+    if value == 0 or not math.isfinite(value) or 1e-4 <= abs(value) < 1e6:
+        return f"{value:.5f}"
+    return f"{value:.5e}"
 
 
 class EpochReport(EpochCallback):
@@ -53,5 +63,5 @@ class EpochReport(EpochCallback):
             return
         logs = logs or {}
         scalars = " ".join(f"{name}={value:1.2f}" for name, value in self._scalars_at_start)
-        metrics = ", ".join(f"{name}={float(value):2.5f}" for name, value in logs.items())
+        metrics = ", ".join(f"{name}={readable(value)}" for name, value in logs.items())
         log.info("Epoch %2d: %s", epoch, f"{scalars}, {metrics}" if scalars else metrics)

@@ -61,7 +61,8 @@ def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str | N
     _check_fingerprint(run_dir, fingerprint, resume, has_checkpoint=checkpoint.newest() is not None)
     epochs_done = checkpoint.restore()
     if epochs_done:
-        log.info("Resuming after epoch %d (step %d) from %s.", epochs_done, checkpoint.global_step, checkpoint.newest())
+        log.info("Resuming after epoch %d (%d epochs done, step %d) from %s.", epochs_done - 1, epochs_done,
+                 checkpoint.global_step, checkpoint.newest())
     return epochs_done
 
 

@@ -8,11 +8,11 @@ Values are the component's own business: it checks them when built.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from framework.config.did_you_mean import closest
 from framework.errors import ConfigError
 
 # The key of a spec that names the registry entry, so never an argument.
@@ -58,8 +58,8 @@ def check_keyword_names(factory: Callable[..., Any], kwargs: Mapping[str, Any], 
     problems = []
     for name in kwargs:
         if name not in accepted:
-            close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.6)
-            hint = f" Did you mean {close[0]}?" if close else ""
+            close = closest(name, accepted)
+            hint = f" Did you mean {close}?" if close else ""
             problems.append(f"{where}.{name}: {what} takes no argument '{name}'.{hint}")
     if problems:
         raise ConfigError(

@@ -10,7 +10,9 @@ in `check_started_run`, also here, so every cross-component rule has one home.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,8 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from framework.config.callback_specs import resolve_callbacks
+from framework.config.did_you_mean import closest
+from framework.config.loss_targets import check_loss_fits_targets, reads_labels_as_classes
 from framework.config.logger_selection import LoggerSelection, resolve_loggers
 from framework.config.paths import resolve_path
 from framework.config.pruning_selection import PruningSelection, resolve_pruning
@@ -84,7 +88,7 @@ def plan_run(cfg: DictConfig) -> RunPlan:
         ConfigError: Something is invalid; the message names every problem found.
         PluginError: A module in `plugins=[...]` failed to import.
     """
-    settings = RunSettings(**validate_fields(RunSettings, {name: _plain(cfg, name) for name in RunSettings.model_fields}, "", "the run"))
+    settings = run_settings(cfg)
     reject_code_references(cfg)
     load_plugins(settings.plugins)
     components, metrics, callbacks, problems = {}, [], [], []
@@ -108,6 +112,7 @@ def plan_run(cfg: DictConfig) -> RunPlan:
         except ConfigError as error:
             problems.append(error)
     raise_together(problems)
+    components["data"] = _labels_read_for(components["data"], components["loss"])
     _check_metric_names_are_unique(metrics)
     _check_monitored_values_are_logged(settings, [metric.key for metric in metrics])
     _check_strategy_runs_under_distribution(components["strategy"], components["distribution"], metrics)
@@ -118,6 +123,32 @@ def plan_run(cfg: DictConfig) -> RunPlan:
         check_finished_run(resolve_path(settings.init_from), "init_from")
     config = {key: _plain(cfg, key) for key in cfg}
     return RunPlan(settings, components, tuple(metrics), config, tuple(callbacks))
+
+
+def run_settings(cfg: DictConfig) -> RunSettings:
+    """The validated top-level settings; a top-level key nothing reads is an error too.
+
+    Raises:
+        ConfigError: A setting is invalid, or a top-level key is unknown.
+    """
+    _check_top_level_keys(cfg)
+    return RunSettings(**validate_fields(RunSettings, {name: _plain(cfg, name) for name in RunSettings.model_fields}, "", "the run"))
+
+
+def _check_top_level_keys(cfg: DictConfig) -> None:
+    """A top-level key is a setting, a config group or `hydra`, or a value the config
+    interpolates (`${paths.data}`); any other (`+epoch=5`) would silently change nothing."""
+    groups = [*GROUPS, "logger", "pruning"]  # the registry's groups, and the two resolved by the plan itself
+    known = [*RunSettings.model_fields, *groups]
+    text = str(OmegaConf.to_container(cfg, resolve=False))
+    for key in cfg:
+        if key in known or key == "hydra" or re.search(r"\$\{\s*" + re.escape(str(key)) + r"\b", text):
+            continue
+        close = closest(str(key), known)
+        raise ConfigError(
+            f"{key}: there is no top-level setting '{key}', so it would change nothing.{f' Did you mean {close}?' if close else ''} "
+            f"The top-level settings: {', '.join(RunSettings.model_fields)}; the config groups: {', '.join(groups)}."
+        )
 
 
 def logged_values(metric_names: list[str], validation: bool = True) -> list[str]:
@@ -143,6 +174,7 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
     Raises:
         ConfigError: A rule is broken; nothing was trained.
     """
+    check_loss_fits_targets(plan.components["loss"].key, data)
     strategy = plan.components["strategy"]
     if strategy.entry.factory.needs_even_replica_batches and data.batch_size % replicas:
         raise ConfigError(
@@ -160,6 +192,14 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
                 f"Set data.val_fraction above 0 (e.g. data.val_fraction=0.2) or use the "
                 f"training value: {key}={name.removeprefix('val_')}."
             )
+
+
+def _labels_read_for(data: Resolved, loss: Resolved) -> Resolved:
+    """With a loss that takes class ids, numeric labels in a file (0/1/2) are class ids, not
+    numbers to regress: a file source's target_type=auto becomes classification."""
+    if reads_labels_as_classes(loss.key) and data.kwargs.get("target_type") == "auto":
+        return dataclasses.replace(data, kwargs={**data.kwargs, "target_type": "classification"})
+    return data
 
 
 def _check_metric_names_are_unique(metrics: list[Resolved]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from framework.config.compose import CONFIG_MODULE, PRIMARY_CONFIG
+from framework.config.plan import run_settings
 from framework.config.pruning_selection import STUDY_SWEEPER, check_pruning_has_a_trial
 from framework.config.trust import (
     reject_code_references,
@@ -42,6 +44,8 @@ def check_command_line(arguments: Sequence[str]) -> None:
             missing --config-dir, or a config file that is not valid YAML.
     """
     args = get_args_parser().parse_args(list(arguments))
+    if args.shell_completion:
+        _check_shell_completion(args.overrides)
     if args.help or args.hydra_help or args.cfg or args.info or args.shell_completion:
         return  # nothing gets instantiated, and these answer without the extra composition
     search_path = create_automatic_config_search_path(None, None, args.config_path or f"pkg://{CONFIG_MODULE}")
@@ -79,6 +83,26 @@ def check_command_line(arguments: Sequence[str]) -> None:
     # Before a sweep starts or a run directory exists; run() checks it again for Python callers.
     pruner = OmegaConf.select(cfg, "pruning.name", default="none")
     check_pruning_has_a_trial(pruner, OmegaConf.select(cfg, "hydra.sweeper._target_") == STUDY_SWEEPER, args.multirun)
+    run_settings(cfg)  # before Hydra creates a run directory and TensorFlow loads; run() checks again
+
+
+def _check_shell_completion(overrides: Sequence[str]) -> None:
+    """`-sc` needs what to do, and completes the console script (Hydra's completion script
+    recognises `python <file>.py` and installed commands, never `python -m <module>`)."""
+    install = 'eval "$(framework-train -sc install=bash)"'
+    actions = [override for override in overrides if override.partition("=")[0] in ("install", "uninstall", "query")]
+    if len(actions) != 1:
+        raise ConfigError(
+            f"--shell-completion (-sc) needs one of install=<shell>, uninstall=<shell> or query=<shell> "
+            f"(shells: bash, zsh, fish). Received: {' '.join(overrides) or 'nothing'}. To complete "
+            f"framework-train in bash: {install}"
+        )
+    if actions[0].startswith("install=") and sys.argv[0].endswith(".py"):  # run as python -m framework.train
+        raise ConfigError(
+            f"-sc {actions[0]}: Hydra's completion completes an installed command, not python -m framework.train. "
+            f"Install it for the console script, the same command: {install.replace('bash', actions[0].partition('=')[2])}, "
+            f"then framework-train optimizer.<TAB>."
+        )
 
 
 def _first_lines(error: Exception) -> str:

@@ -7,7 +7,6 @@ received, what was expected and how to fix it.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Mapping
@@ -15,6 +14,7 @@ from typing import Any
 
 import pydantic
 
+from framework.config.did_you_mean import closest
 from framework.errors import ConfigError
 
 # The widest integer TensorFlow takes (int64): a larger one fails inside an op, not here.
@@ -60,9 +60,31 @@ def validate_fields(
     try:
         validated = schema.model_validate(dict(fields))
     except pydantic.ValidationError as error:
-        problems = [_describe(problem, schema, where) for problem in error.errors()]
-        raise ConfigError(f"Invalid config for {what}: " + " ".join(problems)) from None
+        raise ConfigError(f"Invalid config for {what}: " + " ".join(_describe_all(error.errors(), schema, where))) from None
     return {name: getattr(validated, name) for name in type(validated).model_fields}
+
+
+def _describe_all(problems: list[Mapping[str, Any]], schema: type[pydantic.BaseModel], where: str) -> list[str]:
+    """One sentence per config key. pydantic reports a value that fits no member of a union
+    once per member, under locations naming its validators (`function-after[...]`); those
+    are its internals, so the members' complaints become one sentence about the key."""
+    by_key: dict[tuple, list[Mapping[str, Any]]] = {}
+    for problem in problems:
+        location = tuple(part for part in problem["loc"] if isinstance(part, int) or str(part).isidentifier())
+        by_key.setdefault(location, []).append({**problem, "loc": location})
+    sentences = []
+    for location, group in by_key.items():
+        if len(group) == 1 or group[0]["type"] in ("extra_forbidden", "missing"):
+            sentences.append(_describe(group[0], schema, where))
+            continue
+        expected = " or ".join(dict.fromkeys(_expected(problem) for problem in group))
+        sentences.append(_describe({**group[0], "msg": expected}, schema, where))
+    return sentences
+
+
+def _expected(problem: Mapping[str, Any]) -> str:
+    message = problem["msg"].removeprefix("Value error, ")
+    return message[0].lower() + message[1:]
 
 
 def _members(annotation: Any) -> tuple[Any, ...]:
@@ -87,13 +109,15 @@ def _describe(problem: Mapping[str, Any], schema: type[pydantic.BaseModel], wher
     key = ".".join(part for part in (where, location) if part) or "the config"
     received = problem.get("input")
     known = list(schema.model_fields)
+    if received == "???":  # OmegaConf's mark of a value the config leaves to the user
+        return f"{key} is not set: the config leaves it to you. Set it on the command line ({key}=...) or in a config."
     if problem["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(location, known, n=1, cutoff=0.6)
-        hint = f" Did you mean {'.'.join(part for part in (where, close[0]) if part)}?" if close else ""
+        close = closest(location, known)
+        hint = f" Did you mean {'.'.join(part for part in (where, close) if part)}?" if close else ""
         return f"{key}={received!r} is not a known key; expected one of: {', '.join(known)}.{hint}"
     if problem["type"] == "missing":
         return f"{key} is missing; set it in the config or on the command line ({key}=...)."
-    expected = problem["msg"].removeprefix("Value error, ")
+    expected = _expected(problem)
     if not problem["loc"]:  # a check across several fields: its message names them
         return f"{key}: {expected}."
-    return f"{key}={received!r} is invalid: {expected[0].lower()}{expected[1:]}. Pass a valid {key}."
+    return f"{key}={received!r} is invalid: {expected}. Pass a valid {key}."

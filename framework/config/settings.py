@@ -154,8 +154,9 @@ class RunSettings(ComponentConfig):
     objective: Which logged value the run returns, and which way is better.
     plugins: Extra modules to import so their components register (local code
         that is not an installed plugin).
-    verbose: Console output: 0 silent, 1 Keras's progress bar, 2 one line per
-        epoch in the tutorial's words (W, b and the loss).
+    verbose: Console output: 0 only the final summary (and warnings and errors),
+        1 Keras's progress bar, 2 one line per epoch in the tutorial's words
+        (W, b and the loss).
     precision: Keras dtype policy: float32, or mixed_bfloat16 / mixed_float16
         (variables in float32, computation in 16 bits).
     run_eagerly: Runs tf.functions eagerly, so breakpoints and prints in

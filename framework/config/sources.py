@@ -200,6 +200,24 @@ def builtin_options() -> list[str]:
     return sorted(options)
 
 
+def options_with_key(group: str, key: str) -> list[str]:
+    """The options of config group `group` (built-in and plugins') whose file sets `key`, e.g.
+    ("model", "layers") -> ["sequential"]; read as YAML, nothing imported."""
+    folder = importlib.resources.files(BUILTIN_CONFIGS_PACKAGE) / group
+    texts = {child.name.removesuffix(".yaml"): child.read_text() for child in (folder.iterdir() if folder.is_dir() else ())
+             if child.name.endswith(".yaml")}
+    texts.update({config.name: config.path.read_text() for config in plugin_config_files() if config.group == group})
+    found = []
+    for option, text in sorted(texts.items()):
+        try:
+            values = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue  # reported where the option is selected
+        if isinstance(values, dict) and key in values:
+            found.append(option)
+    return found
+
+
 def _yaml_names(folder: Traversable) -> list[str]:
     return [child.name.removesuffix(".yaml") for child in folder.iterdir() if child.name.endswith(".yaml")]
 

@@ -31,6 +31,8 @@ from hydra.errors import (
 )
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 
+from framework.config.did_you_mean import closest
+from framework.config.sources import options_with_key
 from framework.errors import (
     FrameworkError,
     NonFiniteLossError,
@@ -85,6 +87,12 @@ def report_user_errors() -> Iterator[None]:
             del os.environ["HYDRA_FULL_ERROR"]
 
 
+def is_bad_input(exception: BaseException) -> bool:
+    """Whether `exception` (or the error a JobFailed carries) ends the command as bad input, exit status 2."""
+    error = exception.error if isinstance(exception, JobFailed) else exception
+    return isinstance(error, _USER_ERRORS) and exit_status(error) == USER_ERROR_EXIT_CODE
+
+
 def exit_status(error: Exception) -> int:
     """The process exit status for a user-facing error."""
     if isinstance(error, NonFiniteLossError):
@@ -129,20 +137,27 @@ def _explain_missing_option(error: MissingConfigException) -> str:
 
 
 def _explain_unknown_key(error: ConfigCompositionException, cause: Exception) -> str:
-    override = re.search(r"use \+(\S+)", str(error))
+    override = re.search(r"use \+(.+)", str(error))  # the override as typed, to the end of its line
     full_key = getattr(cause, "full_key", None) or "?"
     parent, _, key = str(full_key).rpartition(".")
     node = getattr(cause, "parent_node", None)
     known = [str(k) for k in node.keys()] if node is not None else []
-    where = parent or "the top level"
-    message = (
-        f"{override.group(1) if override else full_key}: '{key}' is not a key of {where}. "
-        f"Valid keys: {', '.join(known)}."
-    )
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    typed = override.group(1) if override else full_key
+    selected = node.get("name") if node is not None and "." not in parent and parent else None
+    others = [option for option in options_with_key(parent, key) if option != selected] if selected else []
+    if others:  # e.g. model.layers with model=linear: the key belongs to another option
+        choices = " or ".join(f"{parent}={option}" for option in others)
+        return (
+            f"{typed}: the selected {parent} '{selected}' has no '{key}'; {choices} does. Select it: "
+            f"{parent}={others[0]} '{typed}'."
+        )
+    message = f"{typed}: '{key}' is not a key of {parent or 'the top level'}. Valid keys: {', '.join(known)}."
+    close = closest(key, known)
     if close:
-        message += f" Did you mean {f'{parent}.' if parent else ''}{close[0]}?"
-    return message + " To add a new key on purpose, prefix the override with '+'."
+        return message + f" Did you mean {f'{parent}.' if parent else ''}{close}?"
+    if "name" in known:  # a component takes arguments its config file does not list (e.g. Keras's optimizer options)
+        return message + f" To pass an argument the config file does not list, prefix the override with '+': +{typed}."
+    return message
 
 
 def _explain_os_error(error: OSError) -> str:

@@ -15,7 +15,7 @@ import pydantic
 from framework.data.random_numbers import permutation
 from framework.data.source import DataSource, DataSourceConfig, split_sizes
 from framework.data.storage import HeldExamples
-from framework.errors import ConfigError
+from framework.errors import ConfigError, InputError
 
 
 class ArrayDataConfig(DataSourceConfig):
@@ -73,11 +73,27 @@ class ArrayData(DataSource):
         super().__init__(storage, shuffle=shuffle, seed=seed, normalize=normalize)
 
 
-def encode_classes(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+def encode_classes(labels: np.ndarray, what: str = "data: the targets") -> tuple[np.ndarray, tuple[str, ...]]:
     """Class ids (int32 [N]) for `labels`, and the class names in id order.
 
     Names are sorted (numbers numerically, strings alphabetically), so the
     same set of labels always gets the same ids whatever order the rows come in.
+    Numeric labels must be whole numbers (0/1/2, or 1.0/2.0): 2.37 is a value
+    to predict, not a class.
+
+    Raises:
+        InputError: A numeric label is not a whole number; `what` names the labels.
     """
-    names, ids = np.unique(np.asarray(labels).reshape(-1), return_inverse=True)
+    labels = np.asarray(labels).reshape(-1)
+    if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+        row = int(np.argmax(labels != np.round(labels)))
+        raise InputError(
+            f"{what} are read as class labels (data.target_type=classification, or a loss that takes class ids: "
+            f"sparse_categorical_crossentropy), but example {row} holds {labels[row]}, which is not a whole number. "
+            f"Class labels are whole numbers or names; for numbers to predict, use data.target_type=regression "
+            f"and a regression loss (loss=mse)."
+        )
+    if labels.dtype.kind == "f":
+        labels = labels.astype(np.int64)  # 1.0 and 1 name one class: "1"
+    names, ids = np.unique(labels, return_inverse=True)
     return ids.astype(np.int32), tuple(str(name) for name in names)

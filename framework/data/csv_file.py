@@ -11,7 +11,7 @@ import pydantic
 
 from framework.data.arrays import ArrayData, ArrayDataConfig, encode_classes
 from framework.data.extras import import_for
-from framework.data.files import Given, describe_path, resolve_path
+from framework.data.files import CELLS_NAMED, Given, describe_path, listed_cells, resolve_path
 from framework.errors import ConfigError, InputError
 from framework.registry import DATA
 
@@ -55,7 +55,7 @@ class CsvData(ArrayData):
                     f"data.target={target!r}: class labels work with one target column; "
                     f"name one column, or use numeric targets with data.target_type=regression."
                 )
-            y, class_names = encode_classes(table[targets[0]].to_numpy())
+            y, class_names = encode_classes(table[targets[0]].to_numpy(), f"data.target: column {targets[0]!r} of {where}")
         else:
             y = _numbers(table[targets], "data.target", where)
         super().__init__(x, y, class_names=class_names, **common)
@@ -104,14 +104,24 @@ def _check_columns(key: str, names: list[str], columns: list[str], where: str) -
 
 
 def _check_cells(table, where: str) -> None:
-    missing = table.isna()
-    if missing.any(axis=None):
-        row, column = np.argwhere(missing.to_numpy())[0]
-        raise InputError(
-            f"data.path: {where} has no value in column {table.columns[column]!r} of data row {row + 1} "
-            f"(not counting the header): an empty cell, NaN, or a row shorter than the header. "
-            f"Fill in or remove that row."
-        )
+    """Every cell that is empty, NaN or infinite, by row and column."""
+    bad = table.isna().to_numpy()
+    for index, name in enumerate(table.columns):
+        if _is_numeric(table[name]):
+            bad[:, index] |= ~np.isfinite(table[name].to_numpy(dtype=np.float64))
+    if not bad.any():
+        return
+    found = np.argwhere(bad)
+    cells = [
+        f"row {row + 1}, column {table.columns[column]!r}: "
+        + ("empty or NaN" if table.isna().iat[row, column] else str(table.iat[row, column]))
+        for row, column in found[:CELLS_NAMED]
+    ]
+    raise InputError(
+        f"data.path: {where} has {len(found)} cell(s) that are not finite numbers or labels: "
+        f"{listed_cells(cells, len(found))} (rows count the data rows: row 1 is the line after the header; "
+        f"an empty cell is also a row shorter than the header). Fill in or remove those rows."
+    )
 
 
 def _is_numeric(column) -> bool:

@@ -15,6 +15,16 @@ from framework.config.paths import describe_path, launch_directory, resolve_path
 __all__ = ["Given", "describe_path", "given", "launch_directory", "resolve_path"]
 
 
+# How many bad cells a message names one by one before it counts the rest.
+CELLS_NAMED = 10
+
+
+def listed_cells(cells: list[str], total: int) -> str:
+    """`cells` (each "row 3, column 'b': inf") joined, with how many more of `total` there are."""
+    more = f"; and {total - len(cells)} more" if total > len(cells) else ""
+    return "; ".join(cells) + more
+
+
 def given(value: str) -> str:
     """Rejects OmegaConf's '???' (a value the config leaves for the user to set); for pydantic AfterValidator."""
     if value == "???":

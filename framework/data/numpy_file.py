@@ -10,7 +10,7 @@ import numpy as np
 import pydantic
 
 from framework.data.arrays import ArrayData, ArrayDataConfig, encode_classes
-from framework.data.files import Given, describe_path, resolve_path
+from framework.data.files import CELLS_NAMED, Given, describe_path, listed_cells, resolve_path
 from framework.errors import ConfigError, InputError
 from framework.registry import DATA
 
@@ -65,7 +65,7 @@ class NumpyData(ArrayData):
         _check_numbers(x, "inputs")
         class_names = None
         if target_type == "classification" or (target_type == "auto" and y.dtype.kind in "US"):
-            y, class_names = encode_classes(y)
+            y, class_names = encode_classes(y, "data: the targets")
         else:
             _check_numbers(y, "targets")
         super().__init__(x, y, class_names=class_names, **common)
@@ -125,5 +125,17 @@ def _check_numbers(array: np.ndarray, what: str) -> None:
     if array.dtype.kind not in "biuf":
         raise InputError(f"data: the {what} are of type {array.dtype}; expected numbers. Convert them to a numeric array before saving.")
     if array.dtype.kind == "f" and not np.isfinite(array).all():
-        index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-        raise InputError(f"data: the {what} hold a NaN or infinite value at index {index}; every value must be finite.")
+        found = np.argwhere(~np.isfinite(array))
+        cells = [f"{_position(tuple(int(i) for i in index))}: {array[tuple(index)]}" for index in found[:CELLS_NAMED]]
+        raise InputError(
+            f"data: the {what} hold {len(found)} value(s) that are not finite numbers: {listed_cells(cells, len(found))} "
+            f"(rows count examples from 0, along the first axis). Every value must be finite: fix or drop those examples."
+        )
+
+
+def _position(index: tuple[int, ...]) -> str:
+    if len(index) == 1:
+        return f"row {index[0]}"
+    if len(index) == 2:
+        return f"row {index[0]}, column {index[1]}"
+    return f"row {index[0]}, index {index[1:]}"

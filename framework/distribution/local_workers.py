@@ -3,7 +3,9 @@
 Each worker is `python -m framework.train <overrides> distribution=multi_worker`
 with a TF_CONFIG naming every worker at 127.0.0.1 on a free port. Worker 0 is
 the chief and writes the run directory; the others get a scratch Hydra
-directory, deleted at the end. Synchronous training cannot go on without a
+directory, deleted at the end. The console shows the chief's output and only
+the errors and warnings of the others (their standard error): their epoch
+lines and summaries repeat the chief's. Synchronous training cannot go on without a
 worker: when one dies the others would wait in their next all-reduce forever,
 so they are stopped and the launcher exits with the failed worker's status.
 """
@@ -95,7 +97,8 @@ def launch_local_workers(num_workers: int, overrides: Sequence[str], out: TextIO
                 process = _start_worker(index, addresses, overrides, scratch)
                 cluster.processes.append(process)
                 _write(out, lock, f"[launch] worker {index}: pid {process.pid}, {addresses[index]}\n")
-                relay = threading.Thread(target=_relay, args=(process.stdout, f"[worker {index}] ", out, lock), daemon=True)
+                shown = process.stdout if index == 0 else process.stderr
+                relay = threading.Thread(target=_relay, args=(shown, f"[worker {index}] ", out, lock), daemon=True)
                 relay.start()
                 cluster.relays.append(relay)
             return _wait(cluster, out, lock)
@@ -110,7 +113,9 @@ def _start_worker(index: int, addresses: list[str], overrides: Sequence[str], sc
     if index > 0:  # only the chief writes the run directory, Hydra's own files included
         command.append(f"hydra.run.dir={os.path.join(scratch, f'worker-{index}')}")
     env = {**os.environ, "TF_CONFIG": json.dumps(local_tf_config(addresses, index)), "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if index == 0:
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
 def _wait(cluster: LocalCluster, out: TextIO, lock: threading.Lock) -> int:

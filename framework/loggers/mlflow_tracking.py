@@ -34,6 +34,7 @@ from framework.errors import ConfigError, ResumeError
 from framework.loggers.base import LoggerContext, RunOutcome
 from framework.loggers.python_side import PythonSideLogger
 from framework.registry import LOGGERS
+from framework.reports.console import notices_to_run_log
 from framework.run_directory import RunDirectory
 
 _SEND_SECONDS = 1.0
@@ -79,6 +80,7 @@ class MlflowLogger(PythonSideLogger):
         from mlflow.entities import Param
         from mlflow.exceptions import MlflowException
 
+        notices_to_run_log("mlflow.store.db.utils")  # "Creating initial MLflow database tables...", "Updating database tables"
         id_file = self.run_dir.mlflow_run_id
         try:
             self._client = mlflow.MlflowClient(tracking_uri=self.tracking_uri)

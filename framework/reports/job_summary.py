@@ -20,6 +20,7 @@ from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from framework.reports.console import optuna_through_hydra_logging
 from framework.run_directory import RunDirectory
 
 log = logging.getLogger("framework")
@@ -42,6 +43,8 @@ class JobSummary(Callback):
         # Runs in the launching process before any job; the launcher hands
         # this object (pickled, for parallel launchers) to every job.
         self._sweep_dir = Path(config.hydra.sweep.dir).absolute()
+        if "optuna" in str(config.hydra.sweeper.get("_target_", "")):
+            optuna_through_hydra_logging()  # before the sweeper creates its study
         if self.total_jobs is None:
             self.total_jobs = _count_grid_jobs(config)
         count = f"{self.total_jobs} jobs" if self.total_jobs is not None else "a sweep"
@@ -69,7 +72,11 @@ class JobSummary(Callback):
             ended = f"Pruned by Optuna after epoch {trial['pruned_at_epoch'] + 1} (trial {trial['number']}, {summary['strategy']} strategy)"
         else:
             ended = f"Finished ({summary['strategy']} strategy)"
-        lines = [f"{ended}: {', '.join(results)}", f"  run directory: {run_dir.path}"]
+        lines = [f"{ended}: {', '.join(results)}"]
+        if config.get("optimizer", {}).get("use_ema"):  # two sets of weights: say which numbers are whose
+            lines.append("  (optimizer.use_ema: the saved model and its variables are the weights' moving average; "
+                         "loss and the other epoch values are the raw weights' last epoch)")
+        lines.append(f"  run directory: {run_dir.path}")
         if any(run_dir.events.glob("*tfevents*")):
             lines.append(f"  view it:       {tensorboard_command(self._sweep_dir or run_dir.path)}")
         else:

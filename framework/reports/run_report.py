@@ -19,7 +19,6 @@ import numpy as np
 from framework.loggers.run_records import LEARNING_RATE, VARIABLES, RunRecords
 from framework.run_directory import RunDirectory
 
-log = logging.getLogger("framework")
 # Facts for train.log that the console leaves out (configs/hydra/job_logging/framework.yaml).
 details = logging.getLogger("framework.details")
 
