@@ -14,7 +14,6 @@ import math
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 from omegaconf import DictConfig
 
 from framework.callbacks import (
@@ -33,12 +32,12 @@ from framework.checkpoints.finite_weights import check_finite_weights
 from framework.checkpoints.resuming import finished_run, resume_run
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.stop_signals import StopOnSignal
+from framework.backends import Backend, selected
 from framework.config.fingerprint import experiment_fingerprint
 from framework.config.data_advice import warn_about_settings
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.config.pruning_selection import check_pruning_has_a_trial
 from framework.data.batches import PartBatches
-from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
 from framework.loggers.fan_out import FanOutLogger, ending_run
 from framework.loggers.run_records import RunRecords
@@ -55,11 +54,6 @@ from framework.sweeps.job import SweepJob
 
 log = logging.getLogger("framework")
 details = logging.getLogger("framework.details")  # train.log only
-
-# What writing a run's outputs raises when the disk is full or failing: Python's
-# and TensorFlow's file writers.
-_WRITE_ERRORS = (OSError, tf.errors.OpError)
-
 
 def run(cfg: DictConfig, run_dir: str | Path, sweep: SweepJob | None = None) -> RunResult:
     """Validates `cfg`, builds every component, trains, and saves the results.
@@ -95,15 +89,27 @@ def run(cfg: DictConfig, run_dir: str | Path, sweep: SweepJob | None = None) -> 
             if finished is not None:
                 return finished
             check_pruning_has_a_trial(plan.components["pruning"].pruner.key, bool(sweep and sweep.trial), sweep is not None)
+            backend = _loaded_backend(plan)
             # Devices and the tf.distribute strategy are fixed first: TensorFlow
             # accepts device settings only before its first op.
-            placement = plan.build("distribution").start(select_devices(plan.settings.device))
-            _start_keras(plan)
+            placement = plan.build("distribution").start(backend.select_devices(plan.settings.device))
+            _start_keras(plan, backend)
             with placement.scope(), placement.output_dir(run_dir.path) as output_dir:
                 return _train(plan, RunDirectory(output_dir), replicas=placement.replicas, sweep=sweep)
 
 
-def _start_keras(plan: RunPlan) -> None:
+def _loaded_backend(plan: RunPlan) -> Backend:
+    """The backend Keras loaded in this process, which must be the run's."""
+    if keras.backend.backend() != plan.settings.backend:
+        raise ConfigError(
+            f"backend={plan.settings.backend}: this process loaded Keras with the {keras.backend.backend()} "
+            f"backend (Keras reads KERAS_BACKEND once, when it is imported). Set KERAS_BACKEND="
+            f"{plan.settings.backend} before importing keras, or run python -m framework.train backend={plan.settings.backend}."
+        )
+    return selected()
+
+
+def _start_keras(plan: RunPlan, backend: Backend) -> None:
     settings = plan.settings
     # A fresh Keras session makes layer names, and so variable paths and
     # TensorBoard tags, the same in every run regardless of earlier runs. It
@@ -111,12 +117,13 @@ def _start_keras(plan: RunPlan) -> None:
     keras.backend.clear_session()
     keras.utils.set_random_seed(settings.seed)
     keras.mixed_precision.set_global_policy(settings.precision)  # before any layer is built
-    tf.config.run_functions_eagerly(settings.run_eagerly)  # so breakpoints stop inside compiled steps
+    backend.run_functions_eagerly(settings.run_eagerly)  # so breakpoints stop inside compiled steps
 
 
 def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob | None) -> RunResult:
     """Builds every component (under the distribution's scope), trains and saves into `run_dir`."""
     settings = plan.settings
+    write_errors = selected().write_errors  # what writing outputs raises when the disk is full or failing
     data = plan.build("data")
     check_started_run(plan, data, replicas)
     user_callbacks = config_callbacks(plan.callbacks)  # the `callbacks` list; refused ones stop the run before it writes
@@ -124,7 +131,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     _build_model_for(model, data, plan.components["model"].key)
     freeze_layers(model, settings.freeze)  # before the optimizer sees the trainable variables
     warn_about_settings(plan, data, model)
-    log_variable_placement(model)
+    selected().log_variable_placement(model)
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
 
     run_dir.path.mkdir(parents=True, exist_ok=True)
@@ -134,7 +141,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint)
     init_from = start_from_trained_run(model, settings, run_dir, initial_epoch)
     # After resuming: a logger continues where the checkpoint left off.
-    with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
+    with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
         logger = FanOutLogger.build(
             plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples,
             group=sweep.sweep_dir if sweep else None,
@@ -170,10 +177,10 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             )
             try:
                 # A run killed during its end-of-run reporting has no epochs left: it only completes its outputs.
-                with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
+                with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
                     epoch_logs = strategy.train(job).history if initial_epoch < settings.epochs else {}
             finally:
-                with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
+                with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
                     logger.close()
         stop_signal.raise_if_stopped(checkpoint, run_dir)
         # With use_ema the model keeps the weights' moving average from here on, as
@@ -182,10 +189,10 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
 
         epochs_done = initial_epoch + len(next(iter(epoch_logs.values()), []))
         check_finite_weights(model, optimizer, epochs_done)  # the last update's loss is never computed
-        with run_dir.writing("the model", run_dir.model, _WRITE_ERRORS):
+        with run_dir.writing("the model", run_dir.model, write_errors):
             save_model(model, run_dir.model)
         if settings.export.saved_model:
-            with run_dir.writing("the SavedModel", run_dir.saved_model, _WRITE_ERRORS):
+            with run_dir.writing("the SavedModel", run_dir.saved_model, write_errors):
                 export_saved_model(model, run_dir.saved_model)
         from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))  # scores are logits, not probabilities
         save_input_and_class_names(run_dir, data, from_logits)  # framework.predict reads inputs and outputs by name
@@ -202,7 +209,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             init_from=init_from,
             trial=trial.record(pruning[0].pruned_at_epoch if pruning else None) if trial else None,
         )
-        with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, _WRITE_ERRORS):
+        with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, write_errors):
             write_run_report(data, model, run_dir, run_records, plots_wanted=settings.plots, from_logits=from_logits)
         with run_dir.writing("the summary", run_dir.summary):
             result.write(run_dir.summary)  # last: a run with summary.json has every output

@@ -36,6 +36,7 @@ import contextlib
 import faulthandler
 import gc
 import importlib.abc
+import importlib.metadata
 import logging
 import os
 import signal
@@ -43,6 +44,14 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
+
+from framework.errors import ConfigError
+
+# The distributions that install each backend's library, and the install command that brings one.
+_BACKEND_LIBRARIES = {
+    "tensorflow": (("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly"), "pip install -e '.[cpu]', or '.[gpu]' for CUDA"),
+    "jax": (("jax",), "pip install -e '.[jax]', or '.[jax-cuda]' for CUDA"),
+}
 
 # What TensorFlow's C++ side wrote while it loaded: train.log only (configs/hydra/job_logging/framework.yaml).
 details = logging.getLogger("framework.details")
@@ -54,9 +63,48 @@ _KERAS_OPTIONAL_IMPORTS = ("sklearn", "pandas", "matplotlib", "scipy.sparse")
 
 class _ReportedMissing(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if any(name == module or name.startswith(f"{module}.") for module in _KERAS_OPTIONAL_IMPORTS):
+        # JAX itself needs scipy.sparse (jax.experimental.sparse, which Keras's JAX backend imports).
+        optional = _KERAS_OPTIONAL_IMPORTS[:-1] if os.environ.get("KERAS_BACKEND") == "jax" else _KERAS_OPTIONAL_IMPORTS
+        if any(name == module or name.startswith(f"{module}.") for module in optional):
             raise ModuleNotFoundError(f"{name} is not imported while Keras loads (framework.start_up)", name=name)
         return None  # every other module is found as usual
+
+
+def select_keras_backend(name: str) -> None:
+    """Makes Keras load backend `name` (Keras reads KERAS_BACKEND once, when it is first imported).
+
+    Raises:
+        ConfigError: The backend's library is not installed, or this process
+            already loaded Keras with another backend.
+    """
+    if "keras" in sys.modules:
+        loaded = sys.modules["keras"].backend.backend()
+        if loaded != name:
+            raise ConfigError(
+                f"backend={name}: this process already loaded Keras with the {loaded} backend, and Keras loads "
+                f"one backend per process. Run each backend in its own command (a sweep over backend= needs "
+                f"hydra/launcher=joblib, which starts a process per job)."
+            )
+        return
+    distributions, install = _BACKEND_LIBRARIES[name]
+    if not any(_installed(distribution) for distribution in distributions):  # asked without importing it
+        raise ConfigError(
+            f"backend={name}: {name} is not installed in this environment ({sys.executable}). "
+            f"Install it ({install}), or choose an installed backend: backend=tensorflow or backend=jax."
+        )
+    os.environ["KERAS_BACKEND"] = name
+    if name == "jax":
+        # JAX warns about every platform it probes and lacks ("Unable to initialize backend
+        # 'tpu'"); which devices a run has is logged to train.log (framework.backends).
+        logging.getLogger("jax._src.xla_bridge").setLevel(logging.ERROR)
+
+
+def _installed(distribution: str) -> bool:
+    try:
+        importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from framework.config.sweep_params import search_space_as_overrides
 from framework.config.user_errors import JobFailed, explain, is_bad_input, report_user_errors
 from framework.errors import FrameworkError, TrainingInterrupted
 from framework.reports.multirun_failures import record_job_failure
-from framework.start_up import freeze_before_exit, loading_tensorflow
+from framework.start_up import freeze_before_exit, loading_tensorflow, select_keras_backend
 from framework.sweeps.job import sweep_job
 
 log = logging.getLogger("framework")
@@ -35,7 +35,8 @@ def _train(cfg: DictConfig) -> float:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    with loading_tensorflow():  # TensorFlow and Keras
+    select_keras_backend(cfg.backend)
+    with loading_tensorflow():  # Keras and its backend's library
         from framework.run import run
 
     hydra_config = HydraConfig.get()

@@ -191,7 +191,7 @@ def test_fit_writes_its_records_through_one_trace_however_they_are_batched(train
     import itertools
     import types
 
-    from framework.strategies import fit_logging
+    from framework.backends.tensorflow import fit_logging
 
     # A clock a third of a write interval further at every look: records are
     # written in batches of different sizes (1 to 3 epochs), as on a busy machine.

@@ -1,4 +1,4 @@
-"""profile.epochs=N (debug=profile): a TensorFlow profiler trace of N epochs.
+"""profile.epochs=N (debug=profile): a profiler trace of N epochs (TensorFlow's or JAX's profiler).
 
 The trace goes where TensorBoard's Profile tab looks for it: under the run's
 TensorBoard directory (<events>/plugins/profile/<session>/), so
@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import tensorflow as tf
-
+from framework.backends import selected
 from framework.callbacks.scheduled import EpochCallback
 from framework.schedules import At
 
@@ -45,10 +44,10 @@ class ProfilerTrace(EpochCallback):
         self._end()  # training stopped early
 
     def _begin(self) -> None:
-        tf.profiler.experimental.start(str(self.log_dir))
+        selected().start_profiler(str(self.log_dir))
         self._tracing = True
 
     def _end(self) -> None:
         if self._tracing:
-            tf.profiler.experimental.stop()
+            selected().stop_profiler()
             self._tracing = False

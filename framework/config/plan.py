@@ -116,6 +116,7 @@ def plan_run(cfg: DictConfig) -> RunPlan:
     _check_metric_names_are_unique(metrics)
     _check_monitored_values_are_logged(settings, [metric.key for metric in metrics])
     _check_strategy_runs_under_distribution(components["strategy"], components["distribution"], metrics)
+    _check_backend_supports(settings, components["distribution"], components["data"])
     if settings.lr_on_plateau.enabled:
         _check_learning_rate_is_assignable(components["optimizer"])
     _check_best_weights_are_not_averaged(settings, components["optimizer"])
@@ -241,6 +242,23 @@ def _check_strategy_runs_under_distribution(strategy: Resolved, distribution: Re
             f"strategy.jit_compile=true: the {strategy.key} strategy cannot compile its step with XLA "
             f"under a tf.distribute strategy (distribution={distribution.key}): XLA cannot compile the "
             f"cross-replica optimizer update. Set strategy.jit_compile=false, or use distribution=none."
+        )
+
+
+def _check_backend_supports(settings: RunSettings, distribution: Resolved, data: Resolved) -> None:
+    """What only TensorFlow does: tf.distribute and the SavedModel export."""
+    if settings.backend == "tensorflow":
+        return
+    backends = distribution.entry.factory.backends
+    if settings.backend not in backends:
+        raise ConfigError(
+            f"distribution={distribution.key} runs on backend={' or '.join(backends)} (TensorFlow's tf.distribute), "
+            f"not backend={settings.backend}. Use distribution=none, or backend=tensorflow."
+        )
+    if settings.export.saved_model:
+        raise ConfigError(
+            f"export.saved_model=true writes a TensorFlow SavedModel, which needs TensorFlow; backend={settings.backend} "
+            f"runs without it. Serve the run's model.keras, or train with backend=tensorflow to export one."
         )
 
 

@@ -141,7 +141,10 @@ class ProfileSettings(ComponentConfig):
 
 class RunSettings(ComponentConfig):
     """Attributes:
-    seed: Seeds Python, NumPy and TensorFlow; the same seed gives the same run.
+    backend: The Keras backend the run trains on: tensorflow, or jax (the
+        `jax` install extra). Keras reads it once, when it loads; a run
+        imports only its backend's library.
+    seed: Seeds Python, NumPy and the backend; the same seed gives the same run.
         0 to 2**32 - 1, the range TensorFlow and NumPy accept.
     epochs: Passes over the training data (at most 2**31 - 1).
     metrics: Keras metrics computed every epoch on the training batches and on
@@ -182,6 +185,7 @@ class RunSettings(ComponentConfig):
         backbone) is frozen whole. A pattern matching no layer is an error.
     """
 
+    backend: Literal["tensorflow", "jax"]
     seed: Annotated[int, pydantic.Field(ge=0, le=SEED_MAX)]
     epochs: Annotated[int, pydantic.Field(ge=1, le=INT32_MAX)]
     metrics: list[str | dict[str, Any]]

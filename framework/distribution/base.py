@@ -1,4 +1,4 @@
-"""What every distribution shares: a config-built description that starts a tf.distribute strategy."""
+"""What every distribution shares: a config-built description that starts a tf.distribute strategy (or none)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,21 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import tensorflow as tf
+if TYPE_CHECKING:
+    import tensorflow as tf
 
-from framework.distribution.devices import LocalDevices
+
+@dataclass(frozen=True)
+class LocalDevices:
+    """The devices of this process a run may train on.
+
+    Attributes:
+        gpus: Names of the GPUs the backend may use; empty when training on the CPU.
+    """
+
+    gpus: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ class Distribution(abc.ABC):
     unsupported_strategies: ClassVar[dict[str, str]] = {}
     # Whether training runs on replicas of a tf.distribute strategy.
     replicated: ClassVar[bool] = True
+    # The Keras backends it runs on (checked with the config, framework.config.plan).
+    backends: ClassVar[tuple[str, ...]] = ("tensorflow",)
 
     @abc.abstractmethod
     def start(self, devices: LocalDevices) -> Placement:

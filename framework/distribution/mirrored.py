@@ -6,11 +6,9 @@ import logging
 from typing import Annotated
 
 import pydantic
-import tensorflow as tf
 
 from framework.config.schema import ComponentConfig
-from framework.distribution.base import Distribution, Placement
-from framework.distribution.devices import LocalDevices, split_cpu
+from framework.distribution.base import Distribution, LocalDevices, Placement
 from framework.registry import DISTRIBUTIONS
 
 log = logging.getLogger("framework")
@@ -37,6 +35,9 @@ class MirroredDistribution(Distribution):
         self.cpu_replicas = cpu_replicas
 
     def start(self, devices: LocalDevices) -> Placement:
+        import tensorflow as tf  # TensorFlow's own distribution: imported when used, so a JAX run never loads it
+        from framework.backends.tensorflow.devices import split_cpu
+
         tf.get_logger().setLevel(logging.WARNING)  # tf.distribute logs every reduction at INFO
         if devices.gpus:
             if self.cpu_replicas > 1:

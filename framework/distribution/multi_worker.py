@@ -15,11 +15,9 @@ from collections.abc import Callable
 from typing import Annotated, Literal
 
 import pydantic
-import tensorflow as tf
 
 from framework.config.schema import ComponentConfig
-from framework.distribution.base import Distribution, Placement
-from framework.distribution.devices import LocalDevices
+from framework.distribution.base import Distribution, LocalDevices, Placement
 from framework.distribution.tf_config import environment_tf_config, slurm_tf_config
 from framework.errors import DistributionError
 from framework.registry import DISTRIBUTIONS
@@ -59,6 +57,8 @@ class MultiWorkerDistribution(Distribution):
         self.port = port
 
     def start(self, devices: LocalDevices) -> Placement:
+        import tensorflow as tf  # TensorFlow's own distribution: imported when used, so a JAX run never loads it
+
         tf.get_logger().setLevel(logging.WARNING)  # tf.distribute logs every reduction at INFO
         tf_config = _CLUSTER_SOURCES[self.cluster](self.port)
         os.environ["TF_CONFIG"] = json.dumps(tf_config)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from framework.distribution.base import Distribution, Placement
-from framework.distribution.devices import LocalDevices
+from framework.distribution.base import LocalDevices
 from framework.registry import DISTRIBUTIONS
 
 
 @DISTRIBUTIONS.register("none", config=None)
 class SingleDevice(Distribution):
-    """Trains on TensorFlow's default device: the first GPU if any, else the CPU."""
+    """Trains on the backend's default device: the first GPU if any, else the CPU."""
 
     key = "none"
     replicated = False
+    backends = ("tensorflow", "jax")
 
     def start(self, devices: LocalDevices) -> Placement:
         return Placement(strategy=None)

@@ -46,6 +46,7 @@ class LinearModel(keras.Model):
         )
 
     def call(self, inputs):
+        inputs = keras.ops.convert_to_tensor(inputs)  # a NumPy batch times a traced W would be NumPy's product
         if not self.W.shape:  # the tutorial's scalar W: no reduction over a single feature
             return inputs * self.W + self.b
         return keras.ops.sum(inputs * self.W, axis=-1, keepdims=True) + self.b

@@ -42,9 +42,10 @@ def timing_of(callback: keras.callbacks.Callback) -> Timing:
 
 
 class CallPlan:
-    """The plan of a run of `epochs` epochs for `callbacks`."""
+    """The plan of a run of `epochs` epochs for `callbacks`; calls also end after each
+    epoch of `also_ends` (records a backend writes between calls)."""
 
-    def __init__(self, callbacks: Sequence[keras.callbacks.Callback], epochs: int):
+    def __init__(self, callbacks: Sequence[keras.callbacks.Callback], epochs: int, also_ends: Schedule | None = None):
         self.epochs = epochs
         self._timed = [(callback, timing_of(callback)) for callback in callbacks]
         # Only these can end a call early; asked once per call, never per epoch.
@@ -52,6 +53,8 @@ class CallPlan:
             timing for _, timing in self._timed
             if timing.model_at_epoch_start is not NEVER or timing.model_at_epoch_end is not NEVER
         ]
+        if also_ends is not None:
+            self._readers.append(Timing(NEVER, NEVER, also_ends))
 
     def call_end(self, start: int, limit: int) -> int:
         """The epoch after the last one of the call that begins at `start`: at most `limit`,

@@ -7,7 +7,7 @@ import math
 
 import keras
 
-from framework.backends.tensorflow.examples import TensorFlowExamples, held_out_dataset, training_dataset
+from framework.backends import selected
 from framework.config.schema import ComponentConfig
 from framework.registry import STRATEGIES
 from framework.strategies.base import (
@@ -15,7 +15,6 @@ from framework.strategies.base import (
     TrainingStrategy,
     non_finite_loss_error,
 )
-from framework.strategies.fit_logging import LoggerCallback
 
 log = logging.getLogger("framework")
 
@@ -30,12 +29,9 @@ class FitStrategyConfig(ComponentConfig):
 
 @STRATEGIES.register("fit", config=FitStrategyConfig)
 class FitStrategy(TrainingStrategy):
-    """Trains with `model.fit` on one tf.data pipeline spanning every epoch.
-
-    A pipeline over all epochs with `steps_per_epoch` spares Keras from
-    rebuilding its iterator each epoch, the main per-epoch cost of
-    `fit(x, y)` on small data, while an epoch is still one pass over the data.
-    """
+    """Trains with `model.fit`, on the input its backend feeds best (framework.backends):
+    one stream of batches spanning every epoch, `steps_per_epoch` at a time, so an
+    epoch is still one pass over the data."""
 
     # Under a tf.distribute strategy model.fit averages the first batch across
     # replicas to build its metrics, which fails unless every replica gets as many examples.
@@ -43,21 +39,24 @@ class FitStrategy(TrainingStrategy):
 
     def __init__(self, jit_compile: bool):
         self.jit_compile = jit_compile
-        self._logger_callback: LoggerCallback | None = None  # kept for loop_stats
+        self._logger_callback: keras.callbacks.Callback | None = None  # kept for loop_stats
 
     def train(self, job: TrainingJob) -> keras.callbacks.History:
-        job.model.compile(optimizer=job.optimizer, loss=job.loss, metrics=job.metrics(), jit_compile=self.jit_compile)
-        if job.model.jit_compile:
+        backend = selected()
+        job.model.compile(
+            optimizer=job.optimizer, loss=job.loss, metrics=job.metrics(), jit_compile=self.jit_compile or backend.always_compiles
+        )
+        if self.jit_compile and job.model.jit_compile:
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
-        logger_callback = self._logger_callback = LoggerCallback(job.logger, job.records, job.run_records)
-        examples = TensorFlowExamples(job.data)
+        logger_callback = self._logger_callback = backend.logger_callback(job)
+        inputs = backend.fit_inputs(job)
         try:
             history = job.model.fit(
-                training_dataset(examples, job.epochs, job.initial_epoch),
+                inputs.x,
                 epochs=job.epochs,
                 initial_epoch=job.initial_epoch,
-                steps_per_epoch=job.data.steps_per_epoch,
-                validation_data=held_out_dataset(examples, "validation"),
+                steps_per_epoch=inputs.steps_per_epoch,
+                validation_data=inputs.validation_data,
                 # The NaN check first: nothing after it sees a non-finite epoch.
                 callbacks=[_StopOnNonFiniteLoss(job), logger_callback, _StopWhenRequested(job), *job.callbacks],
                 verbose=1 if job.verbose == 1 else 0,  # other levels: the epoch report speaks
@@ -70,7 +69,7 @@ class FitStrategy(TrainingStrategy):
     def loop_stats(self) -> dict[str, int]:
         if self._logger_callback is None:
             return {}
-        return {"logger_writes": self._logger_callback.writes, "logger_traces": self._logger_callback.tracing_count}
+        return self._logger_callback.loop_stats()
 
 
 class _StopOnNonFiniteLoss(keras.callbacks.Callback):

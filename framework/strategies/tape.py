@@ -1,4 +1,4 @@
-"""A hand-written training loop: tf.GradientTape steps, many epochs per graph call."""
+"""The hand-written training loop: many epochs per compiled call, on every backend."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 import keras
 import pydantic
 
+from framework.backends import EpochLoop, selected
 from framework.config.schema import ComponentConfig
 from framework.registry import STRATEGIES
 from framework.strategies.base import (
@@ -15,7 +16,6 @@ from framework.strategies.base import (
     TrainingStrategy,
     non_finite_loss_error,
 )
-from framework.strategies.compiled_epochs import CompiledEpochs
 from framework.strategies.call_plan import CallPlan
 
 log = logging.getLogger("framework")
@@ -34,7 +34,9 @@ class TapeStrategyConfig(ComponentConfig):
 
 @STRATEGIES.register("tape", config=TapeStrategyConfig)
 class TapeStrategy(TrainingStrategy):
-    """Computes the loss under tf.GradientTape and applies the Keras optimizer.
+    """Computes the gradients itself and applies the Keras optimizer: under
+    tf.GradientTape on TensorFlow; with the model's stateless_call under
+    jax.value_and_grad and the optimizer's stateless_apply on JAX.
 
     Epochs run inside one compiled function, `steps_per_call` steps at a time;
     per-epoch work (loss, validation, logging) happens inside it. Callbacks see
@@ -50,7 +52,7 @@ class TapeStrategy(TrainingStrategy):
     def __init__(self, jit_compile: bool, steps_per_call: int):
         self.jit_compile = jit_compile
         self.steps_per_call = steps_per_call
-        self.compiled: CompiledEpochs | None = None  # kept for loop_stats
+        self.compiled: EpochLoop | None = None  # kept for loop_stats
 
     def train(self, job: TrainingJob) -> keras.callbacks.History:
         model = job.model
@@ -58,13 +60,15 @@ class TapeStrategy(TrainingStrategy):
         # and the saved .keras file see them exactly as under fit.
         model.compile(optimizer=job.optimizer, loss=job.loss, metrics=job.metrics(), jit_compile=self.jit_compile)
         job.optimizer.build(model.trainable_variables)
-        self.compiled = CompiledEpochs(job, self.jit_compile)
+        backend = selected()
+        self.compiled = backend.epoch_loop(job, self.jit_compile)
         history = keras.callbacks.History()
         history.set_model(model)
         callbacks = keras.callbacks.CallbackList(
             job.callbacks, model=model, verbose=job.verbose, epochs=job.epochs, steps=job.data.steps_per_epoch
         )
-        plan = CallPlan(callbacks.callbacks, job.epochs)
+        # A backend that hands records over between calls ends a call at each.
+        plan = CallPlan(callbacks.callbacks, job.epochs, job.records.epoch_records if backend.records_end_calls else None)
         job.logger.open(model, job.epochs)
         model.stop_training = False
         callbacks.on_train_begin()

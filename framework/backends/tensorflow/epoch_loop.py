@@ -25,7 +25,7 @@ from framework.backends.tensorflow.examples import TensorFlowExamples
 from framework.config.plan import logged_values
 from framework.loggers.run_records import LEARNING_RATE, VARIABLES
 from framework.strategies.base import TrainingJob
-from framework.strategies.train_step import TrainStep
+from framework.backends.tensorflow.train_step import TrainStep
 
 
 class CompiledEpochs:

@@ -9,27 +9,16 @@ started TensorFlow with another layout (several runs in one process).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import keras
 import tensorflow as tf
 
+from framework.distribution.base import LocalDevices
 from framework.errors import DeviceError, DistributionError
 
 log = logging.getLogger("framework")
 # Facts for train.log that the console leaves out (configs/hydra/job_logging/framework.yaml).
 details = logging.getLogger("framework.details")
-
-
-@dataclass(frozen=True)
-class LocalDevices:
-    """The devices of this process a run may train on.
-
-    Attributes:
-        gpus: Names of the GPUs TensorFlow may use; empty when training on the CPU.
-    """
-
-    gpus: tuple[str, ...]
 
 
 def select_devices(device: str) -> LocalDevices:

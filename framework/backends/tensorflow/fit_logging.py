@@ -125,6 +125,10 @@ class LoggerCallback(keras.callbacks.Callback):
         self.logger.flush()
         self._last_write = time.monotonic()
 
+    def loop_stats(self) -> dict[str, int]:
+        """How the records were written: compiled writes, and traces of the write (one per run)."""
+        return {"logger_writes": self.writes, "logger_traces": self.tracing_count}
+
     @property
     def tracing_count(self) -> int:
         """Traces of the compiled write: one per run once anything was written."""

@@ -1,0 +1,42 @@
+"""The JAX backend: jax.jit loops over every variable's value, batches from NumPy, records written from the host."""
+
+from __future__ import annotations
+
+import jax
+
+from framework.backends.backend import Backend, FitInputs
+from framework.backends.jax.devices import log_variable_placement, select_devices
+from framework.backends.jax.epoch_loop import JaxEpochs
+from framework.backends.jax.fit_logging import HostLoggerCallback
+from framework.data.batches import PartBatches
+
+
+def _fit_inputs(job) -> FitInputs:
+    data = job.data
+
+    def training_batches():  # every epoch of the run, one after another, as the data source orders them
+        for epoch in range(job.initial_epoch, job.epochs):
+            for step in range(data.steps_per_epoch):
+                yield data.train_batch(epoch, step)
+
+    return FitInputs(
+        x=training_batches(),
+        validation_data=PartBatches(data, "validation") if data.validation_steps else None,
+        steps_per_epoch=data.steps_per_epoch,
+    )
+
+
+BACKEND = Backend(
+    name="jax",
+    always_compiles=True,
+    epoch_loop=JaxEpochs,
+    records_end_calls=True,
+    fit_inputs=_fit_inputs,
+    logger_callback=HostLoggerCallback,
+    write_errors=(OSError,),
+    run_functions_eagerly=lambda eagerly: jax.config.update("jax_disable_jit", eagerly),
+    start_profiler=jax.profiler.start_trace,
+    select_devices=select_devices,
+    log_variable_placement=log_variable_placement,
+    stop_profiler=jax.profiler.stop_trace,
+)

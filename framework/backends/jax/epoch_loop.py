@@ -1,0 +1,295 @@
+"""Many epochs in one compiled call: the hand-written loop on JAX.
+
+The step is written as JAX wants it: the model called in a StatelessScope under
+`jax.value_and_grad`, the optimizer's `stateless_apply`, the metrics'
+stateless updates, every variable's value carried through the loop as an
+array. For data held in memory the whole call (its epochs, their steps and
+validation) is one `jax.jit` function of `lax.while_loop`s, with batches
+gathered on the device from the epoch's order; data generated or streamed
+per batch is fetched on the host and trained by the same compiled step, one
+call per batch. Either way the numbers are those of the TensorFlow loop and
+of `fit`: the same batches, the same loss (the batch mean, plus the model's
+own losses), the same epoch loss (the mean of batch losses weighted by batch
+size) and the same metrics.
+
+Shapes are static under `jit`: a last batch smaller than the others is a
+second, statically shaped step, and the epochs of a call are padded to a
+power of two, so a run traces a handful of times at most.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import keras
+import numpy as np
+
+from framework.config.plan import logged_values
+from framework.loggers.run_records import LEARNING_RATE, VARIABLES
+
+
+class JaxEpochs:
+    """`run(first_epoch, num_epochs) -> (logs, recorded, finite)` for one job (see framework.backends.EpochLoop)."""
+
+    def __init__(self, job, jit_compile: bool):
+        del jit_compile  # on JAX every step is compiled with XLA
+        self.job = job
+        self.calls = 0
+        self._traces = 0
+        data, model = job.data, job.model
+        self._metrics, self._metrics_reset = _new_metrics(job)
+        self._validation_metrics, self._validation_reset = _new_metrics(job) if data.validation_steps else ([], [])
+        self.names = logged_values([metric.name for metric in self._metrics], validation=bool(data.validation_steps))
+        self._scalars = [index for index, v in enumerate(model.trainable_variables) if math.prod(v.shape) == 1]
+        self.recorded_names = [LEARNING_RATE, *(f"{VARIABLES}{model.trainable_variables[i].path}" for i in self._scalars)]
+        held = data.held
+        self._held = None if held is None else {part: tuple(jnp.asarray(a) for a in arrays) for part, arrays in held.parts.items()}
+        self._calls_function = jax.jit(self._run_epochs)
+        self._step_function = jax.jit(self._train_step)
+        self._validation_function = jax.jit(self._validation_logs_of_batches)
+
+    @property
+    def tracing_count(self) -> int:
+        return self._traces
+
+    # The state carried through a call: every variable's value, as arrays.
+
+    def _state(self):
+        model, optimizer = self.job.model, self.job.optimizer
+        return (
+            [v.value for v in model.trainable_variables],
+            [v.value for v in model.non_trainable_variables],
+            [v.value for v in optimizer.variables],
+            [[v.value for v in metric.variables] for metric in self._metrics],
+        )
+
+    def _assign(self, state) -> None:
+        model, optimizer = self.job.model, self.job.optimizer
+        trainable, non_trainable, optimizer_values, metric_values = state
+        for variables, values in (
+            (model.trainable_variables, trainable),
+            (model.non_trainable_variables, non_trainable),
+            (optimizer.variables, optimizer_values),
+            *((metric.variables, values) for metric, values in zip(self._metrics, metric_values)),
+        ):
+            for variable, value in zip(variables, values):
+                variable.assign(value)
+
+    def run(self, first_epoch: int, num_epochs: int):
+        self.calls += 1
+        if self._held is not None:
+            rows, finite, state = self._run_held(first_epoch, num_epochs)
+        else:
+            rows, finite, state = self._run_fetched(first_epoch, num_epochs)
+        self._assign(state)
+        columns = rows.T.tolist()
+        epoch_logs = dict(zip(self.names, columns))
+        recorded = dict(zip(self.recorded_names, columns[len(self.names) :]))
+        self._write_record(first_epoch + len(rows) - 1, rows[-1], finite)
+        return epoch_logs, recorded, finite
+
+    def _write_record(self, epoch: int, row: np.ndarray, finite: bool) -> None:
+        """The call's last epoch, where its record is due: handed to the logger from the host
+        (the loop ends a call at each record, framework.strategies.call_plan)."""
+        if not finite or not self.job.records.epoch_due(epoch):
+            return
+        values = dict(zip([*self.names, LEARNING_RATE], (float(value) for value in row[: len(self.names) + 1])))
+        variables = [keras.ops.convert_to_numpy(v.value) for v in self.job.model.trainable_variables]
+        self.job.logger.write_epoch(int(self.job.optimizer.iterations.numpy()), epoch, values, variables)
+
+    # Data held in memory: the whole call is one compiled function.
+
+    def _run_held(self, first_epoch: int, num_epochs: int):
+        padded = 1 << (num_epochs - 1).bit_length()  # a few shapes per run, not one per call length
+        data = self.job.data
+        if data.shuffle:
+            orders = np.zeros([padded, data.storage.num_units], np.int32)
+            for index in range(num_epochs):
+                orders[index] = data.epoch_order(first_epoch + index)
+        else:
+            orders = np.zeros([padded, 0], np.int32)
+        rows, ran, finite, state = self._calls_function(self._state(), self._held, jnp.asarray(orders), num_epochs)
+        ran = int(ran)
+        return np.asarray(rows)[:ran], bool(finite), state
+
+    def _run_epochs(self, state, held, orders, num_epochs):
+        self._traces += 1  # counted while tracing
+        width = len(self.names) + len(self.recorded_names)
+        rows = jnp.zeros([orders.shape[0], width], jnp.float32)
+
+        def running(carry):
+            index, finite, *_ = carry
+            return (index < num_epochs) & finite
+
+        def epoch(carry):
+            index, _, rows, state = carry
+            state, train_logs, finite = self._held_epoch(state, held, orders[index])
+            row = self._row(state, train_logs, held)
+            return index + 1, finite, rows.at[index].set(row), state
+
+        index, finite, rows, state = jax.lax.while_loop(running, epoch, (0, jnp.array(True), rows, state))
+        return rows, index, finite, state
+
+    def _held_epoch(self, state, held, order):
+        """One epoch over the held training examples in `order`; returns the state, the
+        epoch's loss and metrics, and whether every step's loss was finite."""
+        x, y = held["train"]
+        batch_size, count = self.job.data.batch_size, self.job.data.num_train_examples
+        full_steps, remainder = divmod(count, batch_size)
+        state = (*state[:3], self._metrics_reset)
+
+        def batch(step, size):
+            start = step * batch_size
+            if order.shape[0] == 0:
+                return jax.lax.dynamic_slice_in_dim(x, start, size), jax.lax.dynamic_slice_in_dim(y, start, size)
+            indices = jax.lax.dynamic_slice_in_dim(order, start, size)
+            return jnp.take(x, indices, axis=0), jnp.take(y, indices, axis=0)
+
+        def running(carry):
+            step, _, _, _, finite = carry
+            return (step < full_steps) & finite
+
+        def step_body(carry):
+            step, state, total, seen, _ = carry
+            state, loss, finite = self._train_step(state, *batch(step, batch_size))
+            return step + 1, state, total + loss * batch_size, seen + batch_size, finite
+
+        carry = (0, state, jnp.float32(0.0), jnp.float32(0.0), jnp.array(True))
+        if full_steps:
+            carry = jax.lax.while_loop(running, step_body, carry)
+        _, state, total, seen, finite = carry
+        if remainder:  # the last, smaller batch: its own static shape
+            state, loss, last_finite = jax.lax.cond(
+                finite,
+                lambda state: self._train_step(state, *batch(full_steps, remainder)),
+                lambda state: (state, jnp.float32(0.0), jnp.array(False)),
+                state,
+            )
+            total, seen, finite = total + loss * remainder, seen + remainder, finite & last_finite
+        logs = {"loss": total / seen, **_results(self._metrics, state[3])}
+        return state, logs, finite
+
+    def _row(self, state, train_logs, held):
+        """An epoch's row: its logs in the order fit logs them, then what the run's records keep."""
+        logs = dict(train_logs)
+        if self.job.data.validation_steps:
+            x, y = held["validation"]
+            logs.update(self._validation_logs_of_batches(state, list(_held_out_batches(x, y, self.job.data.batch_size))))
+        trainable = state[0]
+        recorded = [self._learning_rate(state), *(jnp.reshape(trainable[i], ()).astype(jnp.float32) for i in self._scalars)]
+        return jnp.stack([jnp.asarray(logs[name], jnp.float32) for name in self.names] + recorded)
+
+    # Data fetched per batch: the same compiled step, called from Python.
+
+    def _run_fetched(self, first_epoch: int, num_epochs: int):
+        data = self.job.data
+        state, rows, finite = self._state(), [], True
+        for epoch in range(first_epoch, first_epoch + num_epochs):
+            state = (*state[:3], self._metrics_reset)
+            total, seen = 0.0, 0
+            for step in range(data.steps_per_epoch):
+                x, y = data.train_batch(epoch, step)
+                state, loss, step_finite = self._step_function(state, jnp.asarray(x), jnp.asarray(y))
+                total, seen = total + float(loss) * len(x), seen + len(x)
+                if not bool(step_finite):
+                    finite = False
+                    break
+            logs = {"loss": total / seen, **{k: float(v) for k, v in _results(self._metrics, state[3]).items()}}
+            if data.validation_steps and finite:
+                x, y = data.examples("validation")
+                batches = list(_held_out_batches(jnp.asarray(x), jnp.asarray(y), data.batch_size))
+                logs.update({k: float(v) for k, v in self._validation_function(state, batches).items()})
+            trainable = state[0]
+            recorded = [float(self._learning_rate(state)), *(float(jnp.reshape(trainable[i], ())) for i in self._scalars)]
+            rows.append([logs.get(name, math.nan) for name in self.names] + recorded)
+            if not finite:
+                break
+        return np.asarray(rows, np.float32), finite, state
+
+    # The step, and validation.
+
+    def _train_step(self, state, x, y):
+        """One optimizer step on the batch (x, y): the new state, the batch's loss, and whether it is finite."""
+        trainable, non_trainable, optimizer_values, metric_values = state
+        optimizer = self.job.optimizer
+
+        def scaled_loss(trainable, non_trainable):
+            loss, outputs, non_trainable = self._loss(trainable, non_trainable, x, y, training=True)
+            # Mixed precision: the optimizer scales the loss (identity otherwise), reading its own state.
+            with keras.StatelessScope(state_mapping=list(zip(optimizer.variables, optimizer_values))):
+                scaled = optimizer.scale_loss(loss)
+            return scaled, (loss, outputs, non_trainable)
+
+        (_, (loss, outputs, non_trainable)), gradients = jax.value_and_grad(scaled_loss, has_aux=True)(trainable, non_trainable)
+        trainable, optimizer_values = optimizer.stateless_apply(optimizer_values, gradients, trainable)
+        metric_values = [
+            metric.stateless_update_state(values, y, outputs) for metric, values in zip(self._metrics, metric_values)
+        ]
+        return (trainable, non_trainable, optimizer_values, metric_values), loss, jnp.isfinite(loss)
+
+    def _loss(self, trainable, non_trainable, x, y, training: bool):
+        """The batch's mean loss plus the model's own losses (regularizers), as Keras's fit computes it."""
+        model = self.job.model
+        mapping = [*zip(model.trainable_variables, trainable), *zip(model.non_trainable_variables, non_trainable)]
+        # The model's __call__ (not stateless_call, which skips it): it casts inputs to the dtype
+        # policy and passes `training` only to layers that take it, as a call in fit does.
+        with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
+            outputs = model(x, training=training)
+            losses = model.losses
+        non_trainable = [scope.get_current_value(v) for v in model.non_trainable_variables]
+        loss = self.job.loss(y, outputs)
+        if losses:
+            loss = loss + sum(losses)
+        return jnp.asarray(loss, jnp.float32), outputs, non_trainable
+
+    def _validation_logs_of_batches(self, state, batches):
+        """`val_loss` and the `val_` metrics over the validation batches, as Keras's evaluate:
+        the mean of batch losses weighted by batch size, the metrics reset first."""
+        trainable, non_trainable = state[0], state[1]
+        values = self._validation_reset
+        total, seen = jnp.float32(0.0), 0
+        for x, y in batches:  # at most two shapes: the full batches, stacked, and the last one
+
+            def body(carry, batch):
+                total, values = carry
+                loss, outputs, _ = self._loss(trainable, non_trainable, *batch, training=False)
+                values = [m.stateless_update_state(v, batch[1], outputs) for m, v in zip(self._validation_metrics, values)]
+                return (total + loss * batch[0].shape[0], values), None
+
+            (total, values), _ = jax.lax.scan(body, (total, values), (x, y))
+            seen += x.shape[0] * x.shape[1]
+        return {"val_loss": total / seen, **_results(self._validation_metrics, values, prefix="val_")}
+
+    def _learning_rate(self, state):
+        optimizer = self.job.optimizer
+        with keras.StatelessScope(state_mapping=list(zip(optimizer.variables, state[2]))):
+            return jnp.asarray(optimizer.learning_rate, jnp.float32)
+
+
+def _held_out_batches(x, y, batch_size: int):
+    """The batches of a held-out part, stacked by shape: [steps, batch, ...] for the full
+    batches, then [1, remainder, ...] for the last one, if smaller."""
+    full, remainder = divmod(x.shape[0], batch_size)
+    if full:
+        yield (x[: full * batch_size].reshape(full, batch_size, *x.shape[1:]),
+               y[: full * batch_size].reshape(full, batch_size, *y.shape[1:]))
+    if remainder:
+        yield x[None, full * batch_size :], y[None, full * batch_size :]
+
+
+def _new_metrics(job) -> tuple[list[keras.metrics.Metric], list[list]]:
+    """The run's metrics with their state created (some create variables at their first
+    update), and their variables' values as a reset leaves them."""
+    metrics = job.metrics()
+    x, y = job.data.sample(1)
+    outputs = job.model(x, training=False)
+    for metric in metrics:
+        metric.update_state(y, outputs)
+        metric.reset_state()
+    return metrics, [[v.value for v in metric.variables] for metric in metrics]
+
+
+def _results(metrics, metric_values, prefix: str = "") -> dict:
+    return {f"{prefix}{m.name}": jnp.asarray(m.stateless_result(v), jnp.float32) for m, v in zip(metrics, metric_values)}
