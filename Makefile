@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXTRAS ?= cpu,test
 
-.PHONY: run test test-fast bench venv clean
+.PHONY: run test test-tensorflow test-jax test-fast bench venv venv-jax clean
 
 $(BIN)/.installed: setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,20 +16,40 @@ $(BIN)/.installed: setup.cfg setup.py pyproject.toml
 
 venv: $(BIN)/.installed
 
+# backend=jax in an environment without TensorFlow, as JAX users install it.
+JAX_VENV := .venv-jax
+JAX_BIN := $(JAX_VENV)/bin
+
+$(JAX_BIN)/.installed: setup.cfg setup.py pyproject.toml
+	$(PYTHON) -m venv $(JAX_VENV)
+	$(JAX_BIN)/python -m pip install --quiet --upgrade pip
+	$(JAX_BIN)/python -m pip install --quiet -e ".[jax,test]"
+	touch $@
+
+venv-jax: $(JAX_BIN)/.installed
+
 run: venv
 	$(BIN)/python -m framework.train $(ARGS)
 
-# The whole suite; tests marked slow (subprocesses, pip installs) included. pytest-xdist
+# The whole suite on TensorFlow, then the backend-dependent tests again on JAX without
+# TensorFlow installed. Tests marked slow (subprocesses, pip installs) included. pytest-xdist
 # runs test files in parallel, one worker per core (at most 4), each file on one worker.
-test: venv
+test: test-tensorflow test-jax
+
+test-tensorflow: venv
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile $(PYTEST_ARGS)
+
+# The tests whose outcome depends on the backend (training, resume, loggers, metrics, the CLI).
+JAX_TESTS ?= tests/test_jax_backend.py
+test-jax: venv-jax
+	KERAS_BACKEND=jax $(JAX_BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile $(JAX_TESTS) $(PYTEST_ARGS)
 
 # Fast feedback while developing: skips tests marked slow.
 test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache
+	rm -rf $(VENV) $(JAX_VENV) outputs multirun .pytest_cache
 
 # The benchmark suite: prints every ratio and writes BENCHMARKS.md (about 10 minutes on 2 cores).
 bench: venv

@@ -2,6 +2,10 @@
 keras.utils.image_dataset_from_directory reads:
 
     path/cat/1.png, path/cat/2.jpg, path/dog/1.png, ...
+
+Read as that function reads them (files in sorted order per class, decoded to
+the color mode's channels, bilinear resize, no cropping), with Keras's own
+backend-neutral image utilities, so no backend needs TensorFlow to read them.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pydantic
-import tensorflow as tf
 
 from framework.data.arrays import ArrayData, ArrayDataConfig
 from framework.data.files import Given, describe_path, resolve_path
@@ -42,27 +45,16 @@ class ImageFolderData(ArrayData):
     int32 class ids [N]; `class_names` are the subfolder names, sorted."""
 
     def __init__(self, path: str, image_size: tuple[int, int], color_mode: str, **common):
-        import keras
-
         folder = resolve_path(path)
         where = describe_path(folder, path)
         class_names = _class_folders(folder, where)
-        images = keras.utils.image_dataset_from_directory(
-            folder, labels="inferred", label_mode="int", class_names=list(class_names), color_mode=color_mode,
-            batch_size=None, image_size=tuple(image_size), shuffle=False, verbose=False,
-        )
-        x, y = [], []
-        try:
-            for image, label in images.as_numpy_iterator():
-                x.append(image)
-                y.append(label)
-        except tf.errors.InvalidArgumentError:
-            # Elements come in file order, so the one that failed is the next file.
-            raise InputError(
-                f"data.path: {images.file_paths[len(x)]} in {where} cannot be decoded as an image; "
-                f"expected {', '.join(IMAGE_SUFFIXES)} files. Remove or replace it."
-            ) from None
-        super().__init__(np.stack(x), np.asarray(y), class_names=class_names, **common)
+        files = [(file, label) for label, name in enumerate(class_names) for file in _images_in(folder / name)]
+        x = read_image_files([file for file, _ in files], image_size, color_mode, "data.path", in_folder=where)
+        super().__init__(x, np.asarray([label for _, label in files], np.int32), class_names=class_names, **common)
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(file for file in folder.rglob("*") if file.suffix.lower() in IMAGE_SUFFIXES and file.is_file())
 
 
 def _class_folders(folder, where: str) -> tuple[str, ...]:
@@ -83,16 +75,27 @@ def _class_folders(folder, where: str) -> tuple[str, ...]:
     return tuple(classes)
 
 
-def read_image_files(paths: list[Path], image_size: tuple[int, int], color_mode: str, where: str) -> np.ndarray:
+def read_image_files(
+    paths: list[Path], image_size: tuple[int, int], color_mode: str, where: str, in_folder: str | None = None
+) -> np.ndarray:
     """Image files decoded and resized as keras.utils.image_dataset_from_directory does for the
     images source (decode_image to the color mode's channels, bilinear resize, no cropping):
     float32 [N, height, width, channels] in [0, 255]. framework.predict reads images with it."""
-    channels = {"grayscale": 1, "rgb": 3, "rgba": 4}[color_mode]
+    import keras
+    from PIL import Image, UnidentifiedImageError
+
+    mode = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}[color_mode]
     images = []
     for path in paths:
         try:
-            image = tf.image.decode_image(tf.io.read_file(str(path)), channels=channels, expand_animations=False)
-        except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError):
-            raise InputError(f"{where}: {path} cannot be decoded as an image; expected {', '.join(IMAGE_SUFFIXES)} files.") from None
-        images.append(tf.image.resize(image, image_size, method="bilinear").numpy())
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert(mode), np.float32)
+        except (UnidentifiedImageError, OSError, ValueError):
+            raise InputError(
+                f"{where}: {path}{f' in {in_folder}' if in_folder else ''} cannot be decoded as an image; expected {', '.join(IMAGE_SUFFIXES)} files. "
+                f"Remove or replace it."
+            ) from None
+        pixels = pixels.reshape(*pixels.shape[:2], -1)  # grayscale: one channel axis
+        resized = keras.ops.image.resize(pixels, tuple(image_size), interpolation="bilinear", antialias=False)
+        images.append(keras.ops.convert_to_numpy(resized))
     return np.stack(images).astype(np.float32)

@@ -22,8 +22,13 @@ def run_in(run_dir: Path, *overrides: str) -> RunResult:
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 180):
     """Runs `python -m framework.train ARGS` in a subprocess."""
+    return run_python("-m", "framework.train", *args, cwd=cwd, env=env, timeout=timeout)
+
+
+def run_python(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 180):
+    """Runs `python ARGS` in a subprocess (the test environment's Python)."""
     return subprocess.run(
-        [sys.executable, "-m", "framework.train", *args],
+        [sys.executable, *args],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         capture_output=True,
