@@ -23,6 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Run as a script, so its own folder is on sys.path.
 import arms  # noqa: E402
 import cli  # noqa: E402
+import jax_backend  # noqa: E402
 import processes  # noqa: E402
 import real_tasks  # noqa: E402
 
@@ -135,6 +136,13 @@ def measure_real_tasks(sizes: Sizes) -> dict[str, float]:
     return values
 
 
+def measure_jax(sizes: Sizes) -> dict[str, float]:
+    """backend=jax: CLI epochs/s beside TensorFlow's, the default run's wall time, in-process arms."""
+    values = jax_backend.measure(sizes.smoke, sizes.cli_repeats, sizes.real_repeats)
+    print("JAX arms done", flush=True)
+    return values
+
+
 def rows(sizes: Sizes) -> list[Row]:
     big = sizes.big_batch_examples
     small, large = sizes.rss_examples
@@ -167,6 +175,12 @@ def rows(sizes: Sizes) -> list[Row]:
         ),
         Row("digits CNN, tape strategy: metrics [accuracy] / no metrics, examples/s", "digits CNN, tape strategy", "digits CNN, tape strategy, no metrics", 0.9),
         Row(f"CSV of {sizes.csv_rows:.0e} rows: the framework's data source / `pandas.read_csv` + NumPy, load seconds", "framework CSV load seconds", "pandas.read_csv + NumPy seconds", 1.5, higher_is_better=False),
+        Row("CLI, verbose=0: tape strategy on JAX / on TensorFlow, epochs/s", "cli tape, jax, verbose=0", "cli tape, tensorflow, verbose=0", 3),
+        Row("CLI, verbose=0: fit strategy on JAX / on TensorFlow, epochs/s", "cli fit, jax, verbose=0", "cli fit, tensorflow, verbose=0", 3),
+        Row("tape strategy on JAX, in-process / a hand-written Keras-on-JAX loop (stateless_call, value_and_grad, stateless_apply, fori_loop), epochs/s", "jax tape, tutorial in-process", "hand-written Keras-on-JAX loop", 0.9),
+        Row("digits CNN on JAX: fit strategy / plain Keras script on the same arrays, examples/s", "digits CNN on JAX, fit strategy", "digits CNN on JAX, plain Keras script", 0.97),
+        Row("digits CNN on JAX: tape strategy / plain Keras script on the same arrays, examples/s", "digits CNN on JAX, tape strategy", "digits CNN on JAX, plain Keras script", 1.0),
+        Row("`python -m framework.train backend=jax` (the default run) wall time / bare `import jax, keras`", "default run on JAX seconds", "import jax, keras seconds", 1.3, higher_is_better=False),
     ]
 
 
@@ -243,6 +257,7 @@ SECTIONS = {
     "processes": measure_processes,
     "cli": measure_cli,
     "real": measure_real_tasks,
+    "jax": measure_jax,
 }
 
 

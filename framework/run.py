@@ -38,6 +38,7 @@ from framework.config.data_advice import warn_about_settings
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.config.pruning_selection import check_pruning_has_a_trial
 from framework.data.batches import PartBatches
+from framework.data.source import DataSource
 from framework.errors import ConfigError
 from framework.loggers.fan_out import FanOutLogger, ending_run
 from framework.loggers.run_records import RunRecords
@@ -124,21 +125,13 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     """Builds every component (under the distribution's scope), trains and saves into `run_dir`."""
     settings = plan.settings
     write_errors = selected().write_errors  # what writing outputs raises when the disk is full or failing
-    data = plan.build("data")
-    check_started_run(plan, data, replicas)
-    user_callbacks = config_callbacks(plan.callbacks)  # the `callbacks` list; refused ones stop the run before it writes
-    model = _with_normalizer(build_model(plan.components["model"], data.input_shape), data)
-    _build_model_for(model, data, plan.components["model"].key)
-    freeze_layers(model, settings.freeze)  # before the optimizer sees the trainable variables
-    warn_about_settings(plan, data, model)
-    selected().log_variable_placement(model)
+    data, model, user_callbacks = _data_and_model(plan, replicas)
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
 
     run_dir.path.mkdir(parents=True, exist_ok=True)
     model_summary = _write_model_summary(model, run_dir, shown=settings.verbose == 1)
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
-    fingerprint = experiment_fingerprint(plan.config)
-    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint)
+    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, experiment_fingerprint(plan.config))
     init_from = start_from_trained_run(model, settings, run_dir, initial_epoch)
     # After resuming: a logger continues where the checkpoint left off.
     with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
@@ -146,56 +139,24 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples,
             group=sweep.sweep_dir if sweep else None,
         )
-    early_stopping = early_stopping_callback(settings.early_stopping)
-    resumable = {"early_stopping": early_stopping} if early_stopping else {}
-    for name, callback in resumable.items():
-        callback.restore_state(checkpoint.restored_state.get("callbacks", {}).get(name, {}))
-    run_records = RunRecords(settings.epochs)  # what the run logs, for its reports; a resume keeps the earlier ones
-    run_records.restore(checkpoint.restored_state.get("records", {}), initial_epoch)
-    run_records.start({v.path: v.numpy() for v in model.trainable_variables if math.prod(v.shape) == 1})
+    run_records = _run_records(settings.epochs, checkpoint, model, initial_epoch)
     trial = sweep.trial if sweep else None
-    pruning = pruning_callbacks(plan.components["pruning"], trial, settings.objective.metric, settings.epochs)
     with ending_run(logger, run_dir):  # trackers see the run finish, fail or stop, after the report
-        callbacks = [
-            *([ProgressBar(settings.epochs)] if settings.verbose == 1 else []),
-            *([EpochReport(settings.epochs)] if settings.verbose == 2 else []),
-            *lr_on_plateau_callbacks(settings.lr_on_plateau),
-            *resumable.values(),  # before the saver, which keeps their state of the same epoch
-            *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
-            *user_callbacks,
-            *pruning,
-            CheckpointSaver(checkpoint, settings.checkpoint.schedule(settings.epochs), resumable, run_records),
-            *best_weights_callbacks(early_stopping),  # after the saver: checkpoints keep the last weights
-            *([ProfilerTrace(run_dir.events, settings.profile.epochs, initial_epoch, settings.epochs)]
-              if settings.profile.epochs else []),
-        ]
+        callbacks = _RunCallbacks(plan, run_dir, checkpoint, run_records, trial, initial_epoch, user_callbacks)
         with StopOnSignal() as stop_signal:  # SIGTERM/SIGINT end training at an epoch boundary
             job = TrainingJob(
-                model, loss, optimizer, data, settings.epochs, logger, callbacks,
+                model, loss, optimizer, data, settings.epochs, logger, callbacks.all,
                 metrics=functools.partial(_build_metrics, plan), verbose=settings.verbose,
                 initial_epoch=initial_epoch, stop_requested=stop_signal.requested, run_records=run_records,
             )
-            try:
-                # A run killed during its end-of-run reporting has no epochs left: it only completes its outputs.
-                with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
-                    epoch_logs = strategy.train(job).history if initial_epoch < settings.epochs else {}
-            finally:
-                with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
-                    logger.close()
+            epoch_logs = _trained(strategy, job, run_dir, write_errors)
         stop_signal.raise_if_stopped(checkpoint, run_dir)
         # With use_ema the model keeps the weights' moving average from here on, as
         # model.fit leaves it; the tape loop does not, and doing it twice is harmless.
         optimizer.finalize_variable_values(model.trainable_variables)
-
         epochs_done = initial_epoch + len(next(iter(epoch_logs.values()), []))
         check_finite_weights(model, optimizer, epochs_done)  # the last update's loss is never computed
-        with run_dir.writing("the model", run_dir.model, write_errors):
-            save_model(model, run_dir.model)
-        if settings.export.saved_model:
-            with run_dir.writing("the SavedModel", run_dir.saved_model, write_errors):
-                export_saved_model(model, run_dir.saved_model)
-        from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))  # scores are logits, not probabilities
-        save_input_and_class_names(run_dir, data, from_logits)  # framework.predict reads inputs and outputs by name
+        from_logits = _save_model(plan, model, data, run_dir, write_errors)
         result = RunResult(
             run_dir=str(run_dir.path),
             strategy=plan.components["strategy"].key,
@@ -207,13 +168,88 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             loop=strategy.loop_stats(),
             parameters=model_summary.parameters,
             init_from=init_from,
-            trial=trial.record(pruning[0].pruned_at_epoch if pruning else None) if trial else None,
+            trial=trial.record(callbacks.pruned_at_epoch) if trial else None,
         )
         with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, write_errors):
             write_run_report(data, model, run_dir, run_records, plots_wanted=settings.plots, from_logits=from_logits)
         with run_dir.writing("the summary", run_dir.summary):
             result.write(run_dir.summary)  # last: a run with summary.json has every output
     return result
+
+
+def _data_and_model(plan: RunPlan, replicas: int) -> tuple[DataSource, keras.Model, list[keras.callbacks.Callback]]:
+    """The data source and the model built for it (normalizer, frozen layers), checked against each
+    other and the plan, and the `callbacks` list (refused ones stop the run before it writes)."""
+    data = plan.build("data")
+    check_started_run(plan, data, replicas)
+    user_callbacks = config_callbacks(plan.callbacks)
+    model = _with_normalizer(build_model(plan.components["model"], data.input_shape), data)
+    _build_model_for(model, data, plan.components["model"].key)
+    freeze_layers(model, plan.settings.freeze)  # before the optimizer sees the trainable variables
+    warn_about_settings(plan, data, model)
+    selected().log_variable_placement(model)
+    return data, model, user_callbacks
+
+
+def _run_records(epochs: int, checkpoint: RunCheckpoint, model: keras.Model, initial_epoch: int) -> RunRecords:
+    """What the run logs, for its reports; a resume keeps the earlier ones."""
+    run_records = RunRecords(epochs)
+    run_records.restore(checkpoint.restored_state.get("records", {}), initial_epoch)
+    run_records.start({v.path: v.numpy() for v in model.trainable_variables if math.prod(v.shape) == 1})
+    return run_records
+
+
+class _RunCallbacks:
+    """The run's callbacks in the order they must hear of each epoch."""
+
+    def __init__(self, plan, run_dir, checkpoint, run_records, trial, initial_epoch, user_callbacks):
+        settings = plan.settings
+        early_stopping = early_stopping_callback(settings.early_stopping)
+        resumable = {"early_stopping": early_stopping} if early_stopping else {}
+        for name, callback in resumable.items():
+            callback.restore_state(checkpoint.restored_state.get("callbacks", {}).get(name, {}))
+        self.pruning = pruning_callbacks(plan.components["pruning"], trial, settings.objective.metric, settings.epochs)
+        self.all = [
+            *([ProgressBar(settings.epochs)] if settings.verbose == 1 else []),
+            *([EpochReport(settings.epochs)] if settings.verbose == 2 else []),
+            *lr_on_plateau_callbacks(settings.lr_on_plateau),
+            *resumable.values(),  # before the saver, which keeps their state of the same epoch
+            *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
+            *user_callbacks,
+            *self.pruning,
+            CheckpointSaver(checkpoint, settings.checkpoint.schedule(settings.epochs), resumable, run_records),
+            *best_weights_callbacks(early_stopping),  # after the saver: checkpoints keep the last weights
+            *([ProfilerTrace(run_dir.events, settings.profile.epochs, initial_epoch, settings.epochs)]
+              if settings.profile.epochs else []),
+        ]
+
+    @property
+    def pruned_at_epoch(self) -> int | None:
+        return self.pruning[0].pruned_at_epoch if self.pruning else None
+
+
+def _trained(strategy, job: TrainingJob, run_dir: RunDirectory, write_errors) -> dict[str, list[float]]:
+    """Trains the job; returns its epoch logs (none for a run killed during its end-of-run reporting,
+    which has no epochs left: it only completes its outputs)."""
+    try:
+        with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
+            return strategy.train(job).history if job.initial_epoch < job.epochs else {}
+    finally:
+        with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
+            job.logger.close()
+
+
+def _save_model(plan: RunPlan, model: keras.Model, data: DataSource, run_dir: RunDirectory, write_errors) -> bool:
+    """model.keras, the SavedModel if asked, and the names framework.predict reads inputs and outputs
+    by; returns whether the model's scores are logits (not probabilities)."""
+    with run_dir.writing("the model", run_dir.model, write_errors):
+        save_model(model, run_dir.model)
+    if plan.settings.export.saved_model:
+        with run_dir.writing("the SavedModel", run_dir.saved_model, write_errors):
+            export_saved_model(model, run_dir.saved_model)
+    from_logits = bool(plan.components["loss"].kwargs.get("from_logits", False))
+    save_input_and_class_names(run_dir, data, from_logits)
+    return from_logits
 
 
 def _final_metrics(epoch_logs: dict[str, list[float]], checkpoint: RunCheckpoint) -> dict[str, float]:
