@@ -113,7 +113,10 @@ def raw_fit_like_the_strategy(epochs: int) -> int:
     """`model.fit` with exactly the fit strategy's inputs and compile arguments, and nothing else."""
     import keras
 
-    from framework.backends.tensorflow.examples import TensorFlowExamples, training_dataset
+    from framework.backends.tensorflow.examples import (
+        TensorFlowExamples,
+        training_dataset,
+    )
     from framework.data import LinearRegressionData
     from framework.models import LinearModel
 

@@ -21,10 +21,10 @@ from typing import Literal
 import pydantic
 from omegaconf import OmegaConf
 
-from framework.config.schema import ComponentConfig, validate_fields
 from framework.config.trained_run import check_finished_run
 from framework.config.user_errors import report_user_errors
 from framework.errors import InputError
+from framework.registry.schema import ComponentConfig, validate_fields
 from framework.run_directory import RunDirectory
 from framework.start_up import freeze_before_exit, loading_tensorflow
 

@@ -27,12 +27,12 @@ import numpy as np
 import pydantic
 from omegaconf import OmegaConf
 
-from framework.config.schema import ComponentConfig, validate_fields
 from framework.config.trained_run import check_finished_run
 from framework.config.user_errors import report_user_errors
 from framework.errors import InputError
 from framework.inference.classes import Classes, class_probabilities, saved_classes
 from framework.inference.examples import Examples
+from framework.registry.schema import ComponentConfig, validate_fields
 from framework.start_up import freeze_before_exit, loading_tensorflow
 
 USAGE = (

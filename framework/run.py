@@ -16,6 +16,7 @@ from pathlib import Path
 import keras
 from omegaconf import DictConfig
 
+from framework.backends import Backend, selected
 from framework.callbacks import (
     CheckpointSaver,
     EpochReport,
@@ -32,9 +33,8 @@ from framework.checkpoints.finite_weights import check_finite_weights
 from framework.checkpoints.resuming import finished_run, resume_run
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.stop_signals import StopOnSignal
-from framework.backends import Backend, selected
-from framework.config.fingerprint import experiment_fingerprint
 from framework.config.data_advice import warn_about_settings
+from framework.config.fingerprint import experiment_fingerprint
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.config.pruning_selection import check_pruning_has_a_trial
 from framework.data.batches import PartBatches

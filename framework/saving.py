@@ -8,12 +8,14 @@ import zipfile
 from pathlib import Path
 
 import keras
-from keras.src.export.export_utils import get_input_signature  # what Keras's own model.export reads the inputs from
+from keras.src.export.export_utils import (
+    get_input_signature,  # what Keras's own model.export reads the inputs from
+)
 
 from framework.config.trained_run import check_finished_run, run_plugins
 from framework.errors import InputError
+from framework.loggers.library_notices import notices_to_run_log
 from framework.plugins import load_plugins
-from framework.reports.console import notices_to_run_log
 from framework.run_directory import RunDirectory
 
 

@@ -14,17 +14,29 @@ import hydra
 from omegaconf import DictConfig
 
 import framework
-
 from framework.config.compose import CONFIG_MODULE, HYDRA_VERSION_BASE, PRIMARY_CONFIG
 from framework.config.preflight import check_command_line
 from framework.config.resume import resume_arguments
-from framework.config.run_claim import claimed_run_directory, register_resolvers, remove_failed_start
+from framework.config.run_claim import (
+    claimed_run_directory,
+    register_resolvers,
+    remove_failed_start,
+)
 from framework.config.sources import register_configs
 from framework.config.sweep_params import search_space_as_overrides
-from framework.config.user_errors import JobFailed, explain, is_bad_input, report_user_errors
+from framework.config.user_errors import (
+    JobFailed,
+    explain,
+    is_bad_input,
+    report_user_errors,
+)
 from framework.errors import FrameworkError, TrainingInterrupted
 from framework.reports.multirun_failures import record_job_failure
-from framework.start_up import freeze_before_exit, loading_tensorflow, select_keras_backend
+from framework.start_up import (
+    freeze_before_exit,
+    loading_tensorflow,
+    select_keras_backend,
+)
 from framework.sweeps.job import sweep_job
 
 log = logging.getLogger("framework")

@@ -72,7 +72,10 @@ def every_source(tmp_path):
 
 
 def test_a_batch_is_a_pure_function_of_seed_epoch_and_step(every_source):
-    from framework.backends.tensorflow.examples import TensorFlowExamples, training_dataset
+    from framework.backends.tensorflow.examples import (
+        TensorFlowExamples,
+        training_dataset,
+    )
 
     for name, data in every_source.items():
         through_pipeline = batches(training_dataset(TensorFlowExamples(data), epochs=3, initial_epoch=1))

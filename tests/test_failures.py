@@ -10,11 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from framework.run_directory import RunDirectory
 from helpers.runs import run_cli
 
 from framework.errors import NonFiniteLossError
+from framework.run_directory import RunDirectory
 
 DIVERGING = ("+experiment=seed_linear", "optimizer.learning_rate=1e6", "checkpoint.every_n_epochs=1", "verbose=0")
 

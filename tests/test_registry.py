@@ -1,9 +1,9 @@
 import pytest
 
-from framework.config.arguments import keyword_arguments
-from framework.config.schema import ComponentConfig
 from framework.errors import ConfigError, RegistryConflictError, UnknownComponentError
 from framework.registry import Registry
+from framework.registry.arguments import keyword_arguments
+from framework.registry.schema import ComponentConfig
 
 
 def make_registry() -> Registry:

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import keras
 
+    from framework.backends.job import TrainingJob
     from framework.distribution.base import LocalDevices
-    from framework.strategies.base import TrainingJob
 
 
 class EpochLoop(Protocol):

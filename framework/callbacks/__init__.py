@@ -15,7 +15,9 @@ from framework.callbacks.lr_on_plateau import lr_on_plateau_callbacks
 from framework.callbacks.optuna_pruning import OptunaPruning, pruning_callbacks
 from framework.callbacks.profiler_trace import ProfilerTrace
 from framework.callbacks.progress_bar import ProgressBar
-from framework.callbacks.scheduled import EpochCallback  # the base of callbacks that declare when they act
+from framework.callbacks.scheduled import (
+    EpochCallback,  # the base of callbacks that declare when they act
+)
 
 __all__ = [
     "BestWeightsRestorer",

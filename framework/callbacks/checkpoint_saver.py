@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from framework.callbacks.early_stopping import ResumableEarlyStopping
+from framework.callbacks.scheduled import EpochCallback
 from framework.checkpoints.finite_weights import check_finite_weights
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.loggers.run_records import RunRecords
-from framework.callbacks.scheduled import EpochCallback
 from framework.schedules import Schedule
 
 log = logging.getLogger("framework")

@@ -22,8 +22,8 @@ from typing import Any
 import keras
 
 from framework.callbacks.epoch_report import readable
-from framework.config.settings import EarlyStoppingSettings
 from framework.callbacks.scheduled import EpochCallback
+from framework.config.settings import EarlyStoppingSettings
 from framework.schedules import NEVER
 
 log = logging.getLogger("framework")

@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from framework.callbacks.scheduled import EpochCallback
 from framework.config.pruning_selection import PruningSelection
 from framework.result import objective_value
-from framework.callbacks.scheduled import EpochCallback
 from framework.schedules import Schedule
 from framework.sweeps.job import TrialRef
 from framework.sweeps.trial import load_trial

@@ -17,13 +17,13 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from framework.config.arguments import SPEC_KEY
 from framework.config.sources import (
     BUILTIN_CONFIGS_PACKAGE,
     load_config_file,
     plugin_config_files,
 )
 from framework.registry import Entry, Registry
+from framework.registry.arguments import SPEC_KEY
 
 REQUIRED = object()  # the default of a field that has none
 

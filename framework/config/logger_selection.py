@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 import pydantic
 
-from framework.config.schema import ComponentConfig, validate_fields
 from framework.errors import ConfigError
 from framework.registry import LOGGERS, Resolved
+from framework.registry.schema import ComponentConfig, validate_fields
 
 
 class LoggingSettings(ComponentConfig):

@@ -21,12 +21,13 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from framework.config.callback_specs import resolve_callbacks
-from framework.config.did_you_mean import closest
-from framework.config.loss_targets import check_loss_fits_targets, reads_labels_as_classes
 from framework.config.logger_selection import LoggerSelection, resolve_loggers
+from framework.config.loss_targets import (
+    check_loss_fits_targets,
+    reads_labels_as_classes,
+)
 from framework.config.paths import resolve_path
 from framework.config.pruning_selection import PruningSelection, resolve_pruning
-from framework.config.schema import validate_fields
 from framework.config.settings import RunSettings
 from framework.config.trained_run import check_finished_run
 from framework.config.trust import reject_code_references
@@ -43,6 +44,8 @@ from framework.registry import (
     Registry,
     Resolved,
 )
+from framework.registry.did_you_mean import closest
+from framework.registry.schema import validate_fields
 
 # Config group -> the registry its `name` key is looked up in, in build order.
 # The logger group selects several components at once (logger_selection.py).

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 import pydantic
 
-from framework.config.schema import ComponentConfig, validate_fields
 from framework.errors import ConfigError
 from framework.registry import PRUNERS, Resolved
+from framework.registry.schema import ComponentConfig, validate_fields
 from framework.schedules import Every
 
 # The sweeper that hands jobs their trials (configs/sweep/optuna.yaml).

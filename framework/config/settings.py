@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 
-from framework.config.schema import ComponentConfig
+from framework.registry.schema import ComponentConfig
 from framework.schedules import Every
 
 # TensorFlow and NumPy take seeds in [0, 2**32 - 1]; epoch counters in graphs are int32.

@@ -84,6 +84,7 @@ def register_framework_sweeper() -> None:
     that walk misses, so the class is registered by hand (harmless twice).
     """
     from hydra.core.plugins import Plugins
+
     from hydra_plugins.framework_sweeper.optuna_study_sweeper import OptunaStudySweeper
 
     Plugins.instance().register(OptunaStudySweeper)

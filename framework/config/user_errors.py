@@ -31,7 +31,6 @@ from hydra.errors import (
 )
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 
-from framework.config.did_you_mean import closest
 from framework.config.sources import options_with_key
 from framework.errors import (
     FrameworkError,
@@ -39,6 +38,7 @@ from framework.errors import (
     OutputWriteError,
     TrainingInterrupted,
 )
+from framework.registry.did_you_mean import closest
 
 # Exit status for errors in the user's input (configs, overrides, plugins).
 USER_ERROR_EXIT_CODE = 2

@@ -11,7 +11,13 @@ import pydantic
 
 from framework.data.arrays import ArrayData, ArrayDataConfig, encode_classes
 from framework.data.extras import import_for
-from framework.data.files import CELLS_NAMED, Given, describe_path, listed_cells, resolve_path
+from framework.data.files import (
+    CELLS_NAMED,
+    Given,
+    describe_path,
+    listed_cells,
+    resolve_path,
+)
 from framework.errors import ConfigError, InputError
 from framework.registry import DATA
 

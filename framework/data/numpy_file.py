@@ -10,7 +10,13 @@ import numpy as np
 import pydantic
 
 from framework.data.arrays import ArrayData, ArrayDataConfig, encode_classes
-from framework.data.files import CELLS_NAMED, Given, describe_path, listed_cells, resolve_path
+from framework.data.files import (
+    CELLS_NAMED,
+    Given,
+    describe_path,
+    listed_cells,
+    resolve_path,
+)
 from framework.errors import ConfigError, InputError
 from framework.registry import DATA
 

@@ -2,8 +2,8 @@
 
 from typing import Annotated
 
-import pydantic
 import numpy as np
+import pydantic
 
 from framework.data import random_numbers
 from framework.data.synthetic import SyntheticData, SyntheticDataConfig

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Annotated
 import numpy as np
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.data.random_numbers import permutation
 from framework.data.storage import PARTS, ExampleStorage, HeldExamples
+from framework.registry.schema import ComponentConfig
 
 if TYPE_CHECKING:
     import keras

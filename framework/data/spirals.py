@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-import pydantic
 import numpy as np
+import pydantic
 
 from framework.data import random_numbers
 from framework.data.synthetic import SyntheticData, SyntheticDataConfig

@@ -9,11 +9,11 @@ from __future__ import annotations
 import abc
 from typing import Annotated
 
-import pydantic
 import numpy as np
+import pydantic
 
-from framework.data.source import DataSource, DataSourceConfig, split_sizes
 from framework.data.random_numbers import Seed
+from framework.data.source import DataSource, DataSourceConfig, split_sizes
 from framework.data.storage import ExampleStorage, GeneratedExamples, HeldExamples
 
 

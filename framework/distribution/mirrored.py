@@ -7,9 +7,10 @@ from typing import Annotated
 
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.distribution.base import Distribution, LocalDevices, Placement
+from framework.errors import DistributionError
 from framework.registry import DISTRIBUTIONS
+from framework.registry.schema import ComponentConfig
 
 log = logging.getLogger("framework")
 
@@ -36,7 +37,6 @@ class MirroredDistribution(Distribution):
 
     def start(self, devices: LocalDevices) -> Placement:
         import tensorflow as tf  # TensorFlow's own distribution: imported when used, so a JAX run never loads it
-        from framework.backends.tensorflow.devices import split_cpu
 
         tf.get_logger().setLevel(logging.WARNING)  # tf.distribute logs every reduction at INFO
         if devices.gpus:
@@ -51,3 +51,27 @@ class MirroredDistribution(Distribution):
             ", ".join(strategy.extended.worker_devices),
         )
         return Placement(strategy=strategy)
+
+
+def split_cpu(replicas: int) -> list[str]:
+    """Splits the CPU into `replicas` logical devices; returns their names.
+
+    Raises:
+        DistributionError: TensorFlow already started in this process with a
+            different number of CPU devices.
+    """
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * replicas)
+    except RuntimeError:  # TensorFlow has started; fine if it has the wanted layout already
+        started_with = len(tf.config.list_logical_devices("CPU"))
+        if started_with != replicas:
+            raise DistributionError(
+                f"distribution.cpu_replicas={replicas}: the CPU must be split into {replicas} "
+                f"logical devices before TensorFlow starts, but TensorFlow already started in "
+                f"this process with {started_with} CPU device(s). Run it in a fresh process "
+                f"(python -m framework.train ...), not after another run in the same process."
+            ) from None
+    return [device.name for device in tf.config.list_logical_devices("CPU")[:replicas]]

@@ -16,11 +16,11 @@ from typing import Annotated, Literal
 
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.distribution.base import Distribution, LocalDevices, Placement
 from framework.distribution.tf_config import environment_tf_config, slurm_tf_config
 from framework.errors import DistributionError
 from framework.registry import DISTRIBUTIONS
+from framework.registry.schema import ComponentConfig
 
 log = logging.getLogger("framework")
 

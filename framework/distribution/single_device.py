@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from framework.distribution.base import Distribution, Placement
-from framework.distribution.base import LocalDevices
+from framework.distribution.base import Distribution, LocalDevices, Placement
 from framework.registry import DISTRIBUTIONS
 
 

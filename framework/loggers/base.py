@@ -4,7 +4,7 @@ Strategies call the same methods at the same points with the same values, so
 every logger writes the same records with the same step meaning under every
 strategy: the tape strategy calls them inside its compiled loop, the fit
 strategy from a Keras callback. When records are due is decided by the loop
-(framework.strategies.record_schedule) from the logger's `cadence`: a logger
+(framework.backends.record_schedule) from the logger's `cadence`: a logger
 author writes no scheduling code and never sees a graph loop.
 
 A run records with one logger: a FanOutLogger (fan_out.py) over the loggers

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import keras
 
-from framework.config.schema import ComponentConfig
 from framework.loggers.base import LoggerContext
 from framework.loggers.python_side import PythonSideLogger
 from framework.registry import LOGGERS
+from framework.registry.schema import ComponentConfig
 
 
 class CsvLoggerConfig(ComponentConfig):

@@ -29,12 +29,12 @@ from typing import Any
 
 import keras
 
-from framework.config.schema import ComponentConfig
 from framework.errors import ConfigError, ResumeError
 from framework.loggers.base import LoggerContext, RunOutcome
+from framework.loggers.library_notices import notices_to_run_log
 from framework.loggers.python_side import PythonSideLogger
 from framework.registry import LOGGERS
-from framework.reports.console import notices_to_run_log
+from framework.registry.schema import ComponentConfig
 from framework.run_directory import RunDirectory
 
 _SEND_SECONDS = 1.0

@@ -34,10 +34,10 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from framework.config.schema import ComponentConfig
 from framework.loggers.base import LoggerContext, RunLogger, RunOutcome
 from framework.loggers.event_files import EventFile, mark_restart
 from framework.registry import LOGGERS
+from framework.registry.schema import ComponentConfig
 from framework.result import RunResult
 from framework.run_directory import RunDirectory
 

@@ -31,11 +31,11 @@ from typing import Literal
 
 import keras
 
-from framework.config.schema import ComponentConfig
 from framework.errors import ConfigError
 from framework.loggers.base import LoggerContext, RunOutcome
 from framework.loggers.python_side import PythonSideLogger
 from framework.registry import LOGGERS
+from framework.registry.schema import ComponentConfig
 from framework.run_directory import RunDirectory
 
 log = logging.getLogger("framework")

@@ -13,8 +13,8 @@ import keras
 import pydantic
 from keras.src.utils.naming import to_snake_case  # Keras's own class -> name rule
 
-from framework.config.schema import ComponentConfig
 from framework.registry import LOSSES
+from framework.registry.schema import ComponentConfig
 
 # Loss classes a config cannot use: the base class, and the wrapper of a Python function.
 EXCLUDED = ("Loss", "LossFunctionWrapper")

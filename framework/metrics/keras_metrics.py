@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 import keras
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.registry import METRICS
+from framework.registry.schema import ComponentConfig
 
 Probability = Annotated[float, pydantic.Field(ge=0, le=1)]
 

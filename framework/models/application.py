@@ -19,14 +19,17 @@ from typing import Annotated, Any, Literal
 import keras
 import pydantic
 
-from framework.config.arguments import check_keyword_names
-from framework.config.keras_arguments import check_keras_names
 from framework.config.paths import describe_path, resolve_path
-from framework.config.schema import ComponentConfig
 from framework.errors import ConfigError, raise_together
-from framework.layers.application_preprocessing import ApplicationPreprocessing, applications
+from framework.layers.application_preprocessing import (
+    ApplicationPreprocessing,
+    applications,
+)
 from framework.layers.specs import resolve_layer
 from framework.registry import LAYERS, MODELS
+from framework.registry.arguments import check_keyword_names
+from framework.registry.keras_arguments import check_keras_names
+from framework.registry.schema import ComponentConfig
 
 # Arguments of an application the model sets itself.
 _SET_HERE = ("include_top", "weights", "input_tensor", "input_shape", "pooling")

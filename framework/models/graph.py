@@ -24,11 +24,11 @@ from typing import Annotated, Any
 import keras
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.errors import ConfigError, UnknownComponentError, raise_together
 from framework.layers.specs import resolve_layer
 from framework.models.graph_plan import INPUT, GraphNode, plan_graph
 from framework.registry import MERGE_LAYERS, MODELS, Resolved
+from framework.registry.schema import ComponentConfig
 
 
 class GraphModelConfig(ComponentConfig):

@@ -5,8 +5,8 @@ from typing import Annotated
 import keras
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.registry import MODELS
+from framework.registry.schema import ComponentConfig
 
 
 class LinearModelConfig(ComponentConfig):

@@ -5,9 +5,9 @@ from typing import Annotated
 import keras
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.layers.my_dense import MyDenseLayer
 from framework.registry import MODELS
+from framework.registry.schema import ComponentConfig
 
 
 class MyDenseModelConfig(ComponentConfig):

@@ -5,10 +5,10 @@ from typing import Annotated, Any
 import keras
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.errors import ConfigError, raise_together
 from framework.layers.specs import resolve_layer
 from framework.registry import LAYERS, MERGE_LAYERS, MODELS
+from framework.registry.schema import ComponentConfig
 
 
 class SequentialModelConfig(ComponentConfig):

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 import keras
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.registry import OPTIMIZERS, SCHEDULES, Resolved
+from framework.registry.schema import ComponentConfig
 
 PositiveFloat = Annotated[float, pydantic.Field(gt=0, allow_inf_nan=False)]
 UnitInterval = Annotated[float, pydantic.Field(ge=0, lt=1)]

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import keras
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.registry import SCHEDULES
+from framework.registry.schema import ComponentConfig
 
 Steps = Annotated[int, pydantic.Field(ge=0)]
 PositiveSteps = Annotated[int, pydantic.Field(ge=1)]

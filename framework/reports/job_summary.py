@@ -20,7 +20,7 @@ from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from framework.reports.console import optuna_through_hydra_logging
+from framework.loggers.library_notices import optuna_through_hydra_logging
 from framework.run_directory import RunDirectory
 
 log = logging.getLogger("framework")

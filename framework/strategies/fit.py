@@ -8,13 +8,10 @@ import math
 import keras
 
 from framework.backends import selected
-from framework.config.schema import ComponentConfig
+from framework.backends.job import TrainingJob, non_finite_loss_error
 from framework.registry import STRATEGIES
-from framework.strategies.base import (
-    TrainingJob,
-    TrainingStrategy,
-    non_finite_loss_error,
-)
+from framework.registry.schema import ComponentConfig
+from framework.strategies.base import TrainingStrategy
 
 log = logging.getLogger("framework")
 

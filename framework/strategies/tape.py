@@ -9,13 +9,10 @@ import keras
 import pydantic
 
 from framework.backends import EpochLoop, selected
-from framework.config.schema import ComponentConfig
+from framework.backends.job import TrainingJob, non_finite_loss_error
 from framework.registry import STRATEGIES
-from framework.strategies.base import (
-    TrainingJob,
-    TrainingStrategy,
-    non_finite_loss_error,
-)
+from framework.registry.schema import ComponentConfig
+from framework.strategies.base import TrainingStrategy
 from framework.strategies.call_plan import CallPlan
 
 log = logging.getLogger("framework")

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 import pydantic
 
-from framework.config.schema import ComponentConfig
 from framework.registry import PRUNERS
+from framework.registry.schema import ComponentConfig
 
 
 class NoPrunerConfig(ComponentConfig):

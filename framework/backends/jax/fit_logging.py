@@ -12,7 +12,7 @@ from framework.loggers.run_records import LEARNING_RATE, VARIABLES
 
 class HostLoggerCallback(keras.callbacks.Callback):
     """Gives the logger and the run's records what the hand-written loop gives them,
-    at the same epochs and steps (framework.strategies.record_schedule)."""
+    at the same epochs and steps (framework.backends.record_schedule)."""
 
     def __init__(self, job):
         super().__init__()

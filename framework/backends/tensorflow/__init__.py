@@ -7,7 +7,11 @@ import tensorflow as tf
 from framework.backends.backend import Backend, FitInputs
 from framework.backends.tensorflow.devices import log_variable_placement, select_devices
 from framework.backends.tensorflow.epoch_loop import CompiledEpochs
-from framework.backends.tensorflow.examples import TensorFlowExamples, held_out_dataset, training_dataset
+from framework.backends.tensorflow.examples import (
+    TensorFlowExamples,
+    held_out_dataset,
+    training_dataset,
+)
 from framework.backends.tensorflow.fit_logging import LoggerCallback
 
 

@@ -14,7 +14,7 @@ import keras
 import tensorflow as tf
 
 from framework.distribution.base import LocalDevices
-from framework.errors import DeviceError, DistributionError
+from framework.errors import DeviceError
 
 log = logging.getLogger("framework")
 # Facts for train.log that the console leaves out (configs/hydra/job_logging/framework.yaml).
@@ -44,28 +44,6 @@ def select_devices(device: str) -> LocalDevices:
         _hide_gpus()
         gpus = []
     return LocalDevices(gpus=tuple(gpu.name for gpu in gpus))
-
-
-def split_cpu(replicas: int) -> list[str]:
-    """Splits the CPU into `replicas` logical devices; returns their names.
-
-    Raises:
-        DistributionError: TensorFlow already started in this process with a
-            different number of CPU devices.
-    """
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    try:
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * replicas)
-    except RuntimeError:  # TensorFlow has started; fine if it has the wanted layout already
-        started_with = len(tf.config.list_logical_devices("CPU"))
-        if started_with != replicas:
-            raise DistributionError(
-                f"distribution.cpu_replicas={replicas}: the CPU must be split into {replicas} "
-                f"logical devices before TensorFlow starts, but TensorFlow already started in "
-                f"this process with {started_with} CPU device(s). Run it in a fresh process "
-                f"(python -m framework.train ...), not after another run in the same process."
-            ) from None
-    return [device.name for device in tf.config.list_logical_devices("CPU")[:replicas]]
 
 
 def log_variable_placement(model: keras.Model) -> None:

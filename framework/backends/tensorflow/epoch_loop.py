@@ -21,11 +21,11 @@ import functools
 
 import tensorflow as tf
 
+from framework.backends.job import TrainingJob
 from framework.backends.tensorflow.examples import TensorFlowExamples
+from framework.backends.tensorflow.train_step import TrainStep
 from framework.config.plan import logged_values
 from framework.loggers.run_records import LEARNING_RATE, VARIABLES
-from framework.strategies.base import TrainingJob
-from framework.backends.tensorflow.train_step import TrainStep
 
 
 class CompiledEpochs:

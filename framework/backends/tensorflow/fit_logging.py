@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import keras
 import tensorflow as tf
 
+from framework.backends.record_schedule import RecordSchedule
 from framework.loggers.base import RunLogger
 from framework.loggers.run_records import LEARNING_RATE, VARIABLES, RunRecords
-from framework.strategies.record_schedule import RecordSchedule
 
 # Records are written in batches about this often: one compiled call per
 # record would cost as much as a training step of a small model.

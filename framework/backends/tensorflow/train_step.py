@@ -25,7 +25,7 @@ import functools
 
 import tensorflow as tf
 
-from framework.strategies.base import TrainingJob
+from framework.backends.job import TrainingJob
 
 
 class TrainStep:

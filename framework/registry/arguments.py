@@ -12,8 +12,8 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from framework.config.did_you_mean import closest
 from framework.errors import ConfigError
+from framework.registry.did_you_mean import closest
 
 # The key of a spec that names the registry entry, so never an argument.
 SPEC_KEY = "name"

@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from framework.config.arguments import check_keyword_names, settable_arguments
-from framework.config.did_you_mean import closest
-from framework.config.keras_arguments import check_keras_names
-from framework.config.schema import validate_fields
 from framework.errors import ConfigError, RegistryConflictError, UnknownComponentError
+from framework.registry.arguments import check_keyword_names, settable_arguments
+from framework.registry.did_you_mean import closest
+from framework.registry.keras_arguments import check_keras_names
+from framework.registry.schema import validate_fields
 
 T = TypeVar("T", bound=Callable[..., Any])
 

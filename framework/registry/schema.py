@@ -14,8 +14,8 @@ from typing import Any
 
 import pydantic
 
-from framework.config.did_you_mean import closest
 from framework.errors import ConfigError
+from framework.registry.did_you_mean import closest
 
 # The widest integer TensorFlow takes (int64): a larger one fails inside an op, not here.
 INT64_MAX = 2**63 - 1
