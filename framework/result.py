@@ -17,6 +17,7 @@ class RunResult:
     Attributes:
         run_dir: Where the run wrote its config, events, model and summary.
         strategy: The training strategy's registry key.
+        backend: The Keras backend it trained on (tensorflow or jax).
         epochs: Epochs completed.
         global_step: Optimizer steps taken.
         metrics: Last epoch's logs, e.g. {"loss": ..., "val_loss": ...}.
@@ -45,6 +46,7 @@ class RunResult:
     parameters: dict[str, int] = field(default_factory=dict)
     init_from: dict[str, Any] | None = None
     trial: dict[str, Any] | None = None
+    backend: str = "tensorflow"
 
     @property
     def objective(self) -> float:

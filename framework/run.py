@@ -160,6 +160,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
         result = RunResult(
             run_dir=str(run_dir.path),
             strategy=plan.components["strategy"].key,
+            backend=settings.backend,
             epochs=epochs_done,
             global_step=int(optimizer.iterations.numpy()),
             metrics={**_final_metrics(epoch_logs, checkpoint), **_test_metrics(model, data)},

@@ -54,7 +54,7 @@ def test_the_tutorial_prints_the_same_lines_on_jax_and_imports_no_tensorflow(tmp
     assert lines[10] == f"Finished ({strategy} strategy): loss=1.2329, W=3.273, b=1.741"
     assert not imported_tensorflow(out.stderr)
     assert [line for line in out.stderr.splitlines() if not line.startswith("PROBE=")] == []
-    assert _summary(tmp_path / "run")["config"]["backend"] == "jax"
+    assert _summary(tmp_path / "run")["backend"] == "jax"
 
 
 @pytest.mark.slow

@@ -71,7 +71,6 @@ class Distribution(abc.ABC):
     must come before any other TensorFlow op of the process.
     """
 
-    key: ClassVar[str]  # the registry key, for messages
     # Training strategy keys this distribution cannot run, each with the reason
     # (checked with the config, framework.config.plan).
     unsupported_strategies: ClassVar[dict[str, str]] = {}

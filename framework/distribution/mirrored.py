@@ -30,7 +30,6 @@ class MirroredDistribution(Distribution):
     """tf.distribute.MirroredStrategy: every replica holds a copy of the
     variables; gradients are summed across replicas each step."""
 
-    key = "mirrored"
 
     def __init__(self, cpu_replicas: int):
         self.cpu_replicas = cpu_replicas

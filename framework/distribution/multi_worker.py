@@ -49,7 +49,6 @@ class MultiWorkerDistribution(Distribution):
     """tf.distribute.MultiWorkerMirroredStrategy: synchronous training over
     workers; worker 0 is the chief and alone writes the run directory."""
 
-    key = "multi_worker"
     unsupported_strategies = {"fit": _KERAS_FIT_LIMITATION}
 
     def __init__(self, cluster: str, port: int):

@@ -10,7 +10,6 @@ from framework.registry import DISTRIBUTIONS
 class SingleDevice(Distribution):
     """Trains on the backend's default device: the first GPU if any, else the CPU."""
 
-    key = "none"
     replicated = False
     backends = ("tensorflow", "jax")
 
