@@ -171,3 +171,12 @@ def test_loggers_import_and_write_tensorboard_events_without_tensorflow(tmp_path
     np.testing.assert_allclose(np.ravel(events["variables/scale"][2]), [1.0, 3.0])
     assert events["variables/dense/kernel"][0] == "histograms" and events["variables/dense/kernel"][1] == [0, 3]
     assert events["variables/dense/kernel"][2][0][:, 2].sum() == 12  # every value of the kernel counted once
+
+
+def test_graph_records_of_an_opened_tensorboard_logger_are_refused(tmp_path):
+    """Its events are open with the tensorboard package's writer: tf.summary would start a second file."""
+    logger = TensorBoardLogger(LoggerContext(RunDirectory(tmp_path), EVERY_STEP), histograms=False)
+    logger.open(_model(), epochs=1)
+    with pytest.raises(RuntimeError, match="before open"):
+        graph_records(logger)
+    logger.close()

@@ -93,7 +93,7 @@ class TensorBoardLogger(RunLogger):
 
     def write_events_with(self, new_events: Callable[[Path], Events]) -> None:
         """Has `open` write through `new_events(log_dir)` instead of an EventFile (before `open`)."""
-        if self._model is not None:
+        if self._model is not None and new_events is not self._new_events:
             raise RuntimeError("TensorBoardLogger.write_events_with must be called before open()")
         self._new_events = new_events
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,27 +46,18 @@ class GraphRecords(Protocol):
         are the model's trainable variables' values, in their order."""
 
 
-_BUILT: weakref.WeakKeyDictionary[RunLogger, GraphRecords] = weakref.WeakKeyDictionary()
-
-
-def graph_records(logger: RunLogger) -> GraphRecords:
-    """`logger`'s graph records, built once per logger."""
-    if logger not in _BUILT:
-        _BUILT[logger] = _build(logger)
-    return _BUILT[logger]
-
-
 @functools.singledispatch
-def _build(logger: RunLogger) -> GraphRecords:
+def graph_records(logger: RunLogger) -> GraphRecords:
+    """`logger`'s records as graph ops (the first built before `logger.open()`)."""
     return _HostRecords(logger)
 
 
-@_build.register
+@graph_records.register
 def _(logger: FanOutLogger) -> GraphRecords:
     return _FanOutRecords(logger)
 
 
-@_build.register
+@graph_records.register
 def _(logger: TensorBoardLogger) -> GraphRecords:
     return _SummaryRecords(logger)
 
