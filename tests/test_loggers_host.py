@@ -105,8 +105,13 @@ def test_fan_out_host_path_gives_each_logger_the_records_its_cadence_takes(tmp_p
     model = _model()
     run_dir = RunDirectory(tmp_path)
     cadence = Cadence(every_n_epochs=1, every_n_steps=2)
-    steps_only = TensorBoardLogger(LoggerContext(RunDirectory(tmp_path / "steps"), Cadence(every_n_steps=2)), histograms=False)
-    loggers = [TensorBoardLogger(LoggerContext(run_dir, cadence), histograms=False), CsvLogger(LoggerContext(run_dir, cadence)), steps_only]
+    steps_only = TensorBoardLogger(
+        LoggerContext(RunDirectory(tmp_path / "steps"), Cadence(every_n_steps=2)), histograms=False
+    )
+    loggers = [
+        TensorBoardLogger(LoggerContext(run_dir, cadence), histograms=False), CsvLogger(LoggerContext(run_dir, cadence)),
+        steps_only,
+    ]
     fan_out = FanOutLogger(loggers)
     assert (fan_out.epoch_loggers, fan_out.step_loggers) == (loggers[:2], [loggers[0], loggers[2]])
     fan_out.open(model, epochs=2)
@@ -120,7 +125,9 @@ def test_fan_out_host_path_gives_each_logger_the_records_its_cadence_takes(tmp_p
     np.testing.assert_allclose(np.ravel(events["epoch/learning_rate"][2]), [0.1, 0.05])
     with run_dir.metrics_csv.open(newline="") as file:  # the CSV logger takes epochs only
         rows = list(csv.DictReader(file))
-    assert [(row["epoch"], float(row["loss"]), float(row["learning_rate"])) for row in rows] == [("0", 0.75, 0.1), ("1", 0.5, 0.05)]
+    assert [(row["epoch"], float(row["loss"]), float(row["learning_rate"])) for row in rows] == [
+        ("0", 0.75, 0.1), ("1", 0.5, 0.05),
+    ]
     only_steps = _read(steps_only.log_dir)
     assert only_steps["step/loss"][1] == [4, 8] and not any(tag.startswith("epoch/") for tag in only_steps)
 
@@ -138,9 +145,12 @@ _WITHOUT_TENSORFLOW = textwrap.dedent("""
     from framework.loggers import Cadence, LoggerContext, TensorBoardLogger
     from framework.run_directory import RunDirectory
 
-    class Variable:
+    class Variable:  # what the logger reads of a Keras variable
         def __init__(self, path, value):
             self.path, self.value, self.shape = path, value, value.shape
+
+        def __array__(self, dtype=None, copy=None):
+            return self.value
 
     class Model:
         class optimizer:
@@ -164,7 +174,8 @@ def test_loggers_import_and_write_tensorboard_events_without_tensorflow(tmp_path
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout.splitlines()[-1])
     assert report["tensorflow"] is False
-    assert {"base", "fan_out", "python_side", "tensorboard", "csv_file", "mlflow_tracking", "wandb_tracking"} <= set(report["modules"])
+    expected = {"base", "fan_out", "python_side", "tensorboard", "csv_file", "mlflow_tracking", "wandb_tracking"}
+    assert expected <= set(report["modules"])
     events = _read(tmp_path / "tensorboard")
     assert events["step/loss"][1] == events["epoch/loss"][1] == [3]
     assert events["variables/scale"][1] == [0, 3]

@@ -104,7 +104,7 @@ class TensorBoardLogger(RunLogger):
         mark_restart(self.log_dir, step if step else -1)
         self.events = self._new_events(self.log_dir)
         if step == 0:  # a resumed run has these already
-            self._write_variables(step, [np.asarray(variable.value) for variable in model.trainable_variables])
+            self._write_variables(step, [np.asarray(variable) for variable in model.trainable_variables])
         self.events.flush()
         self._last_flush = time.monotonic()
 
