@@ -6,10 +6,8 @@ with the same weights, logs and TensorBoard values, accumulation equals a
 larger batch, and an EMA run keeps (saves, reports) the average.
 """
 
-import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from helpers.events import read_scalars
 from helpers.runs import run_in
 

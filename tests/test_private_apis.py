@@ -32,7 +32,10 @@ def test_keras_export_input_signature():
 def test_hydra_composition_and_argument_parser():
     """framework/config/preflight.py composes what Hydra will run, before Hydra instantiates it."""
     from hydra._internal.hydra import Hydra
-    from hydra._internal.utils import create_automatic_config_search_path, get_args_parser
+    from hydra._internal.utils import (
+        create_automatic_config_search_path,
+        get_args_parser,
+    )
 
     args = get_args_parser().parse_args(["epochs=3", "-m"])
     assert args.overrides == ["epochs=3"] and args.multirun

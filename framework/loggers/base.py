@@ -1,11 +1,16 @@
 """What a logger is: it declares which records it wants, and writes the ones it is given.
 
-Strategies call the same methods at the same points with the same values, so
-every logger writes the same records with the same step meaning under every
-strategy: the tape strategy calls them inside its compiled loop, the fit
-strategy from a Keras callback. When records are due is decided by the loop
-(framework.backends.record_schedule) from the logger's `cadence`: a logger
-author writes no scheduling code and never sees a graph loop.
+Every loop hands a logger the same records with the same values, so every
+logger writes the same records with the same step meaning under every
+strategy and backend. A logger receives them on the host as Python numbers
+and NumPy arrays (`write_step`, `write_epoch`): loops that return to Python
+after each compiled call call these directly, and the TensorFlow loops,
+which record inside their compiled code, reach them through
+framework.backends.tensorflow.graph_records (which writes TensorBoard's
+records with tf.summary in the graph instead). When records are due is
+decided by the loop (framework.backends.record_schedule) from the logger's
+`cadence`: a logger author writes no scheduling code and never sees a graph
+loop. This package imports without TensorFlow (and without Keras).
 
 A run records with one logger: a FanOutLogger (fan_out.py) over the loggers
 the config selects, each built with the same LoggerContext.
@@ -14,13 +19,16 @@ the config selects, each built with the same LoggerContext.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keras
+import numpy as np
 
 from framework.run_directory import RunDirectory
+
+if TYPE_CHECKING:
+    import keras
 
 
 @dataclass(frozen=True)
@@ -72,24 +80,27 @@ class RunOutcome(enum.Enum):
 
 
 class RunLogger:
-    """Records a run. `log_step` and `log_epoch` take tensors and must be graph-safe
-    (TensorFlow ops only): the tape strategy calls them inside its compiled loop."""
+    """Records a run, from host values: Python numbers and NumPy arrays."""
 
     cadence: Cadence = Cadence()
+    # Whether `write_epoch` uses the variables' values: loops need not fetch them for loggers that do not.
+    takes_variables: bool = True
 
     def open(self, model: keras.Model, epochs: int) -> None:
         """Starts recording `model`'s training for `epochs` epochs (a resumed run too)."""
 
-    def log_step(self, step, loss) -> None:
+    def write_step(self, step: int, loss: float) -> None:
         """After optimizer step `step`, a due step: the running epoch loss."""
 
-    def log_epoch(self, step, epoch, logs: dict, learning_rate, variables: list) -> None:
+    def write_epoch(self, step: int, epoch: int, values: dict[str, float], variables: Sequence[np.ndarray]) -> None:
         """After epoch `epoch`, a due epoch, which ended at optimizer step `step`.
 
         Args:
-            logs: The epoch's logs (loss, val_loss...).
-            learning_rate: The optimizer's learning rate at that step.
-            variables: The values of the model's trainable variables then, in their order.
+            values: The epoch's logs (loss, val_loss...) and then "learning_rate",
+                the optimizer's learning rate at that step.
+            variables: The values of the model's trainable variables then, in
+                `model.trainable_variables` order (a logger whose
+                `takes_variables` is False may be given none).
         """
 
     def flush(self) -> None:

@@ -9,14 +9,19 @@ the epochs it trains again, so every epoch appears once after a kill and a resum
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
+import numpy as np
 
 from framework.loggers.base import LoggerContext
 from framework.loggers.python_side import PythonSideLogger
 from framework.registry import LOGGERS
 from framework.registry.schema import ComponentConfig
+
+if TYPE_CHECKING:
+    import keras
 
 
 class CsvLoggerConfig(ComponentConfig):
@@ -31,13 +36,15 @@ class CsvLogger(PythonSideLogger):
         super().__init__(context.cadence, takes_steps=False)
         self.path = context.run_dir.metrics_csv
         self.initial_epoch = context.initial_epoch
+        import keras  # here, not at the top: framework.loggers imports without a Keras backend
+
         self._rows = keras.callbacks.CSVLogger(str(self.path), append=True)
 
     def open(self, model: keras.Model, epochs: int) -> None:
         _keep_rows_before(self.path, self.initial_epoch)
         self._rows.on_train_begin()
 
-    def write_epoch(self, step: int, epoch: int, values: dict[str, float]) -> None:
+    def write_epoch(self, step: int, epoch: int, values: dict[str, float], variables: Sequence[np.ndarray]) -> None:
         self._rows.on_epoch_end(epoch, values)  # the CSVLogger flushes every row
 
     def close(self) -> None:

@@ -3,21 +3,25 @@
 The strategies call one RunLogger. A FanOutLogger passes each call on to every
 selected logger with the same values, so each writes the same records at the
 same steps under every strategy. Loggers that take no step records (CSV) are
-left out of `log_step` when the graph is traced, not by a branch in it.
+left out of `write_step` (and, on TensorFlow, out of the graph when it is
+traced, not by a branch in it).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-import keras
+import numpy as np
 
 from framework.config.logger_selection import LoggerSelection
 from framework.errors import TrainingInterrupted
 from framework.loggers.base import Cadence, LoggerContext, RunLogger, RunOutcome
 from framework.run_directory import RunDirectory
+
+if TYPE_CHECKING:
+    import keras
 
 
 class FanOutLogger(RunLogger):
@@ -25,13 +29,14 @@ class FanOutLogger(RunLogger):
 
     def __init__(self, loggers: list[RunLogger]):
         self.loggers = loggers
-        self._epoch_loggers = [logger for logger in loggers if logger.cadence.every_n_epochs is not None]
-        self._step_loggers = [logger for logger in loggers if logger.cadence.every_n_steps]
+        self.epoch_loggers = [logger for logger in loggers if logger.cadence.every_n_epochs is not None]
+        self.step_loggers = [logger for logger in loggers if logger.cadence.every_n_steps]
         # Built from one shared cadence, the loggers differ only in which kinds of records they take.
         self.cadence = Cadence(
-            every_n_epochs=self._epoch_loggers[0].cadence.every_n_epochs if self._epoch_loggers else None,
-            every_n_steps=self._step_loggers[0].cadence.every_n_steps if self._step_loggers else 0,
+            every_n_epochs=self.epoch_loggers[0].cadence.every_n_epochs if self.epoch_loggers else None,
+            every_n_steps=self.step_loggers[0].cadence.every_n_steps if self.step_loggers else 0,
         )
+        self.takes_variables = any(logger.takes_variables for logger in self.epoch_loggers)
 
     @classmethod
     def build(
@@ -48,13 +53,13 @@ class FanOutLogger(RunLogger):
         for logger in self.loggers:
             logger.open(model, epochs)
 
-    def log_step(self, step, loss) -> None:
-        for logger in self._step_loggers:
-            logger.log_step(step, loss)
+    def write_step(self, step: int, loss: float) -> None:
+        for logger in self.step_loggers:
+            logger.write_step(step, loss)
 
-    def log_epoch(self, step, epoch, logs: dict, learning_rate, variables: list) -> None:
-        for logger in self._epoch_loggers:
-            logger.log_epoch(step, epoch, logs, learning_rate, variables)
+    def write_epoch(self, step: int, epoch: int, values: dict[str, float], variables: Sequence[np.ndarray]) -> None:
+        for logger in self.epoch_loggers:
+            logger.write_epoch(step, epoch, values, variables if logger.takes_variables else ())
 
     def flush(self) -> None:
         for logger in self.loggers:

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-import keras
+import numpy as np
 
 from framework.errors import ConfigError, ResumeError
 from framework.loggers.base import LoggerContext, RunOutcome
@@ -36,6 +36,9 @@ from framework.loggers.python_side import PythonSideLogger
 from framework.registry import LOGGERS
 from framework.registry.schema import ComponentConfig
 from framework.run_directory import RunDirectory
+
+if TYPE_CHECKING:
+    import keras
 
 _SEND_SECONDS = 1.0
 # MLflow's limits for one log_batch request.
@@ -104,7 +107,7 @@ class MlflowLogger(PythonSideLogger):
     def write_step(self, step: int, loss: float) -> None:
         self._pending.append(("step/loss", loss, _now_ms(), step))
 
-    def write_epoch(self, step: int, epoch: int, values: dict[str, float]) -> None:
+    def write_epoch(self, step: int, epoch: int, values: dict[str, float], variables: Sequence[np.ndarray]) -> None:
         timestamp = _now_ms()
         self._pending.extend((name, value, timestamp, step) for name, value in {**values, "epoch": epoch}.items())
         self._epochs_done, self._last_step = epoch + 1, step

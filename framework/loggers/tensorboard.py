@@ -11,28 +11,31 @@ means the same thing under every strategy):
     plots/<name>       the end-of-run plots, as images
 and the run's config as HParams, so a sweep's runs compare in the HParams tab.
 
-Every record during training is a tf.summary op guarded by `record_if`, so
-the same code runs eagerly (fit) and inside the tape strategy's compiled
-loop. The logger also owns what only TensorBoard needs: restart markers
-when a run resumes over events it wrote before (event_files.mark_restart),
-a warning when its directory stops taking events, and the end-of-run HParams,
-test scalars and pictures.
+Records given on the host (`write_epoch`, `write_step`) are written with the
+`tensorboard` package's own event writer (event_files.EventFile), with no
+TensorFlow. The TensorFlow loops write the same records with tf.summary
+inside their compiled code (framework.backends.tensorflow.graph_records),
+which has the logger write through a tf.summary writer instead
+(`write_events_with`), so a process writes one events file either way. The
+logger also owns what only TensorBoard needs: restart markers when a run
+resumes over events it wrote before (event_files.mark_restart), a warning
+when its directory stops taking events, and the end-of-run HParams, test
+scalars and pictures.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
 import os
 import struct
 import time
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-import keras
-import tensorflow as tf
+import numpy as np
 
 from framework.loggers.base import LoggerContext, RunLogger, RunOutcome
 from framework.loggers.event_files import EventFile, mark_restart
@@ -41,6 +44,9 @@ from framework.registry.schema import ComponentConfig
 from framework.result import RunResult
 from framework.run_directory import RunDirectory
 
+if TYPE_CHECKING:
+    import keras
+
 log = logging.getLogger("framework")
 
 # A flush is a file write: strategies ask at every graph call or epoch, which
@@ -48,6 +54,18 @@ log = logging.getLogger("framework")
 _FLUSH_SECONDS = 1.0
 
 HParamValue = bool | int | float | str
+
+
+class Events(Protocol):
+    """Where the logger writes its records: an EventFile, or on TensorFlow a tf.summary writer."""
+
+    def scalar(self, tag: str, value: Any, step: int) -> None: ...
+
+    def histogram(self, tag: str, values: Any, step: int) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class TensorBoardLoggerConfig(ComponentConfig):
@@ -60,51 +78,64 @@ class TensorBoardLoggerConfig(ComponentConfig):
 
 @LOGGERS.register("tensorboard", config=TensorBoardLoggerConfig)
 class TensorBoardLogger(RunLogger):
-    """Writes scalars and histograms into the run directory's events folder with tf.summary."""
+    """Writes scalars and histograms into the run directory's events folder."""
 
     def __init__(self, context: LoggerContext, histograms: bool):
         self.log_dir = context.run_dir.events
         self.cadence = context.cadence
         self.config = context.config
         self.histograms = histograms
-        self._writer: tf.summary.SummaryWriter | None = None
+        self.events: Events | None = None  # from open() to close()
+        self._new_events: Callable[[Path], Events] = EventFile
         self._model: keras.Model | None = None
         self._last_flush = 0.0
         self._lost: str | None = None  # why events stopped reaching the directory, once noticed
 
+    def write_events_with(self, new_events: Callable[[Path], Events]) -> None:
+        """Has `open` write through `new_events(log_dir)` instead of an EventFile (before `open`)."""
+        if self._model is not None and new_events is not self._new_events:
+            raise RuntimeError("TensorBoardLogger.write_events_with must be called before open()")
+        self._new_events = new_events
+
     def open(self, model: keras.Model, epochs: int) -> None:
         self._model = model
-        step = int(model.optimizer.iterations.numpy())
+        step = int(np.asarray(model.optimizer.iterations))
         # A resumed run continues over events its stopped process wrote: those after its checkpoint are dropped.
         mark_restart(self.log_dir, step if step else -1)
-        self._writer = tf.summary.create_file_writer(str(self.log_dir))
+        self.events = self._new_events(self.log_dir)
         if step == 0:  # a resumed run has these already
-            with self._writing(model.optimizer.iterations):
-                self._write_variables([variable.value for variable in model.trainable_variables])
-        self._writer.flush()
+            self._write_variables(step, [np.asarray(variable) for variable in model.trainable_variables])
+        self.events.flush()
         self._last_flush = time.monotonic()
 
-    def log_step(self, step, loss) -> None:
-        with self._writing(step):
-            tf.summary.scalar("step/loss", loss)
+    def write_step(self, step: int, loss: float) -> None:
+        self.events.scalar("step/loss", loss, step)
 
-    def log_epoch(self, step, epoch, logs: dict, learning_rate, variables: list) -> None:
-        with self._writing(step):
-            for name, value in logs.items():
-                tf.summary.scalar(f"epoch/{name}", value)
-            tf.summary.scalar("epoch/learning_rate", learning_rate)
-            self._write_variables(variables)
+    def write_epoch(self, step: int, epoch: int, values: dict[str, float], variables: Sequence[np.ndarray]) -> None:
+        for name, value in values.items():  # the logs, then learning_rate
+            self.events.scalar(f"epoch/{name}", value, step)
+        self._write_variables(step, variables)
+
+    def variable_records(self) -> list[tuple[int, str, bool]]:
+        """(index in the model's trainable variables, tag, is a scalar) of each variable
+        written: scalars as scalars, tensors as histograms when `histograms` is on."""
+        records = []
+        for index, variable in enumerate(self._model.trainable_variables):
+            scalar = math.prod(variable.shape) == 1
+            if scalar or self.histograms:
+                records.append((index, f"variables/{variable.path}", scalar))
+        return records
 
     def flush(self) -> None:
-        if self._writer is not None and time.monotonic() - self._last_flush >= _FLUSH_SECONDS:
-            self._writer.flush()
+        if self.events is not None and time.monotonic() - self._last_flush >= _FLUSH_SECONDS:
+            self.events.flush()
             self._last_flush = time.monotonic()
             self._watch_directory()
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        if self.events is not None:
+            self.events.close()
+            self.events = None
             self._watch_directory()
 
     def end(self, outcome: RunOutcome, run_dir: RunDirectory) -> None:
@@ -123,24 +154,15 @@ class TensorBoardLogger(RunLogger):
         finally:
             report.close()
 
-    @contextlib.contextmanager
-    def _writing(self, step) -> Iterator[None]:
-        # Summaries take the enclosing name scope as a tag prefix; inside the
-        # tape strategy's loop that is "while/", so tags are written from the
-        # root scope to read the same under every strategy.
-        with self._writer.as_default(step=step), tf.compat.v1.name_scope(None):
-            yield
-
-    def _write_variables(self, values: list) -> None:
-        for variable, value in zip(self._model.trainable_variables, values):
-            tag = f"variables/{variable.path}"
-            if math.prod(variable.shape) == 1:
-                tf.summary.scalar(tag, tf.reshape(value, ()))
-            elif self.histograms:
-                tf.summary.histogram(tag, value)
+    def _write_variables(self, step: int, values: Sequence[np.ndarray]) -> None:
+        for index, tag, scalar in self.variable_records():
+            if scalar:
+                self.events.scalar(tag, np.reshape(values[index], ()), step)
+            else:
+                self.events.histogram(tag, values[index], step)
 
     def _watch_directory(self) -> None:
-        """Warns once when events stop reaching the directory: TensorFlow's writer drops them
+        """Warns once when events stop reaching the directory: event writers drop them
         silently when its file disappears or its directory stops being writable. Training
         goes on (the checkpoints are what resuming needs); the user should know the curves stop."""
         if self._lost is not None:

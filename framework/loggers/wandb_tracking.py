@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Literal
 
-import keras
+import numpy as np
 
 from framework.errors import ConfigError
 from framework.loggers.base import LoggerContext, RunOutcome
@@ -37,6 +37,9 @@ from framework.loggers.python_side import PythonSideLogger
 from framework.registry import LOGGERS
 from framework.registry.schema import ComponentConfig
 from framework.run_directory import RunDirectory
+
+if TYPE_CHECKING:
+    import keras
 
 log = logging.getLogger("framework")
 
@@ -98,7 +101,7 @@ class WandbLogger(PythonSideLogger):
     def write_step(self, step: int, loss: float) -> None:
         self._record(lambda: self._run.log({"step/loss": loss, _STEP: step}))
 
-    def write_epoch(self, step: int, epoch: int, values: dict[str, float]) -> None:
+    def write_epoch(self, step: int, epoch: int, values: dict[str, float], variables: Sequence[np.ndarray]) -> None:
         self._record(lambda: self._run.log({**values, "epoch": epoch, _STEP: step}))
 
     def end(self, outcome: RunOutcome, run_dir: RunDirectory) -> None:

@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from framework.backends.job import TrainingJob
 from framework.backends.tensorflow.examples import TensorFlowExamples
+from framework.backends.tensorflow.graph_records import graph_records
 from framework.backends.tensorflow.train_step import TrainStep
 from framework.config.plan import logged_values
 from framework.loggers.run_records import LEARNING_RATE, VARIABLES
@@ -46,6 +47,7 @@ class CompiledEpochs:
         self.job = job
         self.calls = 0
         self._step = TrainStep(job, jit_compile)
+        self._records = graph_records(job.logger)  # before the logger opens: it writes in the graph
         self._examples = TensorFlowExamples(job.data)
         # One set for training, one for validation (fit evaluates with the same
         # objects after reading the training results; two sets need no ordering).
@@ -140,11 +142,11 @@ class CompiledEpochs:
         return total / count, finite
 
     def _log_step(self, step, loss):
-        self.job.logger.log_step(step, loss)
+        self._records.log_step(step, loss)
 
     def _log_epoch(self, epoch, logs):
         model, optimizer = self.job.model, self.job.optimizer
-        self.job.logger.log_epoch(
+        self._records.log_epoch(
             optimizer.iterations, epoch, logs, optimizer.learning_rate, [v.value for v in model.trainable_variables]
         )
 

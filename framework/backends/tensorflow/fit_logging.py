@@ -12,6 +12,7 @@ import keras
 import tensorflow as tf
 
 from framework.backends.record_schedule import RecordSchedule
+from framework.backends.tensorflow.graph_records import graph_records
 from framework.loggers.base import RunLogger
 from framework.loggers.run_records import LEARNING_RATE, VARIABLES, RunRecords
 
@@ -48,7 +49,7 @@ class LoggerCallback(keras.callbacks.Callback):
         self.run_records = run_records
         # Partials, not bound methods: TensorFlow counts traces by code object, so
         # runs in one process (sweeps, notebooks) would add up to a false retracing warning.
-        self._log_step = tf.function(functools.partial(logger.log_step), autograph=False)
+        self._log_step = tf.function(functools.partial(graph_records(logger).log_step), autograph=False)
         self._snapshot: tf.types.experimental.ConcreteFunction | None = None
         # Compiled at the first write with a signature of any number of records,
         # so it traces once per run whatever the batch sizes.
@@ -149,7 +150,7 @@ def _write_records(logger: RunLogger, steps, epochs, logs, learning_rates, varia
     """Gives `logger` each of a batch of epoch records, inside one compiled call."""
 
     def write(index):
-        logger.log_epoch(
+        graph_records(logger).log_epoch(
             steps[index],
             epochs[index],
             {name: values[index] for name, values in logs.items()},
