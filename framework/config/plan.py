@@ -249,15 +249,20 @@ def _check_strategy_runs_under_distribution(strategy: Resolved, distribution: Re
 
 
 def _check_backend_supports(settings: RunSettings, distribution: Resolved, data: Resolved) -> None:
-    """What only TensorFlow does: tf.distribute and the SavedModel export."""
-    if settings.backend == "tensorflow":
-        return
+    """What one backend alone does: tf.distribute and the SavedModel export (TensorFlow), keras.distribution (JAX)."""
     backends = distribution.entry.factory.backends
     if settings.backend not in backends:
+        engine = "TensorFlow's tf.distribute" if backends == ("tensorflow",) else "keras.distribution on JAX"
+        alternative = {
+            "tensorflow": "distribution=mirrored (one machine) or distribution=multi_worker strategy=tape (several)",
+            "jax": "distribution=data_parallel (one machine or several)",
+        }[settings.backend]
         raise ConfigError(
-            f"distribution={distribution.key} runs on backend={' or '.join(backends)} (TensorFlow's tf.distribute), "
-            f"not backend={settings.backend}. Use distribution=none, or backend=tensorflow."
+            f"distribution={distribution.key} runs on backend={' or '.join(backends)} ({engine}), "
+            f"not backend={settings.backend}. Use distribution=none or {alternative}, or backend={backends[0]}."
         )
+    if settings.backend == "tensorflow":
+        return
     if settings.export.saved_model:
         raise ConfigError(
             f"export.saved_model=true writes a TensorFlow SavedModel, which needs TensorFlow; backend={settings.backend} "

@@ -1,4 +1,5 @@
-"""What every distribution shares: a config-built description that starts a tf.distribute strategy (or none)."""
+"""What every distribution shares: a config-built description that starts a tf.distribute
+strategy, a keras.distribution (JAX), or neither."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    import keras
     import tensorflow as tf
 
 
@@ -35,19 +37,31 @@ class Placement:
             no tf.distribute machinery at all.
         is_chief: Whether this process writes the run directory (TensorBoard
             events, model, summary). One process per run is the chief.
+        keras_distribution: On JAX, the keras.distribution that lays out
+            variables and batches over the devices of every process; None
+            without one.
     """
 
     strategy: tf.distribute.Strategy | None
     is_chief: bool = True
+    keras_distribution: keras.distribution.Distribution | None = None
 
     @property
     def replicas(self) -> int:
-        """How many replicas share each training step."""
-        return self.strategy.num_replicas_in_sync if self.strategy is not None else 1
+        """How many replicas (devices, over every process) share each training step."""
+        if self.strategy is not None:
+            return self.strategy.num_replicas_in_sync
+        if self.keras_distribution is not None:
+            return self.keras_distribution.device_mesh.devices.size
+        return 1
 
     def scope(self) -> contextlib.AbstractContextManager:
-        """Variables (model, optimizer) created inside are placed by the strategy."""
-        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
+        """Variables (model, optimizer, metrics) created inside are placed by the strategy or distribution."""
+        if self.strategy is not None:
+            return self.strategy.scope()
+        if self.keras_distribution is not None:
+            return self.keras_distribution.scope()
+        return contextlib.nullcontext()
 
     @contextlib.contextmanager
     def output_dir(self, run_dir: Path) -> Iterator[Path]:
@@ -78,6 +92,10 @@ class Distribution(abc.ABC):
     replicated: ClassVar[bool] = True
     # The Keras backends it runs on (checked with the config, framework.config.plan).
     backends: ClassVar[tuple[str, ...]] = ("tensorflow",)
+
+    def before_backend_starts(self) -> None:
+        """What the backend reads once, when it starts (how many CPU devices, which processes
+        form the job): called before the backend's first op, even before devices are listed."""
 
     @abc.abstractmethod
     def start(self, devices: LocalDevices) -> Placement:
