@@ -90,6 +90,9 @@ class Distribution(abc.ABC):
     unsupported_strategies: ClassVar[dict[str, str]] = {}
     # Whether training runs on replicas of a tf.distribute strategy.
     replicated: ClassVar[bool] = True
+    # Whether every batch must split evenly over the replicas: jax.sharding splits only evenly
+    # (checked once the data is built, framework.config.plan.check_started_run).
+    splits_batches_evenly_only: ClassVar[bool] = False
     # The Keras backends it runs on (checked with the config, framework.config.plan).
     backends: ClassVar[tuple[str, ...]] = ("tensorflow",)
 

@@ -90,6 +90,7 @@ class DataParallelDistribution(Distribution):
 
     # JAX computes on global arrays: metrics and XLA compilation see the whole batch.
     replicated = False
+    splits_batches_evenly_only = True
     backends = ("jax",)
 
     def __init__(self, cpu_replicas: int, join_timeout: int):

@@ -1,7 +1,10 @@
-"""N training workers on this machine: TF_CONFIG, prefixed output, fail together.
+"""N training workers on this machine: wired together, prefixed output, fail together.
 
 Each worker is `python -m framework.train <overrides> distribution=multi_worker`
-with a TF_CONFIG naming every worker at 127.0.0.1 on a free port. Worker 0 is
+with a TF_CONFIG naming every worker at 127.0.0.1 on a free port; with
+`backend=jax` it is `distribution=data_parallel` with the job's addresses, size
+and the worker's id in the variables keras.distribution reads
+(framework.distribution.data_parallel). Worker 0 is
 the chief and writes the run directory; the others get a scratch Hydra
 directory, deleted at the end. The console shows the chief's output and only
 the errors and warnings of the others (their standard error): their epoch
@@ -26,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from framework.distribution.data_parallel import JOB_ADDRESSES, NUM_PROCESSES, PROCESS_ID
 from framework.distribution.tf_config import local_tf_config
 
 log = logging.getLogger("framework.launch")
@@ -108,11 +112,27 @@ def launch_local_workers(num_workers: int, overrides: Sequence[str], out: TextIO
             return 128 + signal.SIGINT
 
 
+# backend -> the distribution its workers train under.
+DISTRIBUTION_OF_BACKEND = {"tensorflow": "multi_worker", "jax": "data_parallel"}
+
+
+def backend_of(overrides: Sequence[str]) -> str:
+    """The backend the overrides choose (the last `backend=` wins); tensorflow, the default, if none."""
+    chosen = [override.split("=", 1)[1] for override in overrides if override.lstrip("+").startswith("backend=")]
+    return chosen[-1] if chosen else "tensorflow"
+
+
 def _start_worker(index: int, addresses: list[str], overrides: Sequence[str], scratch: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "framework.train", *overrides, "distribution=multi_worker"]
+    backend = backend_of(overrides)
+    distribution = DISTRIBUTION_OF_BACKEND.get(backend, "multi_worker")
+    command = [sys.executable, "-m", "framework.train", *overrides]
+    if f"distribution={distribution}" not in overrides:
+        command.append(f"distribution={distribution}")
     if index > 0:  # only the chief writes the run directory, Hydra's own files included
         command.append(f"hydra.run.dir={os.path.join(scratch, f'worker-{index}')}")
     env = {**os.environ, "TF_CONFIG": json.dumps(local_tf_config(addresses, index)), "PYTHONUNBUFFERED": "1"}
+    if distribution == "data_parallel":
+        env.update({JOB_ADDRESSES: ",".join(addresses), NUM_PROCESSES: str(len(addresses)), PROCESS_ID: str(index)})
     if index == 0:
         return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
