@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -104,6 +106,8 @@ class DataParallelDistribution(Distribution):
         jax.config.update("jax_num_cpu_devices", self.cpu_replicas)  # no effect on GPUs
         if self.job is None:
             return
+        if self.job.process_id > 0:  # JAX ends the process (SIGABRT) when the coordinator is unreachable: asked first
+            self._wait_for_coordinator()
         try:
             jax.distributed.initialize(
                 coordinator_address=self.job.coordinator,
@@ -119,6 +123,29 @@ class DataParallelDistribution(Distribution):
                 f"every process was started, that the coordinator (process 0) runs at that address and that "
                 f"the port is reachable from here."
             ) from None
+
+    def _wait_for_coordinator(self) -> None:
+        """Returns once the coordinator accepts connections.
+
+        Raises:
+            DistributionError: It did not within join_timeout seconds.
+        """
+        host, _, port = self.job.coordinator.rpartition(":")
+        deadline = time.monotonic() + self.join_timeout
+        while True:
+            try:
+                with socket.create_connection((host.strip("[]"), int(port)), timeout=1.0):
+                    return
+            except (OSError, ValueError) as error:
+                if time.monotonic() >= deadline:
+                    raise DistributionError(
+                        f"distribution=data_parallel: process {self.job.process_id} of {self.job.num_processes} could "
+                        f"not reach the coordinator at {self.job.coordinator} within distribution.join_timeout="
+                        f"{self.join_timeout} s ({error}). Check that process 0 runs and listens at that address "
+                        f"({JOB_ADDRESSES}, first entry), that its port is reachable from here, or raise "
+                        f"distribution.join_timeout when process 0 starts later."
+                    ) from None
+            time.sleep(0.2)
 
     def start(self, devices: LocalDevices) -> Placement:
         import jax
