@@ -109,3 +109,15 @@ def test_a_process_that_cannot_reach_the_coordinator_fails_within_the_join_timeo
         r"distribution.join_timeout=2 s", out.stderr, re.MULTILINE), out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_a_batch_that_does_not_split_over_the_devices_is_one_clear_error(tmp_path):
+    out = run_cli("backend=jax", "distribution=data_parallel", "distribution.cpu_replicas=2", *SINE_MLP, "data.num_examples=99",
+                  f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert out.returncode == 2, out.stderr[-3000:]
+    assert (
+        "Error: distribution=data_parallel splits every batch evenly over its 2 devices, but the last training batch holds "
+        "15 examples (79 training examples in batches of 16). Use a data.batch_size divisible by 2"
+    ) in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "run").exists()

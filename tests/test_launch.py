@@ -78,6 +78,8 @@ def test_bad_launcher_arguments_are_clear_errors():
     for args, expected in [
         (("--workers", "0"), "argument --workers: expected a positive integer. Received: '0'"),
         (("--workers", "2", "-m", "seed=1,2"), "-m: a sweep cannot be launched as one multi-worker run"),
+        (("--workers", "2", "backend=jax", "distribution=none"),
+         "distribution=none: workers on backend=jax train under distribution=data_parallel; drop the override."),
     ]:
         completed = subprocess.run([sys.executable, "-m", "framework.launch", *args], capture_output=True, text=True, timeout=60)
         assert completed.returncode == 2
