@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -15,6 +16,10 @@ from typing import TYPE_CHECKING, ClassVar
 if TYPE_CHECKING:
     import keras
     import tensorflow as tf
+
+
+# Set by framework.launch for a worker other than the chief: the run directory it was given, its own.
+PRIVATE_RUN_DIR = "FRAMEWORK_PRIVATE_RUN_DIR"
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,10 @@ class Placement:
     def output_dir(self, run_dir: Path) -> Iterator[Path]:
         """The directory this process writes: `run_dir` for the chief; for other
         workers a temporary one, deleted afterwards, so they run the same code
-        (TensorFlow's collectives need every worker to) without touching the run."""
-        if self.is_chief:
+        (the collectives need every worker to) without touching the run; or
+        `run_dir` itself where the launcher made it this worker's own (PRIVATE_RUN_DIR):
+        a worker resuming reads its copy of the chief's checkpoints there."""
+        if self.is_chief or os.environ.get(PRIVATE_RUN_DIR) == str(Path(run_dir).resolve()):
             yield run_dir
             return
         scratch = Path(tempfile.mkdtemp(prefix="framework-worker-"))
