@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,29 @@ def test_a_batch_that_does_not_split_over_the_devices_is_one_clear_error(tmp_pat
     ) in out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_two_processes_killed_with_sigkill_resume_to_the_uninterrupted_result(tmp_path):
+    overrides = (*(o for o in SINE_MLP if not o.startswith(("epochs=", "verbose="))), "epochs=60", "verbose=2",
+                 "strategy=fit", "logger=none", "checkpoint.every_n_epochs=1")
+    uninterrupted = _trained(tmp_path / "uninterrupted", *overrides)
+    run_dir = tmp_path / "run"
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "framework.launch", "--workers", "2", "backend=jax", *overrides, f"hydra.run.dir={run_dir}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    pids = [launcher.pid]
+    for line in launcher.stdout:
+        if line.startswith("[launch] worker "):
+            pids.append(int(line.split()[4].rstrip(",")))
+        if line.startswith("[worker 0] Epoch  2:"):
+            break
+    for pid in pids:  # the whole job, at once
+        os.kill(pid, signal.SIGKILL)
+    launcher.communicate(timeout=30)
+    done = max(int(path.stem.split("-")[1]) for path in (run_dir / "checkpoints").glob("ckpt-*.npz"))
+    assert 3 <= done < 60, done
+    out = _launch("--workers", "2", f"resume={run_dir}")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert f"[worker 0] Epoch {done:2d}:" in out.stdout and f"[worker 0] Epoch {done - 1:2d}:" not in out.stdout
+    _assert_same(_summary(run_dir), uninterrupted)
