@@ -38,8 +38,8 @@ def test_two_workers_reproduce_the_single_device_run_and_only_the_chief_writes(t
     single = train("+experiment=seed_linear", "logger=none")
     for path, value in single.variables.items():
         assert summary["variables"][path] == pytest.approx(value, abs=1e-4)
-    # Events files end in .<pid>.<n>.v2: every one of them is the chief's.
-    writers = {re.search(r"\.(\d+)\.\d+\.v2$", path.name).group(1) for path in (run_dir / "tensorboard").iterdir()}
+    # Events files end in .<pid>.<n>.v2 (the end-of-run report's in .<pid>.<n>.report): every one of them is the chief's.
+    writers = {re.search(r"\.(\d+)\.\d+\.(v2|report)$", path.name).group(1) for path in (run_dir / "tensorboard").iterdir()}
     assert len(writers) == 1
     assert "worker 1 of 2" not in (run_dir / "train.log").read_text()  # worker 1 logged elsewhere
 
