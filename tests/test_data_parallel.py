@@ -143,7 +143,7 @@ def test_two_processes_killed_with_sigkill_resume_to_the_uninterrupted_result(tm
         os.kill(pid, signal.SIGKILL)
     launcher.communicate(timeout=30)
     done = max(int(path.stem.split("-")[1]) for path in (run_dir / "checkpoints").glob("ckpt-*.npz"))
-    assert 3 <= done < 60, done
+    assert 2 <= done < 60, done  # the checkpoint of epoch 2 may or may not be written when the kill comes
     out = _launch("--workers", "2", f"resume={run_dir}")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert f"[worker 0] Epoch {done:2d}:" in out.stdout and f"[worker 0] Epoch {done - 1:2d}:" not in out.stdout
