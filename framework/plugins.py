@@ -33,6 +33,7 @@ BUILTIN_MODULES = (
     "framework.callbacks",
     "framework.sweeps",
     "framework.distribution.single_device",
+    "framework.distribution.data_parallel",
     "framework.distribution.mirrored",
     "framework.distribution.multi_worker",
 )

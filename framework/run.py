@@ -93,7 +93,9 @@ def run(cfg: DictConfig, run_dir: str | Path, sweep: SweepJob | None = None) -> 
             backend = _loaded_backend(plan)
             # Devices and the tf.distribute strategy are fixed first: TensorFlow
             # accepts device settings only before its first op.
-            placement = plan.build("distribution").start(backend.select_devices(plan.settings.device))
+            distribution = plan.build("distribution")
+            distribution.before_backend_starts()  # JAX's device count and processes: read once, at its start
+            placement = distribution.start(backend.select_devices(plan.settings.device))
             _start_keras(plan, backend)
             with placement.scope(), placement.output_dir(run_dir.path) as output_dir:
                 return _train(plan, RunDirectory(output_dir), replicas=placement.replicas, sweep=sweep)

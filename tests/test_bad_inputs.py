@@ -212,6 +212,9 @@ MATRIX = [
     ("metric argument out of range", ["metrics=[{name: auc, curve: XY}]"], 2,
      r"metrics\[0\].curve='XY' is invalid: input should be 'ROC' or 'PR'"),
     ("metric listed twice", ["metrics=[mae,{name: mae}]"], 2, r"metrics: mae appears more than once"),
+    ("distribution of JAX on TensorFlow", ["distribution=data_parallel"], 2,
+     r"distribution=data_parallel runs on backend=jax \(keras.distribution on JAX\), not backend=tensorflow. Use distribution=none "
+     r"or distribution=mirrored \(one machine\) or distribution=multi_worker strategy=tape \(several\), or backend=jax"),
     ("metrics with tape under a distribution", ["metrics=[mae]", "distribution=mirrored"], 2,
      r"metrics: the tape strategy does not compute metrics under a tf.distribute strategy \(distribution=mirrored\) yet. Use strategy=fit"),
     ("accumulation of one batch", ["optimizer.gradient_accumulation_steps=1"], 2,

@@ -70,11 +70,12 @@ def test_multi_worker_without_tf_config_says_how_to_start_workers(train, monkeyp
         train(*TUTORIAL, "distribution=multi_worker")
 
 
-def test_fit_under_multi_worker_is_refused_up_front_pointing_to_tape(train, monkeypatch):
+def test_fit_under_multi_worker_is_refused_up_front_pointing_to_tape_and_to_jax(train, monkeypatch):
     from framework.errors import ConfigError
 
     monkeypatch.delenv("TF_CONFIG", raising=False)  # refused before the cluster is even looked at
-    with pytest.raises(ConfigError, match=r"strategy=fit cannot run with distribution=multi_worker: Keras 3's model.fit .* Use strategy=tape"):
+    with pytest.raises(ConfigError, match=r"strategy=fit cannot run with distribution=multi_worker: Keras 3's model.fit .* Use strategy=tape.*"
+                       r"python -m framework.launch --workers N backend=jax distribution=data_parallel"):
         train(*TUTORIAL, "strategy=fit", "distribution=multi_worker")
 
 

@@ -38,8 +38,8 @@ def test_two_workers_reproduce_the_single_device_run_and_only_the_chief_writes(t
     single = train("+experiment=seed_linear", "logger=none")
     for path, value in single.variables.items():
         assert summary["variables"][path] == pytest.approx(value, abs=1e-4)
-    # Events files end in .<pid>.<n>.v2: every one of them is the chief's.
-    writers = {re.search(r"\.(\d+)\.\d+\.v2$", path.name).group(1) for path in (run_dir / "tensorboard").iterdir()}
+    # Events files end in .<pid>.<n>.v2 (the end-of-run report's in .<pid>.<n>.report): every one of them is the chief's.
+    writers = {re.search(r"\.(\d+)\.\d+\.(v2|report)$", path.name).group(1) for path in (run_dir / "tensorboard").iterdir()}
     assert len(writers) == 1
     assert "worker 1 of 2" not in (run_dir / "train.log").read_text()  # worker 1 logged elsewhere
 
@@ -78,6 +78,8 @@ def test_bad_launcher_arguments_are_clear_errors():
     for args, expected in [
         (("--workers", "0"), "argument --workers: expected a positive integer. Received: '0'"),
         (("--workers", "2", "-m", "seed=1,2"), "-m: a sweep cannot be launched as one multi-worker run"),
+        (("--workers", "2", "backend=jax", "distribution=none"),
+         "distribution=none: workers on backend=jax train under distribution=data_parallel; drop the override."),
     ]:
         completed = subprocess.run([sys.executable, "-m", "framework.launch", *args], capture_output=True, text=True, timeout=60)
         assert completed.returncode == 2

@@ -179,6 +179,9 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
         ConfigError: A rule is broken; nothing was trained.
     """
     check_loss_fits_targets(plan.components["loss"].key, data)
+    distribution = plan.components["distribution"]
+    if distribution.entry.factory.splits_batches_evenly_only and replicas > 1:
+        _check_batches_split_evenly(distribution.key, data, replicas)
     strategy = plan.components["strategy"]
     if strategy.entry.factory.needs_even_replica_batches and data.batch_size % replicas:
         raise ConfigError(
@@ -196,6 +199,22 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
                 f"Set data.val_fraction above 0 (e.g. data.val_fraction=0.2) or use the "
                 f"training value: {key}={name.removeprefix('val_')}."
             )
+
+
+def _check_batches_split_evenly(distribution: str, data: Any, devices: int) -> None:
+    """Every batch of every part (the last, smaller one too) splits evenly over the devices."""
+    sizes = {"training": data.num_train_examples, "validation": data.num_validation_examples, "test": data.num_test_examples}
+    uneven = [f"a batch holds {data.batch_size} examples (data.batch_size)"] if data.batch_size % devices else []
+    for part, count in sizes.items():
+        last = count % data.batch_size
+        if last % devices:
+            uneven.append(f"the last {part} batch holds {last} examples ({count} {part} examples in batches of {data.batch_size})")
+    if uneven:
+        raise ConfigError(
+            f"distribution={distribution} splits every batch evenly over its {devices} devices, but {'; '.join(uneven)}. "
+            f"Use a data.batch_size divisible by {devices} that leaves each part a last batch divisible by {devices} "
+            f"too (or none), by choosing data.batch_size or the number of examples; or train on fewer devices."
+        )
 
 
 def _labels_read_for(data: Resolved, loss: Resolved) -> Resolved:
@@ -249,15 +268,20 @@ def _check_strategy_runs_under_distribution(strategy: Resolved, distribution: Re
 
 
 def _check_backend_supports(settings: RunSettings, distribution: Resolved, data: Resolved) -> None:
-    """What only TensorFlow does: tf.distribute and the SavedModel export."""
-    if settings.backend == "tensorflow":
-        return
+    """What one backend alone does: tf.distribute and the SavedModel export (TensorFlow), keras.distribution (JAX)."""
     backends = distribution.entry.factory.backends
     if settings.backend not in backends:
+        engine = "TensorFlow's tf.distribute" if backends == ("tensorflow",) else "keras.distribution on JAX"
+        alternative = {
+            "tensorflow": "distribution=mirrored (one machine) or distribution=multi_worker strategy=tape (several)",
+            "jax": "distribution=data_parallel (one machine or several)",
+        }[settings.backend]
         raise ConfigError(
-            f"distribution={distribution.key} runs on backend={' or '.join(backends)} (TensorFlow's tf.distribute), "
-            f"not backend={settings.backend}. Use distribution=none, or backend=tensorflow."
+            f"distribution={distribution.key} runs on backend={' or '.join(backends)} ({engine}), "
+            f"not backend={settings.backend}. Use distribution=none or {alternative}, or backend={backends[0]}."
         )
+    if settings.backend == "tensorflow":
+        return
     if settings.export.saved_model:
         raise ConfigError(
             f"export.saved_model=true writes a TensorFlow SavedModel, which needs TensorFlow; backend={settings.backend} "

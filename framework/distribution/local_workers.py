@@ -1,7 +1,10 @@
-"""N training workers on this machine: TF_CONFIG, prefixed output, fail together.
+"""N training workers on this machine: wired together, prefixed output, fail together.
 
 Each worker is `python -m framework.train <overrides> distribution=multi_worker`
-with a TF_CONFIG naming every worker at 127.0.0.1 on a free port. Worker 0 is
+with a TF_CONFIG naming every worker at 127.0.0.1 on a free port; with
+`backend=jax` it is `distribution=data_parallel` with the job's addresses, size
+and the worker's id in the variables keras.distribution reads
+(framework.distribution.data_parallel). Worker 0 is
 the chief and writes the run directory; the others get a scratch Hydra
 directory, deleted at the end. The console shows the chief's output and only
 the errors and warnings of the others (their standard error): their epoch
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,8 +28,11 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
+from framework.distribution.base import PRIVATE_RUN_DIR
+from framework.distribution.data_parallel import JOB_ADDRESSES, NUM_PROCESSES, PROCESS_ID
 from framework.distribution.tf_config import local_tf_config
 
 log = logging.getLogger("framework.launch")
@@ -93,8 +100,9 @@ def launch_local_workers(num_workers: int, overrides: Sequence[str], out: TextIO
     lock = threading.Lock()
     with tempfile.TemporaryDirectory(prefix="framework-launch-") as scratch:
         try:
-            for index in range(num_workers):
-                process = _start_worker(index, addresses, overrides, scratch)
+            commands = [_worker_command(index, addresses, overrides, scratch) for index in range(num_workers)]
+            for index, (command, env) in enumerate(commands):
+                process = _start_worker(index, command, env)
                 cluster.processes.append(process)
                 _write(out, lock, f"[launch] worker {index}: pid {process.pid}, {addresses[index]}\n")
                 shown = process.stdout if index == 0 else process.stderr
@@ -108,11 +116,60 @@ def launch_local_workers(num_workers: int, overrides: Sequence[str], out: TextIO
             return 128 + signal.SIGINT
 
 
-def _start_worker(index: int, addresses: list[str], overrides: Sequence[str], scratch: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "framework.train", *overrides, "distribution=multi_worker"]
-    if index > 0:  # only the chief writes the run directory, Hydra's own files included
-        command.append(f"hydra.run.dir={os.path.join(scratch, f'worker-{index}')}")
+# backend -> the distribution its workers train under.
+DISTRIBUTION_OF_BACKEND = {"tensorflow": "multi_worker", "jax": "data_parallel"}
+
+
+def backend_of(overrides: Sequence[str]) -> str:
+    """The backend the overrides choose (the last `backend=` wins; with `resume=<dir>`, the resumed
+    run's own overrides come first); tensorflow, the default, if none."""
+    resumed = _resumed_run(overrides)
+    if resumed is not None:
+        overrides = [*_saved_overrides(resumed), *overrides]
+    chosen = [override.split("=", 1)[1] for override in overrides if override.lstrip("+").startswith("backend=")]
+    return chosen[-1] if chosen else "tensorflow"
+
+
+def _resumed_run(overrides: Sequence[str]) -> str | None:
+    resumed = [override.partition("=")[2] for override in overrides if override.startswith("resume=")]
+    return resumed[-1] if resumed else None
+
+
+def _saved_overrides(run_dir: str) -> list[str]:
+    """The command-line overrides a run was started with (unreadable: none; the chief's resume reports why)."""
+    from omegaconf import OmegaConf
+
+    from framework.run_directory import RunDirectory
+
+    try:
+        return [str(override) for override in OmegaConf.load(RunDirectory(Path(run_dir).expanduser()).saved_overrides)]
+    except Exception:  # noqa: BLE001: any damage is the chief's resume to report
+        return []
+
+
+def _worker_command(index: int, addresses: list[str], overrides: Sequence[str], scratch: str) -> tuple[list[str], dict]:
+    """Worker `index`'s command and environment (a resumed run's copies are made here, before any worker starts)."""
+    backend = backend_of(overrides)
+    distribution = DISTRIBUTION_OF_BACKEND.get(backend, "multi_worker")
     env = {**os.environ, "TF_CONFIG": json.dumps(local_tf_config(addresses, index)), "PYTHONUNBUFFERED": "1"}
+    overrides = list(overrides)
+    resumed = _resumed_run(overrides)
+    if resumed is None and f"distribution={distribution}" not in overrides:
+        overrides.append(f"distribution={distribution}")
+    if index > 0:  # only the chief writes the run directory, Hydra's own files included
+        own = os.path.join(scratch, f"worker-{index}")
+        if resumed is not None:  # the worker resumes its own copy of the chief's run, as it was
+            shutil.copytree(Path(resumed).expanduser(), own, ignore=shutil.ignore_patterns(".lock"))
+            overrides = [f"resume={own}" if override.startswith("resume=") else override for override in overrides]
+            env[PRIVATE_RUN_DIR] = str(Path(own).resolve())
+        overrides.append(f"hydra.run.dir={own}")
+    command = [sys.executable, "-m", "framework.train", *overrides]
+    if distribution == "data_parallel":
+        env.update({JOB_ADDRESSES: ",".join(addresses), NUM_PROCESSES: str(len(addresses)), PROCESS_ID: str(index)})
+    return command, env
+
+
+def _start_worker(index: int, command: list[str], env: dict) -> subprocess.Popen:
     if index == 0:
         return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

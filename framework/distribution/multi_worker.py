@@ -28,7 +28,8 @@ _KERAS_FIT_LIMITATION = (
     "Keras 3's model.fit cannot train under MultiWorkerMirroredStrategy: it reduces the first "
     "batch and every step's logs across workers with Strategy.reduce on PerReplica values, which "
     "fails ('Attempt to convert a value (PerReplica:{...}) with an unsupported type'). "
-    "Use strategy=tape: the same training, with gradients all-reduced across workers."
+    "Use strategy=tape: the same training, with gradients all-reduced across workers; or train with fit "
+    "across processes on JAX: python -m framework.launch --workers N backend=jax distribution=data_parallel."
 )
 
 

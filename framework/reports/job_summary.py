@@ -20,7 +20,6 @@ from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from framework.loggers.library_notices import optuna_through_hydra_logging
 from framework.run_directory import RunDirectory
 
 log = logging.getLogger("framework")
@@ -44,6 +43,9 @@ class JobSummary(Callback):
         # this object (pickled, for parallel launchers) to every job.
         self._sweep_dir = Path(config.hydra.sweep.dir).absolute()
         if "optuna" in str(config.hydra.sweeper.get("_target_", "")):
+            # Imported here: the loggers package loads Keras, which must wait for the run's backend choice.
+            from framework.loggers.library_notices import optuna_through_hydra_logging
+
             optuna_through_hydra_logging()  # before the sweeper creates its study
         if self.total_jobs is None:
             self.total_jobs = _count_grid_jobs(config)

@@ -8,20 +8,22 @@ from framework.backends.backend import Backend, FitInputs
 from framework.backends.jax.devices import log_variable_placement, select_devices
 from framework.backends.jax.epoch_loop import JaxEpochs
 from framework.backends.jax.fit_logging import HostLoggerCallback
+from framework.backends.jax.sharding import ProcessShares, process_share
 from framework.data.batches import PartBatches
 
 
 def _fit_inputs(job) -> FitInputs:
+    """Every epoch's batches; with several processes (distribution=data_parallel) each feeds its share."""
     data = job.data
 
     def training_batches():  # every epoch of the run, one after another, as the data source orders them
         for epoch in range(job.initial_epoch, job.epochs):
             for step in range(data.steps_per_epoch):
-                yield data.train_batch(epoch, step)
+                yield process_share(data.train_batch(epoch, step))
 
     return FitInputs(
         x=training_batches(),
-        validation_data=PartBatches(data, "validation") if data.validation_steps else None,
+        validation_data=ProcessShares(PartBatches(data, "validation")) if data.validation_steps else None,
         steps_per_epoch=data.steps_per_epoch,
     )
 

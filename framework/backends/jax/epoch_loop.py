@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import keras
 import numpy as np
 
+from framework.backends.jax.sharding import LoopSharding
 from framework.config.plan import logged_values
 from framework.loggers.run_records import LEARNING_RATE, VARIABLES
 
@@ -44,8 +45,11 @@ class JaxEpochs:
         self.names = logged_values([metric.name for metric in self._metrics], validation=bool(data.validation_steps))
         self._scalars = [index for index, v in enumerate(model.trainable_variables) if math.prod(v.shape) == 1]
         self.recorded_names = [LEARNING_RATE, *(f"{VARIABLES}{model.trainable_variables[i].path}" for i in self._scalars)]
+        self._sharding = LoopSharding()  # under distribution=data_parallel: each batch split over the devices
         held = data.held
-        self._held = None if held is None else {part: tuple(jnp.asarray(a) for a in arrays) for part, arrays in held.parts.items()}
+        self._held = None if held is None else {
+            part: tuple(self._sharding.whole(a) for a in arrays) for part, arrays in held.parts.items()
+        }
         self._calls_function = jax.jit(self._run_epochs)
         self._step_function = jax.jit(self._train_step)
         self._validation_function = jax.jit(self._validation_logs_of_batches)
@@ -95,9 +99,10 @@ class JaxEpochs:
         (the loop ends a call at each record, framework.strategies.call_plan)."""
         if not finite or not self.job.records.epoch_due(epoch):
             return
-        values = dict(zip([*self.names, LEARNING_RATE], (float(value) for value in row[: len(self.names) + 1])))
+        values = dict(zip(self.names, (float(value) for value in row[: len(self.names)])))
+        learning_rate = float(row[len(self.names)])
         variables = [keras.ops.convert_to_numpy(v.value) for v in self.job.model.trainable_variables]
-        self.job.logger.write_epoch(int(self.job.optimizer.iterations.numpy()), epoch, values, variables)
+        self.job.logger.log_epoch(int(self.job.optimizer.iterations.numpy()), epoch, values, learning_rate, variables)
 
     # Data held in memory: the whole call is one compiled function.
 
@@ -110,7 +115,8 @@ class JaxEpochs:
                 orders[index] = data.epoch_order(first_epoch + index)
         else:
             orders = np.zeros([padded, 0], np.int32)
-        rows, ran, finite, state = self._calls_function(self._state(), self._held, jnp.asarray(orders), num_epochs)
+        whole = self._sharding.whole
+        rows, ran, finite, state = self._calls_function(self._state(), self._held, whole(orders), whole(np.int32(num_epochs)))
         ran = int(ran)
         return np.asarray(rows)[:ran], bool(finite), state
 
@@ -191,7 +197,7 @@ class JaxEpochs:
             total, seen = 0.0, 0
             for step in range(data.steps_per_epoch):
                 x, y = data.train_batch(epoch, step)
-                state, loss, step_finite = self._step_function(state, jnp.asarray(x), jnp.asarray(y))
+                state, loss, step_finite = self._step_function(state, self._sharding.batch(x), self._sharding.batch(y))
                 total, seen = total + float(loss) * len(x), seen + len(x)
                 if not bool(step_finite):
                     finite = False
@@ -199,7 +205,8 @@ class JaxEpochs:
             logs = {"loss": total / seen, **{k: float(v) for k, v in _results(self._metrics, state[3]).items()}}
             if data.validation_steps and finite:
                 x, y = data.examples("validation")
-                batches = list(_held_out_batches(jnp.asarray(x), jnp.asarray(y), data.batch_size))
+                whole = self._sharding.whole
+                batches = [(whole(xs), whole(ys)) for xs, ys in _held_out_batches(np.asarray(x), np.asarray(y), data.batch_size)]
                 logs.update({k: float(v) for k, v in self._validation_function(state, batches).items()})
             trainable = state[0]
             recorded = [float(self._learning_rate(state)), *(float(jnp.reshape(trainable[i], ())) for i in self._scalars)]
@@ -214,6 +221,7 @@ class JaxEpochs:
         """One optimizer step on the batch (x, y): the new state, the batch's loss, and whether it is finite."""
         trainable, non_trainable, optimizer_values, metric_values = state
         optimizer = self.job.optimizer
+        x, y = self._sharding.split(x), self._sharding.split(y)  # each device computes its share of the batch
 
         def scaled_loss(trainable, non_trainable):
             loss, outputs, non_trainable = self._loss(trainable, non_trainable, x, y, training=True)
