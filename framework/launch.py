@@ -10,7 +10,11 @@ import argparse
 import os
 import sys
 
-from framework.distribution.local_workers import DISTRIBUTION_OF_BACKEND, backend_of, launch_local_workers
+from framework.distribution.local_workers import (
+    DISTRIBUTION_OF_BACKEND,
+    backend_of,
+    launch_local_workers,
+)
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

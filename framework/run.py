@@ -118,7 +118,7 @@ def _start_keras(plan: RunPlan, backend: Backend) -> None:
     # TensorBoard tags, the same in every run regardless of earlier runs. It
     # resets TensorFlow's default graph, so it comes before the strategy's scope.
     keras.backend.clear_session()
-    keras.utils.set_random_seed(settings.seed)
+    backend.set_random_seed(settings.seed)
     keras.mixed_precision.set_global_policy(settings.precision)  # before any layer is built
     backend.run_functions_eagerly(settings.run_eagerly)  # so breakpoints stop inside compiled steps
 

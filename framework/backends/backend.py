@@ -76,6 +76,7 @@ class Backend:
     start_profiler, stop_profiler: A trace into a directory TensorBoard's Profile tab reads.
     select_devices: `device` (auto, cpu, gpu) -> LocalDevices, applied before the backend's first op.
     log_variable_placement: Logs where a built model's variables live (train.log).
+    set_random_seed: Seeds Python, NumPy and Keras's random state for a run.
     """
 
     name: str
@@ -90,3 +91,4 @@ class Backend:
     stop_profiler: Callable[[], None]
     select_devices: Callable[[str], LocalDevices]
     log_variable_placement: Callable[[keras.Model], None]
+    set_random_seed: Callable[[int], None]

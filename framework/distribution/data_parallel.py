@@ -115,7 +115,7 @@ class DataParallelDistribution(Distribution):
                 process_id=self.job.process_id,
                 initialization_timeout=self.join_timeout,
             )
-        except Exception as error:  # noqa: BLE001: JAX raises its runtime's own error types
+        except Exception as error:  # noqa: BLE001 - JAX raises its runtime's own error types
             raise DistributionError(
                 f"distribution=data_parallel: process {self.job.process_id} of {self.job.num_processes} could not "
                 f"join the job at {self.job.coordinator} within distribution.join_timeout={self.join_timeout} s "

@@ -32,7 +32,11 @@ from pathlib import Path
 from typing import TextIO
 
 from framework.distribution.base import PRIVATE_RUN_DIR
-from framework.distribution.data_parallel import JOB_ADDRESSES, NUM_PROCESSES, PROCESS_ID
+from framework.distribution.data_parallel import (
+    JOB_ADDRESSES,
+    NUM_PROCESSES,
+    PROCESS_ID,
+)
 from framework.distribution.tf_config import local_tf_config
 
 log = logging.getLogger("framework.launch")
@@ -143,7 +147,7 @@ def _saved_overrides(run_dir: str) -> list[str]:
 
     try:
         return [str(override) for override in OmegaConf.load(RunDirectory(Path(run_dir).expanduser()).saved_overrides)]
-    except Exception:  # noqa: BLE001: any damage is the chief's resume to report
+    except Exception:  # noqa: BLE001 - any damage is the chief's resume to report
         return []
 
 

@@ -9,7 +9,13 @@ from framework.backends.jax.devices import log_variable_placement, select_device
 from framework.backends.jax.epoch_loop import JaxEpochs
 from framework.backends.jax.fit_logging import HostLoggerCallback
 from framework.backends.jax.sharding import ProcessShares, process_share
+from framework.backends.jax.without_tensorflow import (
+    set_random_seed_without_tensorflow,
+    use_tensorboard_without_tensorflow,
+)
 from framework.data.batches import PartBatches
+
+use_tensorboard_without_tensorflow()
 
 
 def _fit_inputs(job) -> FitInputs:
@@ -41,4 +47,5 @@ BACKEND = Backend(
     select_devices=select_devices,
     log_variable_placement=log_variable_placement,
     stop_profiler=jax.profiler.stop_trace,
+    set_random_seed=set_random_seed_without_tensorflow,
 )

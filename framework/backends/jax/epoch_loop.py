@@ -99,10 +99,9 @@ class JaxEpochs:
         (the loop ends a call at each record, framework.strategies.call_plan)."""
         if not finite or not self.job.records.epoch_due(epoch):
             return
-        values = dict(zip(self.names, (float(value) for value in row[: len(self.names)])))
-        learning_rate = float(row[len(self.names)])
+        values = dict(zip([*self.names, LEARNING_RATE], (float(value) for value in row[: len(self.names) + 1])))
         variables = [keras.ops.convert_to_numpy(v.value) for v in self.job.model.trainable_variables]
-        self.job.logger.log_epoch(int(self.job.optimizer.iterations.numpy()), epoch, values, learning_rate, variables)
+        self.job.logger.write_epoch(int(self.job.optimizer.iterations.numpy()), epoch, values, variables)
 
     # Data held in memory: the whole call is one compiled function.
 

@@ -35,7 +35,7 @@ class HostLoggerCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         step = self._steps_before(self._epoch) + batch + 1
         if self.job.records.step_due(step):
-            self.job.logger.log_step(step, float(logs["loss"]))
+            self.job.logger.write_step(step, float(logs["loss"]))
 
     def on_epoch_end(self, epoch, logs=None):
         job = self.job
@@ -50,7 +50,7 @@ class HostLoggerCallback(keras.callbacks.Callback):
             job.run_records.add(epoch, {**values, LEARNING_RATE: learning_rate, **scalars})
         if logged:
             step = self._steps_before(epoch) + self.params["steps"]
-            job.logger.log_epoch(step, epoch, values, learning_rate, variables)
+            job.logger.write_epoch(step, epoch, {**values, LEARNING_RATE: learning_rate}, variables)
             self.writes += 1
         job.logger.flush()
 

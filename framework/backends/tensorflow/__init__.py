@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import tensorflow as tf
 
 from framework.backends.backend import Backend, FitInputs
@@ -39,4 +40,5 @@ BACKEND = Backend(
     select_devices=select_devices,
     log_variable_placement=log_variable_placement,
     stop_profiler=tf.profiler.experimental.stop,
+    set_random_seed=keras.utils.set_random_seed,
 )
