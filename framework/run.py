@@ -33,11 +33,12 @@ from framework.checkpoints.finite_weights import check_finite_weights
 from framework.checkpoints.resuming import finished_run, resume_run
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.checkpoints.stop_signals import StopOnSignal
-from framework.config.fingerprint import experiment_fingerprint
 from framework.config.data_advice import warn_about_settings
+from framework.config.fingerprint import experiment_fingerprint
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.config.pruning_selection import check_pruning_has_a_trial
 from framework.data.batches import PartBatches
+from framework.data.identity import data_identity, identity_params
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
 from framework.loggers.fan_out import FanOutLogger, ending_run
@@ -131,12 +132,13 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     model_summary = _write_model_summary(model, run_dir, shown=settings.verbose == 1)
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
     fingerprint = experiment_fingerprint(plan.config)
-    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint)
+    data_files = data_identity(data.data_files)  # what the run trains on; a resume refuses changed files
+    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint, data_files, settings.allow_changed_data)
     init_from = start_from_trained_run(model, settings, run_dir, initial_epoch)
     # After resuming: a logger continues where the checkpoint left off.
     with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
         logger = FanOutLogger.build(
-            plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples,
+            plan.components["logger"], run_dir, _with_data_identity(plan.config, data_files), initial_epoch, data.num_train_examples,
             group=sweep.sweep_dir if sweep else None,
         )
     early_stopping = early_stopping_callback(settings.early_stopping)
@@ -200,6 +202,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             loop=strategy.loop_stats(),
             parameters=model_summary.parameters,
             init_from=init_from,
+            data=data_files,
             trial=trial.record(pruning[0].pruned_at_epoch if pruning else None) if trial else None,
         )
         with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, _WRITE_ERRORS):
@@ -207,6 +210,11 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
         with run_dir.writing("the summary", run_dir.summary):
             result.write(run_dir.summary)  # last: a run with summary.json has every output
     return result
+
+
+def _with_data_identity(config: dict, data_files: list[dict]) -> dict:
+    """The config trackers record as params, with a `data_identity` summary of the files read (if any)."""
+    return {**config, "data_identity": identity_params(data_files)} if data_files else config
 
 
 def _final_metrics(epoch_logs: dict[str, list[float]], checkpoint: RunCheckpoint) -> dict[str, float]:

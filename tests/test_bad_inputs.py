@@ -140,6 +140,21 @@ def _flowers_csv(run_dir: Path, tmp_path: Path) -> Path:
     return path
 
 
+def _trained_on_changed_data(run_dir: Path, tmp_path: Path) -> Path:
+    """A run of 2 epochs trained on numbers.csv, whose file then gained a row."""
+    path, trained = _numbers_csv(run_dir, tmp_path), tmp_path / "on_numbers"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        arguments = ["data=csv", f"data.path={path}", "data.target=y", "epochs=2", "verbose=0", f"hydra.run.dir={trained}"]
+        monkeypatch.setattr(sys, "argv", ["framework.train", *arguments])
+        monkeypatch.setattr(sys, "stdout", io.StringIO())
+        monkeypatch.setattr(sys, "stderr", io.StringIO())
+        main()
+    GlobalHydra.instance().clear()
+    with path.open("a") as file:
+        file.write("3.0,1.61\n")
+    return trained
+
+
 def _numbers_csv(run_dir: Path, tmp_path: Path) -> Path:
     """30 rows of a feature and a number to predict (not whole: no class labels)."""
     path = tmp_path / "numbers.csv"
@@ -297,6 +312,10 @@ MATRIX = [
      r"the saved config of the run \(.*\.hydra\) is damaged: it cannot be read"),
     ("resume of checkpoints from another experiment", ["resume={relabelled}"], 2,
      r"the run's checkpoints belong to another experiment than this config(.|\n)*config.seed: 42 -> 7"),
+    ("resume over a data file changed since", ["resume={changed_data}", "epochs=3"], 2,
+     r"resume=.*: the data changed since the run read it, so its checkpoints would continue on other data:\n"
+     r"  .*numbers\.csv: bytes \d+ -> \d+, sha256 \w+ -> \w+\n\(recorded -> now\)\. Restore the data the run trained on, "
+     r"start a new run, or continue anyway with allow_changed_data=true\."),
     ("new run into another run's directory", ["hydra.run.dir={run}"], 2,
      r"this directory already holds another run \(checkpoints, tensorboard, model.keras, summary.json\), and a new run never writes into it. Continue that run with resume="),
     ("diverging last update", ["epochs=1", "optimizer.learning_rate=1e38"], 3, r"The model's variable linear/\w+ became -?inf at step 1"),
@@ -389,6 +408,7 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "confdir": lambda: _config_dir(finished_run, tmp_path),
         "flowers": lambda: _flowers_csv(finished_run, tmp_path),
         "numbers": lambda: _numbers_csv(finished_run, tmp_path),
+        "changed_data": lambda: _trained_on_changed_data(finished_run, tmp_path),
         "gaps_csv": lambda: _gaps_csv(finished_run, tmp_path),
         "gaps_npz": lambda: _gaps_npz(finished_run, tmp_path),
         "images_npz": lambda: _images_npz(finished_run, tmp_path),

@@ -40,6 +40,7 @@ class CsvData(ArrayData):
         resolved = resolve_path(path)
         where = describe_path(resolved, path)
         table = _read(resolved, where)
+        self.data_files = (resolved,)
         targets = [target] if isinstance(target, str) else list(target)
         features = _feature_columns(table, targets, features, where)
         self.feature_names = tuple(str(name) for name in features)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import types
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
@@ -77,11 +78,14 @@ class DataSource:
             axis, where the source has them (a CSV file's columns); None otherwise.
         true_variables: Values the model's variables should reach, where the
             source knows them ({"W": 3.0, "b": 2.0} for the linear data); empty otherwise.
+        data_files: The files the examples are read from, whose identity a run
+            records and a resume checks (framework.data.identity); empty for generated data.
     """
 
     class_names: tuple[str, ...] | None = None
     feature_names: tuple[str, ...] | None = None
     true_variables: Mapping[str, float] = types.MappingProxyType({})
+    data_files: tuple[Path, ...] = ()
 
     def __init__(self, storage: ExampleStorage, shuffle: bool, seed: int, normalize: bool):
         self.storage = storage
