@@ -39,6 +39,7 @@ from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.config.pruning_selection import check_pruning_has_a_trial
 from framework.data.batches import PartBatches
 from framework.data.identity import data_identity, identity_params
+from framework.data.streamed import reraising_data_errors
 from framework.distribution.devices import log_variable_placement, select_devices
 from framework.errors import ConfigError
 from framework.loggers.fan_out import FanOutLogger, ending_run
@@ -173,7 +174,8 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             try:
                 # A run killed during its end-of-run reporting has no epochs left: it only completes its outputs.
                 with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
-                    epoch_logs = strategy.train(job).history if initial_epoch < settings.epochs else {}
+                    with reraising_data_errors(data):  # a file that vanished mid-run: its own error, not TensorFlow's
+                        epoch_logs = strategy.train(job).history if initial_epoch < settings.epochs else {}
             finally:
                 with run_dir.writing("the TensorBoard events", run_dir.events, _WRITE_ERRORS):
                     logger.close()
@@ -237,7 +239,8 @@ def _test_metrics(model: keras.Model, data) -> dict[str, float]:
     """The held-out test split (data.test_fraction) evaluated once, as Keras's evaluate does, as `test_<name>`."""
     if not data.num_test_examples:
         return {}
-    results = model.evaluate(PartBatches(data, "test"), verbose=0, return_dict=True)
+    with reraising_data_errors(data):
+        results = model.evaluate(PartBatches(data, "test"), verbose=0, return_dict=True)
     return {f"test_{name}": float(value) for name, value in results.items()}
 
 

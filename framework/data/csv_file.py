@@ -13,7 +13,6 @@ from framework.data.arrays import ArrayData, ArrayDataConfig, encode_classes
 from framework.data.extras import import_for
 from framework.data.files import CELLS_NAMED, Given, describe_path, listed_cells, resolve_path
 from framework.errors import ConfigError, InputError
-from framework.registry import DATA
 
 
 class CsvDataConfig(ArrayDataConfig):
@@ -31,7 +30,6 @@ class CsvDataConfig(ArrayDataConfig):
     target_type: Literal["auto", "regression", "classification"]
 
 
-@DATA.register("csv", config=CsvDataConfig)
 class CsvData(ArrayData):
     """Float32 features [N, features]; float32 targets [N, targets], or int32
     class ids [N] for class-name targets (names sorted, in `class_names`)."""

@@ -181,6 +181,10 @@ class DataSource:
         """Up to `num_examples` training examples as NumPy arrays (x, y), for plots and checks."""
         return self.storage.sample(min(num_examples, self.num_train_examples))
 
+    def normalizer_chunks(self) -> Iterator[np.ndarray]:
+        """The training inputs in chunks, for the normalizer's one pass: the training batches, unshuffled."""
+        return (x for x, _ in self.batches("train"))
+
     def normalizer(self) -> keras.layers.Normalization | None:
         """A Normalization layer (per last-axis feature) with the mean and variance of
         the training examples only, so validation and test statistics never leak into
@@ -192,7 +196,7 @@ class DataSource:
         # One unshuffled pass over the training batches in float64 sums: the same for
         # held and generated examples, never touching validation or test examples.
         count, total, squares = 0, 0.0, 0.0
-        for x, _ in self.batches("train"):
+        for x in self.normalizer_chunks():
             features = x.reshape(-1, x.shape[-1]).astype(np.float64)
             count += len(features)
             total = total + features.sum(axis=0)
