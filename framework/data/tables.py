@@ -22,6 +22,8 @@ from framework.registry import DATA
 
 class TableDataConfig(CsvDataConfig):
     """Attributes:
+    path: The CSV file; with stream=true also a directory of .csv shards or a
+        glob of them (shards/*.csv). A relative path is relative to the directory you launched from.
     stream: Reads the file a block of rows at a time as training needs them
         (memory does not grow with the file) instead of holding every row.
     """
