@@ -155,6 +155,28 @@ def _trained_on_changed_data(run_dir: Path, tmp_path: Path) -> Path:
     return trained
 
 
+def _parquet_shards(run_dir: Path, tmp_path: Path, second: str) -> Path:
+    """A folder of two Parquet shards: numbers.csv's rows, then `second` ("corrupt": no Parquet; "other": other columns)."""
+    import pyarrow
+    import pyarrow.csv
+    import pyarrow.parquet
+
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    pyarrow.parquet.write_table(pyarrow.csv.read_csv(_numbers_csv(run_dir, tmp_path)), folder / "part0.parquet")
+    if second == "corrupt":
+        (folder / "part1.parquet").write_bytes(b"PAR1 half a file")
+    else:
+        pyarrow.parquet.write_table(pyarrow.table({"x": ["a", "b"], "z": [1.0, 2.0]}), folder / "part1.parquet")
+    return folder
+
+
+def _blank_line_csv(run_dir: Path, tmp_path: Path) -> Path:
+    path = _numbers_csv(run_dir, tmp_path)
+    path.write_text(path.read_text().replace("\n1.0,", "\n\n1.0,"))
+    return path
+
+
 def _numbers_csv(run_dir: Path, tmp_path: Path) -> Path:
     """30 rows of a feature and a number to predict (not whole: no class labels)."""
     path = tmp_path / "numbers.csv"
@@ -312,6 +334,17 @@ MATRIX = [
      r"the saved config of the run \(.*\.hydra\) is damaged: it cannot be read"),
     ("resume of checkpoints from another experiment", ["resume={relabelled}"], 2,
      r"the run's checkpoints belong to another experiment than this config(.|\n)*config.seed: 42 -> 7"),
+    ("glob of shards matching nothing", ["data=parquet", "data.path={no_shards}", "data.target=y"], 2,
+     r"data.path: the pattern .*none/\*\.parquet matches no file\. Check the pattern"),
+    ("corrupt Parquet shard", ["data=parquet", "data.path={corrupt_shard}", "data.target=y"], 2,
+     r"data.path: .*part1\.parquet is not a readable Parquet file \("),
+    ("Parquet shard with other columns", ["data=parquet", "data.path={other_shard}", "data.target=y"], 2,
+     r"data.path: shard .*part1\.parquet has the columns \['x: string', 'z: double'\], but the first shard .*part0\.parquet "
+     r"has \['x: double', 'y: double'\]; every shard of a table needs the same columns of the same types"),
+    ("streamed CSV with a blank line", ["data=csv", "data.path={blank_line_csv}", "data.target=y", "data.stream=true"], 2,
+     r"data.path: .*numbers\.csv has 29 rows where its index found 30 lines \(a blank line, or a line break inside a quoted cell"),
+    ("a subset of a streamed table", ["data=csv", "data.path={numbers}", "data.target=y", "data.stream=true", "data.num_examples=10"], 2,
+     r"data.num_examples=10 takes a random subset of rows held in memory; with data.stream=true set it to null"),
     ("resume over a data file changed since", ["resume={changed_data}", "epochs=3"], 2,
      r"resume=.*: the data changed since the run read it, so its checkpoints would continue on other data:\n"
      r"  .*numbers\.csv: bytes \d+ -> \d+, sha256 \w+ -> \w+\n\(recorded -> now\)\. Restore the data the run trained on, "
@@ -409,6 +442,10 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "flowers": lambda: _flowers_csv(finished_run, tmp_path),
         "numbers": lambda: _numbers_csv(finished_run, tmp_path),
         "changed_data": lambda: _trained_on_changed_data(finished_run, tmp_path),
+        "corrupt_shard": lambda: _parquet_shards(finished_run, tmp_path, "corrupt"),
+        "other_shard": lambda: _parquet_shards(finished_run, tmp_path, "other"),
+        "blank_line_csv": lambda: _blank_line_csv(finished_run, tmp_path),
+        "no_shards": lambda: tmp_path / "none" / "*.parquet",
         "gaps_csv": lambda: _gaps_csv(finished_run, tmp_path),
         "gaps_npz": lambda: _gaps_npz(finished_run, tmp_path),
         "images_npz": lambda: _images_npz(finished_run, tmp_path),
