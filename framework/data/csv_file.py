@@ -104,7 +104,7 @@ def _check_columns(key: str, names: list[str], columns: list[str], where: str) -
 
 def _check_cells(table, where: str) -> None:
     """Every cell that is empty, NaN or infinite, by row and column."""
-    bad = table.isna().to_numpy()
+    bad = table.isna().to_numpy().copy()  # writable: pandas may hand back a read-only view
     for index, name in enumerate(table.columns):
         if _is_numeric(table[name]):
             bad[:, index] |= ~np.isfinite(table[name].to_numpy(dtype=np.float64))
