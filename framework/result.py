@@ -30,6 +30,8 @@ class RunResult:
         parameters: The model's parameter counts, {"trainable": ..., "total": ...}.
         init_from: With init_from: the run the weights came from and which layers
             took them (loaded, new, refitted, unused); None otherwise.
+        data: The data files the run trained on, one {"path", "bytes", "modified",
+            "sha256", "hashed"} each (framework.data.identity); empty for generated data.
         trial: For a job of a sweep=optuna multirun, its Optuna trial:
             {"study": ..., "number": ..., "state": "PRUNED" or "COMPLETE",
             "pruned_at_epoch": the 0-based epoch its pruner stopped it after, or None}.
@@ -45,6 +47,7 @@ class RunResult:
     loop: dict[str, int] = field(default_factory=dict)
     parameters: dict[str, int] = field(default_factory=dict)
     init_from: dict[str, Any] | None = None
+    data: list[dict[str, Any]] = field(default_factory=list)
     trial: dict[str, Any] | None = None
     backend: str = "tensorflow"
 

@@ -38,7 +38,9 @@ from framework.config.fingerprint import experiment_fingerprint
 from framework.config.plan import RunPlan, check_started_run, plan_run
 from framework.config.pruning_selection import check_pruning_has_a_trial
 from framework.data.batches import PartBatches
+from framework.data.identity import data_identity, identity_params
 from framework.data.source import DataSource
+from framework.data.streamed import reraising_data_errors
 from framework.errors import ConfigError
 from framework.loggers.fan_out import FanOutLogger, ending_run
 from framework.loggers.run_records import RunRecords
@@ -133,12 +135,14 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     run_dir.path.mkdir(parents=True, exist_ok=True)
     model_summary = _write_model_summary(model, run_dir, shown=settings.verbose == 1)
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
-    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, experiment_fingerprint(plan.config))
+    fingerprint = experiment_fingerprint(plan.config)
+    data_files = data_identity(data.data_files)  # what the run trains on; a resume refuses changed files
+    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint, data_files, settings.allow_changed_data)
     init_from = start_from_trained_run(model, settings, run_dir, initial_epoch)
     # After resuming: a logger continues where the checkpoint left off.
     with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
         logger = FanOutLogger.build(
-            plan.components["logger"], run_dir, plan.config, initial_epoch, data.num_train_examples,
+            plan.components["logger"], run_dir, _with_data_identity(plan.config, data_files), initial_epoch, data.num_train_examples,
             group=sweep.sweep_dir if sweep else None,
         )
     run_records = _run_records(settings.epochs, checkpoint, model, initial_epoch)
@@ -151,7 +155,8 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
                 metrics=functools.partial(_build_metrics, plan), verbose=settings.verbose,
                 initial_epoch=initial_epoch, stop_requested=stop_signal.requested, run_records=run_records,
             )
-            epoch_logs = _trained(strategy, job, run_dir, write_errors)
+            with reraising_data_errors(data):  # a file that vanished mid-run: its own error, not the backend's
+                epoch_logs = _trained(strategy, job, run_dir, write_errors)
         stop_signal.raise_if_stopped(checkpoint, run_dir)
         # With use_ema the model keeps the weights' moving average from here on, as
         # model.fit leaves it; the tape loop does not, and doing it twice is harmless.
@@ -171,6 +176,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             loop=strategy.loop_stats(),
             parameters=model_summary.parameters,
             init_from=init_from,
+            data=data_files,
             trial=trial.record(callbacks.pruned_at_epoch) if trial else None,
         )
         with run_dir.writing("the end-of-run report (plots, HParams) into", run_dir.path, write_errors):
@@ -255,6 +261,11 @@ def _save_model(plan: RunPlan, model: keras.Model, data: DataSource, run_dir: Ru
     return from_logits
 
 
+def _with_data_identity(config: dict, data_files: list[dict]) -> dict:
+    """The config trackers record as params, with a `data_identity` summary of the files read (if any)."""
+    return {**config, "data_identity": identity_params(data_files)} if data_files else config
+
+
 def _final_metrics(epoch_logs: dict[str, list[float]], checkpoint: RunCheckpoint) -> dict[str, float]:
     """The last epoch's logs; for a resumed run with no epochs left, those its last checkpoint kept."""
     if epoch_logs:
@@ -275,7 +286,8 @@ def _test_metrics(model: keras.Model, data) -> dict[str, float]:
     """The held-out test split (data.test_fraction) evaluated once, as Keras's evaluate does, as `test_<name>`."""
     if not data.num_test_examples:
         return {}
-    results = model.evaluate(PartBatches(data, "test"), verbose=0, return_dict=True)
+    with reraising_data_errors(data):
+        results = model.evaluate(PartBatches(data, "test"), verbose=0, return_dict=True)
     return {f"test_{name}": float(value) for name, value in results.items()}
 
 

@@ -22,6 +22,7 @@
       train.log           the run's log (Hydra's job log, `<job name>.log`)
       .lock               held (flock) by the one process writing the run
       checkpoints/experiment.json   the fingerprint of the experiment the checkpoints belong to
+      checkpoints/data.json   the data files the run read: path, size, modification time, SHA-256
       checkpoints/ckpt-<epoch>.state.json   logs and callback state saved with each checkpoint
 
 A failed run has a FAILED file and no summary.json or model.keras, so nothing
@@ -156,6 +157,10 @@ class RunDirectory:
     def fingerprint(self) -> Path:
         return self.checkpoints / "experiment.json"
 
+    @property
+    def data_identity(self) -> Path:
+        return self.checkpoints / "data.json"
+
     def checkpoint(self, epochs_done: int) -> Path:
         """The variables (model and optimizer) saved after `epochs_done` epochs."""
         return self.checkpoints / f"ckpt-{epochs_done}.npz"
@@ -196,12 +201,13 @@ class RunDirectory:
     def remove_failed_start(self) -> bool:
         """Removes the directory if it holds only what a run that stopped before training
         leaves (Hydra's record, the log, FAILED, the lock, the model summary, the
-        checkpoints folder with the fingerprint alone). Returns whether it was removed.
+        checkpoints folder with the fingerprint and data identity alone). Returns whether it was removed.
 
         Only for a directory the caller's process created: this cannot tell whose it is.
         """
         start_only = {self.hydra_record, self.log, self.failed_marker, self.lock_file, self.model_summary}
-        fingerprint_only = self.checkpoints.is_dir() and all(path == self.fingerprint for path in self.checkpoints.iterdir())
+        records = (self.fingerprint, self.data_identity)
+        fingerprint_only = self.checkpoints.is_dir() and all(path in records for path in self.checkpoints.iterdir())
         if not self.path.is_dir() or any(
             path not in start_only and not (path == self.checkpoints and fingerprint_only) for path in self.path.iterdir()
         ):

@@ -140,6 +140,43 @@ def _flowers_csv(run_dir: Path, tmp_path: Path) -> Path:
     return path
 
 
+def _trained_on_changed_data(run_dir: Path, tmp_path: Path) -> Path:
+    """A run of 2 epochs trained on numbers.csv, whose file then gained a row."""
+    path, trained = _numbers_csv(run_dir, tmp_path), tmp_path / "on_numbers"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        arguments = ["data=csv", f"data.path={path}", "data.target=y", "epochs=2", "verbose=0", f"hydra.run.dir={trained}"]
+        monkeypatch.setattr(sys, "argv", ["framework.train", *arguments])
+        monkeypatch.setattr(sys, "stdout", io.StringIO())
+        monkeypatch.setattr(sys, "stderr", io.StringIO())
+        main()
+    GlobalHydra.instance().clear()
+    with path.open("a") as file:
+        file.write("3.0,1.61\n")
+    return trained
+
+
+def _parquet_shards(run_dir: Path, tmp_path: Path, second: str) -> Path:
+    """A folder of two Parquet shards: numbers.csv's rows, then `second` ("corrupt": no Parquet; "other": other columns)."""
+    import pyarrow
+    import pyarrow.csv
+    import pyarrow.parquet
+
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    pyarrow.parquet.write_table(pyarrow.csv.read_csv(_numbers_csv(run_dir, tmp_path)), folder / "part0.parquet")
+    if second == "corrupt":
+        (folder / "part1.parquet").write_bytes(b"PAR1 half a file")
+    else:
+        pyarrow.parquet.write_table(pyarrow.table({"x": ["a", "b"], "z": [1.0, 2.0]}), folder / "part1.parquet")
+    return folder
+
+
+def _blank_line_csv(run_dir: Path, tmp_path: Path) -> Path:
+    path = _numbers_csv(run_dir, tmp_path)
+    path.write_text(path.read_text().replace("\n1.0,", "\n\n1.0,"))
+    return path
+
+
 def _numbers_csv(run_dir: Path, tmp_path: Path) -> Path:
     """30 rows of a feature and a number to predict (not whole: no class labels)."""
     path = tmp_path / "numbers.csv"
@@ -300,6 +337,21 @@ MATRIX = [
      r"the saved config of the run \(.*\.hydra\) is damaged: it cannot be read"),
     ("resume of checkpoints from another experiment", ["resume={relabelled}"], 2,
      r"the run's checkpoints belong to another experiment than this config(.|\n)*config.seed: 42 -> 7"),
+    ("glob of shards matching nothing", ["data=parquet", "data.path={no_shards}", "data.target=y"], 2,
+     r"data.path: the pattern .*none/\*\.parquet matches no file\. Check the pattern"),
+    ("corrupt Parquet shard", ["data=parquet", "data.path={corrupt_shard}", "data.target=y"], 2,
+     r"data.path: .*part1\.parquet is not a readable Parquet file \("),
+    ("Parquet shard with other columns", ["data=parquet", "data.path={other_shard}", "data.target=y"], 2,
+     r"data.path: shard .*part1\.parquet has the columns \['x: string', 'z: double'\], but the first shard .*part0\.parquet "
+     r"has \['x: double', 'y: double'\]; every shard of a table needs the same columns of the same types"),
+    ("streamed CSV with a blank line", ["data=csv", "data.path={blank_line_csv}", "data.target=y", "data.stream=true"], 2,
+     r"data.path: .*numbers\.csv has 30 rows where its index found 31 lines \(a blank line, or a line break inside a quoted cell"),
+    ("a subset of a streamed table", ["data=csv", "data.path={numbers}", "data.target=y", "data.stream=true", "data.num_examples=10"], 2,
+     r"data.num_examples=10 takes a random subset of rows held in memory; with data.stream=true set it to null"),
+    ("resume over a data file changed since", ["resume={changed_data}", "epochs=3"], 2,
+     r"resume=.*: the data changed since the run read it, so its checkpoints would continue on other data:\n"
+     r"  .*numbers\.csv: bytes \d+ -> \d+, sha256 \w+ -> \w+\n\(recorded -> now\)\. Restore the data the run trained on, "
+     r"start a new run, or continue anyway with allow_changed_data=true\."),
     ("new run into another run's directory", ["hydra.run.dir={run}"], 2,
      r"this directory already holds another run \(checkpoints, tensorboard, model.keras, summary.json\), and a new run never writes into it. Continue that run with resume="),
     ("diverging last update", ["epochs=1", "optimizer.learning_rate=1e38"], 3, r"The model's variable linear/\w+ became -?inf at step 1"),
@@ -335,8 +387,8 @@ MATRIX = [
     ("Keras's class name for a conv layer", ["model=sequential", "data=sine", "model.layers=[{name: Conv2D, filters: 1}]"], 2,
      r"unknown layer 'Conv2D': .*so Keras's Conv2D is 'conv2d'"),
     ("layers for a model that has none", ["model.layers=[{name: dense, units: 1}]"], 2,
-     r"model.layers=\[\{name: dense, units: 1\}\]: the selected model 'linear' has no 'layers'; model=sequential does. "
-     r"Select it: model=sequential 'model.layers=\[\{name: dense, units: 1\}\]'."),
+     r"model.layers=\[\{name: dense, units: 1\}\]: the selected model 'linear' has no 'layers'; model=graph or model=sequential does. "
+     r"Select it: model=graph 'model.layers=\[\{name: dense, units: 1\}\]'."),
     ("unknown top-level key added with +", ["+epoch=5"], 2,
      r"epoch: there is no top-level setting 'epoch', so it would change nothing. Did you mean epochs\?"),
     ("misspelled top-level key", ["epoch=5"], 2, r"epoch=5: 'epoch' is not a key of the top level. .*Did you mean epochs\?$"),
@@ -392,6 +444,11 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "confdir": lambda: _config_dir(finished_run, tmp_path),
         "flowers": lambda: _flowers_csv(finished_run, tmp_path),
         "numbers": lambda: _numbers_csv(finished_run, tmp_path),
+        "changed_data": lambda: _trained_on_changed_data(finished_run, tmp_path),
+        "corrupt_shard": lambda: _parquet_shards(finished_run, tmp_path, "corrupt"),
+        "other_shard": lambda: _parquet_shards(finished_run, tmp_path, "other"),
+        "blank_line_csv": lambda: _blank_line_csv(finished_run, tmp_path),
+        "no_shards": lambda: tmp_path / "none" / "*.parquet",
         "gaps_csv": lambda: _gaps_csv(finished_run, tmp_path),
         "gaps_npz": lambda: _gaps_npz(finished_run, tmp_path),
         "images_npz": lambda: _images_npz(finished_run, tmp_path),

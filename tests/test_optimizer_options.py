@@ -48,7 +48,7 @@ OPTIONS = {
 # counts updates: the curves hold the same values at steps k times apart.
 _FIT_LOGS_BATCHES_AS_STEPS = pytest.mark.xfail(
     strict=True,
-    reason="framework/strategies/fit_logging.py numbers TensorBoard steps by batches, "
+    reason="framework/backends/tensorflow/fit_logging.py numbers TensorBoard steps by batches, "
     "the tape loop by optimizer updates (optimizer.iterations), under accumulation",
 )
 

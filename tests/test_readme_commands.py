@@ -107,14 +107,19 @@ def assert_learned(stdout: str) -> None:
 
 
 def write_readme_data_files(folder: Path) -> None:
-    """The files the README's "Data" examples name: houses.csv, set.npz, pets/ and flowers.csv."""
+    """The files the README's "Data" examples name: houses.csv, shards/ (houses.csv as two Parquet shards),
+    set.npz, pets/ and flowers.csv."""
     import numpy as np
     import pandas as pd
     from PIL import Image
 
     rng = np.random.default_rng(0)
     rooms, area = rng.integers(1, 6, 60), rng.uniform(30, 150, 60)
-    pd.DataFrame({"rooms": rooms, "area": area, "price": 2.0 * area + 10 * rooms, "rent": area / 10}).to_csv(folder / "houses.csv", index=False)
+    houses = pd.DataFrame({"rooms": rooms, "area": area, "price": 2.0 * area + 10 * rooms, "rent": area / 10})
+    houses.to_csv(folder / "houses.csv", index=False)
+    (folder / "shards").mkdir()
+    houses[:30].to_parquet(folder / "shards" / "part-0.parquet", index=False)
+    houses[30:].to_parquet(folder / "shards" / "part-1.parquet", index=False)
     # 8x8 images of three classes, each brighter in its own third of the rows; pixel values 0..1.
     labels = rng.integers(0, 3, 120)
     images = rng.uniform(0, 0.5, (120, 8, 8))

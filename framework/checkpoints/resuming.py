@@ -15,6 +15,7 @@ from typing import Any
 
 from framework.checkpoints.run_checkpoint import RunCheckpoint
 from framework.config.fingerprint import experiment_changes
+from framework.data.identity import changed_files
 from framework.errors import CheckpointError, ResumeError
 from framework.result import RunResult
 from framework.run_directory import RunDirectory
@@ -39,18 +40,28 @@ def finished_run(run_dir: RunDirectory, resume: str | None, epochs: int) -> RunR
     return result
 
 
-def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str | None, fingerprint: dict[str, Any]) -> int:
+def resume_run(
+    checkpoint: RunCheckpoint,
+    run_dir: RunDirectory,
+    resume: str | None,
+    fingerprint: dict[str, Any],
+    data: list[dict[str, Any]] | None = None,
+    allow_changed_data: bool = False,
+) -> int:
     """Restores the newest checkpoint of the run being resumed; returns the epochs it had done.
 
-    A new run (`resume` None) records `fingerprint` for later resumes and starts at epoch 0.
+    A new run (`resume` None) records `fingerprint` and the identity of its data
+    files (`data`, framework.data.identity) for later resumes and starts at epoch 0.
 
     Raises:
-        ResumeError: `resume` is not this run's directory, or its checkpoints
-            belong to another experiment (the message lists the differences).
+        ResumeError: `resume` is not this run's directory, its checkpoints
+            belong to another experiment (the message lists the differences),
+            or a data file changed since (unless `allow_changed_data`).
         CheckpointError: The newest checkpoint cannot be read.
     """
     if resume is None:
         _write_fingerprint(run_dir, fingerprint)
+        _write_record(run_dir, run_dir.data_identity, data, "the data identity")
         return 0
     if Path(resume).resolve() != run_dir.path.resolve():
         raise ResumeError(
@@ -59,6 +70,7 @@ def resume_run(checkpoint: RunCheckpoint, run_dir: RunDirectory, resume: str | N
             f"which continues it in place."
         )
     _check_fingerprint(run_dir, fingerprint, resume, has_checkpoint=checkpoint.newest() is not None)
+    _check_data(run_dir, data or [], resume, allow_changed_data)
     epochs_done = checkpoint.restore()
     if epochs_done:
         log.info("Resuming after epoch %d (%d epochs done, step %d) from %s.", epochs_done - 1, epochs_done,
@@ -89,13 +101,39 @@ def _check_fingerprint(run_dir: RunDirectory, fingerprint: dict[str, Any], resum
         )
 
 
+def _check_data(run_dir: RunDirectory, data: list[dict[str, Any]], resume: str, allowed: bool) -> None:
+    """Refuses data files that changed since the run recorded them (a run that recorded none records them now)."""
+    path = run_dir.data_identity
+    try:
+        saved = json.loads(path.read_text()) if path.is_file() else None
+    except (OSError, ValueError) as error:
+        raise CheckpointError(f"resume={resume}: {path} cannot be read ({error}); start a new run.") from error
+    changes = changed_files(saved, data) if saved is not None else []
+    if changes and not allowed:
+        raise ResumeError(
+            f"resume={resume}: the data changed since the run read it, so its checkpoints would continue "
+            f"on other data:\n" + "\n".join(changes) + "\n(recorded -> now). Restore the data the run "
+            f"trained on, start a new run, or continue anyway with allow_changed_data=true."
+        )
+    if changes:
+        log.warning("resume=%s: continuing on changed data (allow_changed_data=true):\n%s", resume, "\n".join(changes))
+    if saved is None or changes:
+        _write_record(run_dir, path, data, "the data identity")
+
+
 def _write_fingerprint(run_dir: RunDirectory, fingerprint: dict[str, Any]) -> None:
-    path = run_dir.fingerprint
+    _write_record(run_dir, run_dir.fingerprint, fingerprint, "the experiment fingerprint")
+
+
+def _write_record(run_dir: RunDirectory, path: Path, record: Any, what: str) -> None:
+    """`record` as JSON at `path`, whole or not at all; nothing when `record` is empty."""
+    if not record:
+        return
     temporary = path.with_name(f".{path.name}.tmp")
-    with run_dir.writing("the experiment fingerprint", path):
+    with run_dir.writing(what, path):
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            temporary.write_text(json.dumps(fingerprint, indent=2, sort_keys=True) + "\n")
+            temporary.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ import framework
 # not the model, data, loss, optimizer or seed.
 RESUMABLE_KEYS = (
     "epochs", "verbose", "resume", "logger", "checkpoint", "early_stopping", "strategy", "plots", "pruning", "callbacks",
+    "allow_changed_data",
 )
 
 

@@ -174,6 +174,9 @@ class RunSettings(ComponentConfig):
     profile: Whether to write a profiler trace of a few epochs.
     lr_on_plateau: Whether and when to lower the learning rate when the loss stalls.
     resume: The run directory being continued (set by `resume=<run dir>`), or None.
+    allow_changed_data: With resume, continues even though a data file the run
+        read has changed since (its size, content, or a sampled file's time);
+        false refuses such a resume and names the file.
     init_from: A finished run's directory whose trained weights start this run
         (fine-tuning): each layer takes the weights of the layer of the same
         name there. A new run of its own, with its own config and fingerprint.
@@ -203,6 +206,7 @@ class RunSettings(ComponentConfig):
     profile: ProfileSettings
     lr_on_plateau: LROnPlateauSettings
     resume: str | None
+    allow_changed_data: bool
     init_from: Annotated[str, pydantic.Field(min_length=1)] | None
     init_from_strict: bool
     freeze: list[Annotated[str, pydantic.Field(min_length=1)]]

@@ -10,6 +10,7 @@ from framework.data.sine import SineData
 from framework.data.source import DataSource, DataSourceConfig
 from framework.data.spirals import SpiralsData
 from framework.data.synthetic import SyntheticData, SyntheticDataConfig
+from framework.data.tables import StreamedTableData
 
 __all__ = [
     "ArrayData",
@@ -24,6 +25,7 @@ __all__ = [
     "NumpyData",
     "SineData",
     "SpiralsData",
+    "StreamedTableData",
     "SyntheticData",
     "SyntheticDataConfig",
 ]

@@ -19,7 +19,6 @@ from framework.data.files import (
     resolve_path,
 )
 from framework.errors import ConfigError, InputError
-from framework.registry import DATA
 
 
 class CsvDataConfig(ArrayDataConfig):
@@ -37,7 +36,6 @@ class CsvDataConfig(ArrayDataConfig):
     target_type: Literal["auto", "regression", "classification"]
 
 
-@DATA.register("csv", config=CsvDataConfig)
 class CsvData(ArrayData):
     """Float32 features [N, features]; float32 targets [N, targets], or int32
     class ids [N] for class-name targets (names sorted, in `class_names`)."""
@@ -46,6 +44,7 @@ class CsvData(ArrayData):
         resolved = resolve_path(path)
         where = describe_path(resolved, path)
         table = _read(resolved, where)
+        self.data_files = (resolved,)
         targets = [target] if isinstance(target, str) else list(target)
         features = _feature_columns(table, targets, features, where)
         self.feature_names = tuple(str(name) for name in features)
@@ -111,7 +110,7 @@ def _check_columns(key: str, names: list[str], columns: list[str], where: str) -
 
 def _check_cells(table, where: str) -> None:
     """Every cell that is empty, NaN or infinite, by row and column."""
-    bad = table.isna().to_numpy()
+    bad = table.isna().to_numpy().copy()  # writable: pandas may hand back a read-only view
     for index, name in enumerate(table.columns):
         if _is_numeric(table[name]):
             bad[:, index] |= ~np.isfinite(table[name].to_numpy(dtype=np.float64))

@@ -59,6 +59,7 @@ class NumpyData(ArrayData):
     allow_pickle=False: loading data never runs code."""
 
     def __init__(self, path, target_path, inputs_key, targets_key, target_type, **common):
+        self.data_files = tuple(resolve_path(value) for value in (path, target_path) if value is not None)
         if target_path is None:
             x, y = _load_npz(path, inputs_key, targets_key)
         else:

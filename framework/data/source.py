@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import types
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
@@ -77,11 +78,14 @@ class DataSource:
             axis, where the source has them (a CSV file's columns); None otherwise.
         true_variables: Values the model's variables should reach, where the
             source knows them ({"W": 3.0, "b": 2.0} for the linear data); empty otherwise.
+        data_files: The files the examples are read from, whose identity a run
+            records and a resume checks (framework.data.identity); empty for generated data.
     """
 
     class_names: tuple[str, ...] | None = None
     feature_names: tuple[str, ...] | None = None
     true_variables: Mapping[str, float] = types.MappingProxyType({})
+    data_files: tuple[Path, ...] = ()
 
     def __init__(self, storage: ExampleStorage, shuffle: bool, seed: int, normalize: bool):
         self.storage = storage
@@ -177,6 +181,10 @@ class DataSource:
         """Up to `num_examples` training examples as NumPy arrays (x, y), for plots and checks."""
         return self.storage.sample(min(num_examples, self.num_train_examples))
 
+    def normalizer_chunks(self) -> Iterator[np.ndarray]:
+        """The training inputs in chunks, for the normalizer's one pass: the training batches, unshuffled."""
+        return (x for x, _ in self.batches("train"))
+
     def normalizer(self) -> keras.layers.Normalization | None:
         """A Normalization layer (per last-axis feature) with the mean and variance of
         the training examples only, so validation and test statistics never leak into
@@ -188,7 +196,7 @@ class DataSource:
         # One unshuffled pass over the training batches in float64 sums: the same for
         # held and generated examples, never touching validation or test examples.
         count, total, squares = 0, 0.0, 0.0
-        for x, _ in self.batches("train"):
+        for x in self.normalizer_chunks():
             features = x.reshape(-1, x.shape[-1]).astype(np.float64)
             count += len(features)
             total = total + features.sum(axis=0)
