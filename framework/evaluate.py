@@ -70,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             from framework.inference.evaluation import evaluation_config
 
             cfg = evaluation_config(arguments.run, data, arguments.split)  # before TensorFlow loads
-            with loading_tensorflow():
+            with loading_tensorflow():  # Keras and its backend, whose C-side start-up lines go to the run log
+                import keras  # noqa: F401
+
                 from framework.inference.evaluation import evaluate_run
             evaluation = evaluate_run(arguments.run, cfg, arguments.split, tuple(arguments.plugins))
             path = arguments.output or RunDirectory(arguments.run).evaluation(evaluation.name)

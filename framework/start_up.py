@@ -99,6 +99,11 @@ def select_keras_backend(name: str) -> None:
         logging.getLogger("jax._src.xla_bridge").setLevel(logging.ERROR)
 
 
+def installed_backends() -> list[str]:
+    """The Keras backends whose library is installed here (found without importing it)."""
+    return [name for name, (distributions, _) in _BACKEND_LIBRARIES.items() if any(map(_installed, distributions))]
+
+
 def _installed(distribution: str) -> bool:
     try:
         importlib.metadata.distribution(distribution)

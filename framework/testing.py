@@ -70,7 +70,9 @@ def check_layer(
        data through the public API ends with a lower loss after more epochs,
        and the layer's own trainable weights change.
     4. A `.keras` file of a model holding the layer reloads with the same
-       outputs, in this process and (if `fresh_process`) in a new one.
+       outputs, in this process and (if `fresh_process`) in a new one on
+       every installed Keras backend (TensorFlow, JAX): a layer written with
+       `keras.ops` computes the same on each.
 
     A layer not yet registered in LAYERS is registered under its class name
     in snake case, as a plugin would register it.
@@ -82,7 +84,8 @@ def check_layer(
             first is used for saving.
         output_shape: Expected output shape for an input shape.
         strategies: Strategy keys to train under.
-        fresh_process: Also reload the saved model in a new Python process.
+        fresh_process: Also reload the saved model in a new Python process,
+            one per installed backend.
         workdir: Where runs and files go; a temporary folder if None.
     """
     from framework.plugins import load_plugins
@@ -231,23 +234,32 @@ def _check_saving(layer_cls: type, init_kwargs: Mapping[str, Any], shape: Shape,
     model.save(path)
     reloaded = keras.ops.convert_to_numpy(load_model(path)(inputs))
     np.testing.assert_allclose(reloaded, expected, rtol=1e-5, atol=1e-6, err_msg=f"{layer_cls.__name__} reloaded in this process")
-    if fresh_process:
-        np.save(folder / "inputs.npy", inputs)
-        _reload_in_fresh_process(layer_cls, path, folder)
+    if not fresh_process:
+        return
+    from framework.start_up import installed_backends
+
+    np.save(folder / "inputs.npy", inputs)
+    for backend in installed_backends():
+        _reload_in_fresh_process(layer_cls, path, folder, backend)
+        # Another backend's kernels sum in another order: float32 agrees to about 1e-6 relative.
         np.testing.assert_allclose(
-            np.load(folder / "outputs.npy"), expected, rtol=1e-5, atol=1e-6,
-            err_msg=f"{layer_cls.__name__} reloaded in a fresh process",
+            np.load(folder / "outputs.npy"), expected, rtol=1e-4, atol=1e-5,
+            err_msg=f"{layer_cls.__name__} reloaded in a fresh process on the {backend} backend",
         )
 
 
-def _reload_in_fresh_process(layer_cls: type, path: Path, folder: Path) -> None:
+def _reload_in_fresh_process(layer_cls: type, path: Path, folder: Path, backend: str) -> None:
     script = "import sys; from framework.testing import _predict_with_saved_model; _predict_with_saved_model(*sys.argv[1:])"
     # The new process imports the layer's module from where this one did
     # (a plugin's tests may define layers in modules only pytest put on the path).
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "TF_CPP_MIN_LOG_LEVEL": "2",
+           "KERAS_BACKEND": backend}
     arguments = [str(path), str(folder / "inputs.npy"), str(folder / "outputs.npy"), layer_cls.__module__, layer_cls.__qualname__]
     done = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, f"{layer_cls.__name__}: the saved model did not reload in a fresh process:\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, (
+        f"{layer_cls.__name__}: the saved model did not reload in a fresh process on the {backend} backend:\n"
+        f"{done.stderr[-3000:]}"
+    )
 
 
 def _predict_with_saved_model(model_path: str, inputs_path: str, outputs_path: str, module: str, qualname: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -87,5 +88,8 @@ def test_a_classifier_with_the_wrong_number_of_outputs_is_a_clear_error(train):
 def test_the_digits_cnn_preset_reaches_97_percent_held_out_accuracy_under_both_strategies(tmp_path):
     tape, fit = (run_in(tmp_path / s, "+experiment=digits_cnn", f"strategy={s}", "verbose=0") for s in ("tape", "fit"))
     assert tape.metrics["test_accuracy"] >= 0.97
+    # On JAX, XLA compiles the two loops' steps into different fusions: after one epoch they
+    # agree to 2e-7, after the preset's epochs float rounding has drifted by about 4e-5.
+    tolerance = 1e-4 if os.environ.get("KERAS_BACKEND") == "jax" else 1e-5
     for name, value in tape.metrics.items():
-        assert fit.metrics[name] == pytest.approx(value, abs=1e-5), name
+        assert fit.metrics[name] == pytest.approx(value, abs=tolerance), name

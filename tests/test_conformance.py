@@ -1,5 +1,7 @@
 """The conformance kit: built-in layers pass it, and it catches broken layers."""
 
+import importlib.util
+
 import keras
 import pytest
 
@@ -45,6 +47,15 @@ class FrozenGradientLayer(keras.layers.Layer):
         return (*input_shape[:-1], 2)
 
 
+class TensorFlowOpsLayer(keras.layers.Layer):
+    """Squares its inputs with a TensorFlow op, not keras.ops: it runs on TensorFlow alone."""
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        return tf.math.square(inputs)
+
+
 @pytest.fixture
 def cleanup_keys():
     keys = set(LAYERS.keys())
@@ -87,3 +98,11 @@ def test_a_layer_whose_weights_never_train_is_caught(tmp_path, cleanup_keys):
 )
 def test_built_in_layers_conform(tmp_path, layer_cls, init_kwargs, units):
     check_layer(layer_cls, init_kwargs, output_shape=lambda shape: (*shape[:-1], units), workdir=tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None or importlib.util.find_spec("tensorflow") is None,
+                    reason="needs both backends installed")
+def test_a_layer_that_runs_on_one_backend_only_is_caught(tmp_path, cleanup_keys):
+    with pytest.raises(AssertionError, match=r"TensorFlowOpsLayer: the saved model did not reload in a fresh process on the jax backend"):
+        check_layer(TensorFlowOpsLayer, {}, input_shapes=[(2, 3)], strategies=[], workdir=tmp_path)

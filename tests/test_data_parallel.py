@@ -89,8 +89,9 @@ def test_two_processes_train_as_one_device_and_only_the_chief_writes(tmp_path, o
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "[worker 0] Distribution: DataParallel, 2 device(s) over 2 process(es); this is process 0 (chief" in out.stdout
     _assert_same(_summary(run_dir), reference)
-    # Events files end in .<pid>.<n>.v2: every one of them is the chief's.
-    writers = {re.search(r"\.(\d+)\.\d+\.v2$", path.name).group(1) for path in (run_dir / "tensorboard").rglob("*.v2")}
+    # Events files end in .<pid>.<n> (and a suffix: .v2 from tf.summary, .report): every one is the chief's.
+    events = [path for path in (run_dir / "tensorboard").rglob("events.out.tfevents.*")]
+    writers = {re.search(r"\.(\d+)\.\d+(\.v2|\.report)?$", path.name).group(1) for path in events}
     assert len(writers) == 1, writers
     assert "this is process 1" not in (run_dir / "train.log").read_text()  # worker 1 logged elsewhere
     assert [path.name for path in tmp_path.iterdir()] == ["run"]  # and wrote nothing beside

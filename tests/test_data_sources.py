@@ -72,6 +72,7 @@ def every_source(tmp_path):
 
 
 def test_a_batch_is_a_pure_function_of_seed_epoch_and_step(every_source):
+    pytest.importorskip("tensorflow", reason="the tf.data pipeline is the TensorFlow backend's")
     from framework.backends.tensorflow.examples import (
         TensorFlowExamples,
         training_dataset,

@@ -124,7 +124,7 @@ def test_shipped_configs_are_selectable_and_compose_without_tensorflow(environme
         return  # the help text reads the same configs, found as above
     help_text = environment.run("-m", "framework.train", "--help", cwd=tmp_path).stdout
     assert "experiment: digits_cnn, fourier_sine, gated_sine, iris_mlp, residual_sine, seed_dense, seed_linear, spirals_mlp, template_sine" in help_text
-    assert "model: fourier_mlp, gated_mlp, linear, my_dense, residual_mlp, sequential, template_mlp" in help_text
+    assert "model: application, fourier_mlp, gated_mlp, graph, linear, my_dense, residual_mlp, sequential, template_mlp" in help_text
 
 
 def test_a_shipped_experiment_trains_and_its_model_reloads_in_a_fresh_process(environment, tmp_path):

@@ -90,7 +90,7 @@ def test_text_targets_are_class_ids_and_the_normalizer_sees_the_training_rows(tm
     x, y = data.train_batch(0, 0)
     np.testing.assert_array_equal(y, (x[:, -1].astype(int) % 3).astype(np.int32))
     rows = np.concatenate([x for x, _ in data.batches("train")]).astype(np.float64)
-    np.testing.assert_allclose(data.normalizer().mean.numpy().ravel(), rows.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(data.normalizer().mean).ravel(), rows.mean(axis=0), rtol=1e-5)
 
 
 def test_parquet_shards_in_a_directory_or_a_glob_stream_like_one_table(tmp_path):

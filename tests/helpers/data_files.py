@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
+from PIL import Image
 
 from framework.data import CsvData, ImageFolderData, NumpyData
 
@@ -49,7 +49,7 @@ def write_images(folder, classes=("dog", "cat"), per_class=5, size=(6, 4)):
         (folder / name).mkdir(parents=True)
         for i in range(per_class):
             pixels = np.full((*size, 3), 40 * index + i, dtype=np.uint8)
-            tf.io.write_file(str(folder / name / f"{i}.png"), tf.io.encode_png(pixels))
+            Image.fromarray(pixels).save(folder / name / f"{i}.png")
     return str(folder)
 
 

@@ -83,16 +83,25 @@ class JaxEpochs:
 
     def run(self, first_epoch: int, num_epochs: int):
         self.calls += 1
+        steps_before = int(self.job.optimizer.iterations.numpy())
         if self._held is not None:
-            rows, finite, state = self._run_held(first_epoch, num_epochs)
+            rows, finite, state, step_losses = self._run_held(first_epoch, num_epochs)
         else:
-            rows, finite, state = self._run_fetched(first_epoch, num_epochs)
+            rows, finite, state, step_losses = self._run_fetched(first_epoch, num_epochs)
         self._assign(state)
+        self._write_step_records(steps_before, step_losses[: int(self.job.optimizer.iterations.numpy()) - steps_before])
         columns = rows.T.tolist()
         epoch_logs = dict(zip(self.names, columns))
         recorded = dict(zip(self.recorded_names, columns[len(self.names) :]))
         self._write_record(first_epoch + len(rows) - 1, rows[-1], finite)
         return epoch_logs, recorded, finite
+
+    def _write_step_records(self, steps_before: int, step_losses: np.ndarray) -> None:
+        """The due step records of the steps a call ran: the epoch's running mean loss after
+        each step, as the TensorFlow loop records it."""
+        for offset, loss in enumerate(step_losses.tolist(), start=1):
+            if self.job.records.step_due(steps_before + offset):
+                self.job.logger.write_step(steps_before + offset, loss)
 
     def _write_record(self, epoch: int, row: np.ndarray, finite: bool) -> None:
         """The call's last epoch, where its record is due: handed to the logger from the host
@@ -115,31 +124,37 @@ class JaxEpochs:
         else:
             orders = np.zeros([padded, 0], np.int32)
         whole = self._sharding.whole
-        rows, ran, finite, state = self._calls_function(self._state(), self._held, whole(orders), whole(np.int32(num_epochs)))
+        rows, ran, finite, state, step_losses = self._calls_function(
+            self._state(), self._held, whole(orders), whole(np.int32(num_epochs))
+        )
         ran = int(ran)
-        return np.asarray(rows)[:ran], bool(finite), state
+        return np.asarray(rows)[:ran], bool(finite), state, np.asarray(step_losses).reshape(-1)
 
     def _run_epochs(self, state, held, orders, num_epochs):
         self._traces += 1  # counted while tracing
         width = len(self.names) + len(self.recorded_names)
         rows = jnp.zeros([orders.shape[0], width], jnp.float32)
+        # Each step's running epoch loss, kept only for a logger that takes step records.
+        step_losses = jnp.zeros([orders.shape[0], self.job.data.steps_per_epoch if self.job.records.step_interval else 0])
 
         def running(carry):
             index, finite, *_ = carry
             return (index < num_epochs) & finite
 
         def epoch(carry):
-            index, _, rows, state = carry
-            state, train_logs, finite = self._held_epoch(state, held, orders[index])
+            index, _, rows, state, step_losses = carry
+            state, train_logs, finite, losses = self._held_epoch(state, held, orders[index], step_losses.shape[1])
             row = self._row(state, train_logs, held)
-            return index + 1, finite, rows.at[index].set(row), state
+            return index + 1, finite, rows.at[index].set(row), state, step_losses.at[index].set(losses)
 
-        index, finite, rows, state = jax.lax.while_loop(running, epoch, (0, jnp.array(True), rows, state))
-        return rows, index, finite, state
+        carry = (0, jnp.array(True), rows, state, step_losses)
+        index, finite, rows, state, step_losses = jax.lax.while_loop(running, epoch, carry)
+        return rows, index, finite, state, step_losses
 
-    def _held_epoch(self, state, held, order):
+    def _held_epoch(self, state, held, order, kept_steps: int):
         """One epoch over the held training examples in `order`; returns the state, the
-        epoch's loss and metrics, and whether every step's loss was finite."""
+        epoch's loss and metrics, whether every step's loss was finite, and the running
+        loss after each of its first `kept_steps` steps."""
         x, y = held["train"]
         batch_size, count = self.job.data.batch_size, self.job.data.num_train_examples
         full_steps, remainder = divmod(count, batch_size)
@@ -153,18 +168,21 @@ class JaxEpochs:
             return jnp.take(x, indices, axis=0), jnp.take(y, indices, axis=0)
 
         def running(carry):
-            step, _, _, _, finite = carry
+            step, _, _, _, finite, _ = carry
             return (step < full_steps) & finite
 
         def step_body(carry):
-            step, state, total, seen, _ = carry
+            step, state, total, seen, _, losses = carry
             state, loss, finite = self._train_step(state, *batch(step, batch_size))
-            return step + 1, state, total + loss * batch_size, seen + batch_size, finite
+            total, seen = total + loss * batch_size, seen + batch_size
+            if kept_steps:
+                losses = losses.at[step].set(total / seen)
+            return step + 1, state, total, seen, finite, losses
 
-        carry = (0, state, jnp.float32(0.0), jnp.float32(0.0), jnp.array(True))
+        carry = (0, state, jnp.float32(0.0), jnp.float32(0.0), jnp.array(True), jnp.zeros([kept_steps], jnp.float32))
         if full_steps:
             carry = jax.lax.while_loop(running, step_body, carry)
-        _, state, total, seen, finite = carry
+        _, state, total, seen, finite, losses = carry
         if remainder:  # the last, smaller batch: its own static shape
             state, loss, last_finite = jax.lax.cond(
                 finite,
@@ -173,8 +191,10 @@ class JaxEpochs:
                 state,
             )
             total, seen, finite = total + loss * remainder, seen + remainder, finite & last_finite
+            if kept_steps:
+                losses = losses.at[full_steps].set(total / seen)
         logs = {"loss": total / seen, **_results(self._metrics, state[3])}
-        return state, logs, finite
+        return state, logs, finite, losses
 
     def _row(self, state, train_logs, held):
         """An epoch's row: its logs in the order fit logs them, then what the run's records keep."""
@@ -190,7 +210,7 @@ class JaxEpochs:
 
     def _run_fetched(self, first_epoch: int, num_epochs: int):
         data = self.job.data
-        state, rows, finite = self._state(), [], True
+        state, rows, finite, step_losses = self._state(), [], True, []
         for epoch in range(first_epoch, first_epoch + num_epochs):
             state = (*state[:3], self._metrics_reset)
             total, seen = 0.0, 0
@@ -198,6 +218,7 @@ class JaxEpochs:
                 x, y = data.train_batch(epoch, step)
                 state, loss, step_finite = self._step_function(state, self._sharding.batch(x), self._sharding.batch(y))
                 total, seen = total + float(loss) * len(x), seen + len(x)
+                step_losses.append(total / seen)
                 if not bool(step_finite):
                     finite = False
                     break
@@ -212,7 +233,7 @@ class JaxEpochs:
             rows.append([logs.get(name, math.nan) for name in self.names] + recorded)
             if not finite:
                 break
-        return np.asarray(rows, np.float32), finite, state
+        return np.asarray(rows, np.float32), finite, state, np.asarray(step_losses, np.float32)
 
     # The step, and validation.
 
