@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 print(text)
             else:
                 _write(arguments.output, text + "\n")
-                print(f"{len(predictions)} prediction(s) written to {arguments.output}")
+                sys.stderr.write(f"{len(predictions)} prediction(s) written to {arguments.output}\n")
     finally:
         freeze_before_exit()
 

@@ -46,6 +46,7 @@ PREDICT_RUN = "outputs/2026-01-31/12-00-00-3fa94c"
 # What a training command of the README must reach (see the module's docs).
 LOSS_FALLS_BY = 2.0
 ACCURACY_AT_LEAST = 0.8
+_WHERE_WRITTEN = re.compile(r"(Written to |\d+ prediction\(s\) written to )\S+$")
 _TRAINING_LOSS = re.compile(r"(?<![\w])loss=([-+0-9.e]+|nan|inf)")
 
 
@@ -94,10 +95,9 @@ def test_readme_command_runs_as_written(workdir, command):
     if received is not None:  # RemoteMonitor posted every epoch's logs to the README's server
         assert len(received) == 10 and all(b'"loss"' in body for body in received), received
     assert out.returncode == 0, f"{command}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
-    # No traceback, error, warning or library chatter; framework.evaluate says where it kept its JSON on
-    # stderr, so that its stdout pipes into a JSON reader.
-    console = [line for line in out.stderr.splitlines()
-               if not (command.startswith("python -m framework.evaluate") and line.startswith("Written to "))]
+    # No traceback, error, warning or library chatter. framework.evaluate and framework.predict --output say
+    # where they wrote on stderr, so that stdout holds the result alone (JSON, or nothing) and pipes on.
+    console = [line for line in out.stderr.splitlines() if not _WHERE_WRITTEN.match(line)]
     assert console == [], out.stderr
     if command.startswith(("python -m framework.train", "framework-train")):
         assert_learned(out.stdout, fine_tuned="init_from=" in command)

@@ -15,9 +15,11 @@ log = logging.getLogger("framework")
 # Inputs this large reach a model as they are only by mistake (pixel values 0..255,
 # raw prices): the first layer's outputs, and so its gradient steps, are that large too.
 LARGE_INPUT = 50.0
-# Layers that put inputs on a small scale themselves (Keras's class names).
+# Layers that put inputs on a small scale themselves (Keras's class names), and a Keras
+# application's own preprocessing (framework/layers/application_preprocessing.py), which
+# takes raw pixels: VGG's, for one, only subtracts the mean of each colour.
 _SCALING_LAYERS = ("Normalization", "Rescaling", "BatchNormalization", "LayerNormalization", "GroupNormalization",
-                   "UnitNormalization", "RMSNormalization")
+                   "UnitNormalization", "RMSNormalization", "ApplicationPreprocessing")
 _EXAMPLES_LOOKED_AT = 1000
 
 
