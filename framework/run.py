@@ -32,6 +32,7 @@ from framework.callbacks import (
 from framework.checkpoints.finite_weights import check_finite_weights
 from framework.checkpoints.resuming import finished_run, resume_run
 from framework.checkpoints.run_checkpoint import RunCheckpoint
+from framework.checkpoints.step_checkpoints import StepCheckpoints
 from framework.checkpoints.stop_signals import StopOnSignal
 from framework.config.data_advice import warn_about_settings
 from framework.config.fingerprint import experiment_fingerprint
@@ -137,7 +138,9 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
     fingerprint = experiment_fingerprint(plan.config)
     data_files = data_identity(data.data_files)  # what the run trains on; a resume refuses changed files
-    initial_epoch = resume_run(checkpoint, run_dir, settings.resume, fingerprint, data_files, settings.allow_changed_data)
+    initial_epoch, initial_step = resume_run(
+        checkpoint, run_dir, settings.resume, fingerprint, data_files, settings.allow_changed_data
+    )
     init_from = start_from_trained_run(model, settings, run_dir, initial_epoch)
     # After resuming: a logger continues where the checkpoint left off.
     with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
@@ -154,6 +157,8 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
                 model, loss, optimizer, data, settings.epochs, logger, callbacks.all,
                 metrics=functools.partial(_build_metrics, plan), verbose=settings.verbose,
                 initial_epoch=initial_epoch, stop_requested=stop_signal.requested, run_records=run_records,
+                initial_step=initial_step, epoch_progress=checkpoint.restored_progress,
+                step_checkpoints=_step_checkpoints(settings.checkpoint.every_n_steps, data, callbacks.saver),
             )
             with reraising_data_errors(data):  # a file that vanished mid-run: its own error, not the backend's
                 epoch_logs = _trained(strategy, job, run_dir, write_errors)
@@ -217,6 +222,7 @@ class _RunCallbacks:
         resumable = {"early_stopping": early_stopping} if early_stopping else {}
         for name, callback in resumable.items():
             callback.restore_state(checkpoint.restored_state.get("callbacks", {}).get(name, {}))
+        self.saver = CheckpointSaver(checkpoint, settings.checkpoint.schedule(settings.epochs), resumable, run_records)
         self.pruning = pruning_callbacks(plan.components["pruning"], trial, settings.objective.metric, settings.epochs)
         self.all = [
             *([ProgressBar(settings.epochs)] if settings.verbose == 1 else []),
@@ -226,7 +232,7 @@ class _RunCallbacks:
             *best_model_callbacks(settings.checkpoint.best, run_dir.best_model),
             *user_callbacks,
             *self.pruning,
-            CheckpointSaver(checkpoint, settings.checkpoint.schedule(settings.epochs), resumable, run_records),
+            self.saver,
             *best_weights_callbacks(early_stopping),  # after the saver: checkpoints keep the last weights
             *([ProfilerTrace(run_dir.events, settings.profile.epochs, initial_epoch, settings.epochs)]
               if settings.profile.epochs else []),
@@ -235,6 +241,11 @@ class _RunCallbacks:
     @property
     def pruned_at_epoch(self) -> int | None:
         return self.pruning[0].pruned_at_epoch if self.pruning else None
+
+
+def _step_checkpoints(every_n_steps: int, data: DataSource, saver: CheckpointSaver) -> StepCheckpoints | None:
+    """Checkpoints inside epochs (checkpoint.every_n_steps), written by the run's checkpoint saver."""
+    return StepCheckpoints(every_n_steps, data.steps_per_epoch, saver.save_inside_epoch) if every_n_steps else None
 
 
 def _trained(strategy, job: TrainingJob, run_dir: RunDirectory, write_errors) -> dict[str, list[float]]:

@@ -4,7 +4,8 @@
       .hydra/config.yaml, .hydra/overrides.yaml   Hydra's record of the composed config
       tensorboard/        TensorBoard events (the tensorboard logger); with
                           profile.epochs > 0 also plugins/profile/, the profiler's trace
-      checkpoints/        ckpt-<epoch>.npz: the run's variables after that many epochs
+      checkpoints/        ckpt-<epoch>.npz: the run's variables after that many epochs;
+                          ckpt-<epoch>+<step>.npz: and that many steps of the next (checkpoint.every_n_steps)
       model.keras         the trained model
       model_summary.txt   the model's layers, output shapes and parameter counts
       model_best.keras    with checkpoint.best.monitor set: the model of the best epoch
@@ -161,19 +162,25 @@ class RunDirectory:
     def data_identity(self) -> Path:
         return self.checkpoints / "data.json"
 
-    def checkpoint(self, epochs_done: int) -> Path:
-        """The variables (model and optimizer) saved after `epochs_done` epochs."""
-        return self.checkpoints / f"ckpt-{epochs_done}.npz"
+    def checkpoint(self, epochs_done: int, steps_done: int = 0) -> Path:
+        """The variables (model and optimizer) saved after `epochs_done` epochs and `steps_done`
+        steps of the next one (checkpoint.every_n_steps): ckpt-<epochs>.npz, ckpt-<epochs>+<steps>.npz."""
+        return self.checkpoints / f"ckpt-{_position_name(epochs_done, steps_done)}.npz"
 
-    def checkpoint_state(self, epochs_done: int) -> Path:
-        """The Python-side state (logs, callbacks, records) saved with checkpoint `ckpt-<epochs_done>`."""
-        return self.checkpoints / f"ckpt-{epochs_done}.state.json"
+    def checkpoint_state(self, epochs_done: int, steps_done: int = 0) -> Path:
+        """The Python-side state (logs, callbacks, records) saved with that checkpoint."""
+        return self.checkpoints / f"ckpt-{_position_name(epochs_done, steps_done)}.state.json"
+
+    def checkpoint_positions(self) -> list[tuple[int, int]]:
+        """(epochs done, steps done of the next epoch) of every checkpoint on disk, oldest first."""
+        suffix = self.checkpoint(0).name.removeprefix("ckpt-0")
+        names = (path.name.removeprefix("ckpt-").removesuffix(suffix) for path in self.checkpoints.glob(f"ckpt-*{suffix}"))
+        positions = (name.split("+") if "+" in name else (name, "0") for name in names)
+        return sorted((int(epochs), int(steps)) for epochs, steps in positions if epochs.isdigit() and steps.isdigit())
 
     def checkpoint_epochs(self) -> list[int]:
-        """The epochs done of every checkpoint on disk, oldest first."""
-        suffix = self.checkpoint(0).name.removeprefix("ckpt-0")
-        numbers = (path.name.removeprefix("ckpt-").removesuffix(suffix) for path in self.checkpoints.glob(f"ckpt-*{suffix}"))
-        return sorted(int(number) for number in numbers if number.isdigit())
+        """The epochs done of every checkpoint saved at an epoch's end, oldest first."""
+        return [epochs for epochs, steps in self.checkpoint_positions() if steps == 0]
 
     def checkpoint_states(self) -> list[Path]:
         return sorted(self.checkpoints.glob("ckpt-*.state.json"))
@@ -318,3 +325,7 @@ class RunDirectory:
         finally:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
+
+
+def _position_name(epochs_done: int, steps_done: int) -> str:
+    return f"{epochs_done}+{steps_done}" if steps_done else str(epochs_done)

@@ -36,13 +36,24 @@ class EpochLoop(Protocol):
     def tracing_count(self) -> int:
         """How often the compiled function was traced (once per run)."""
 
-    def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], dict[str, list[float]], bool]:
-        """Trains epochs [first_epoch, first_epoch + num_epochs) in one call.
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        """The training metrics; between calls their variables hold the running epoch's values."""
+
+    def run(
+        self, first_epoch: int, num_epochs: int, start_step: int = 0, end_step: int | None = None,
+        start_loss: tuple[float, float] = (0.0, 0.0),
+    ) -> tuple[dict[str, list[float]], dict[str, list[float]], bool]:
+        """Trains epochs [first_epoch, first_epoch + num_epochs) in one call: the first from its
+        step `start_step` (its loss so far summed over the examples seen and their count in
+        `start_loss`, its metrics as the last call left them), the last up to step `end_step`
+        (None: its end). An epoch the call ends inside is not validated or recorded.
 
         Returns:
             (logs, recorded, finite): per-epoch columns of the epoch logs (in
             the order fit logs them) and of what the run's records keep (the
-            learning rate, scalar variables); `finite` is False when a loss
+            learning rate, scalar variables), the last one the running values
+            of an epoch the call ended inside; `finite` is False when a loss
             stopped being finite, in which case the last epoch in the columns
             is the one it happened in and training stopped right after that step.
         """
@@ -50,7 +61,7 @@ class EpochLoop(Protocol):
 
 @dataclass(frozen=True)
 class FitInputs:
-    """What `model.fit` trains on: `x` spans every epoch of the run, `steps_per_epoch` at a time."""
+    """What `model.fit` trains on: `x` spans the epochs asked for, `steps_per_epoch` at a time."""
 
     x: Any
     validation_data: Any
@@ -67,7 +78,8 @@ class Backend:
     records_end_calls: Whether the hand-written loop must end a call at each
         logger record: a backend that writes records from the host sees the
         variables only between calls.
-    fit_inputs: job -> FitInputs.
+    fit_inputs: (job, first_epoch, first_step, stop_epoch) -> FitInputs: the batches of
+        epochs [first_epoch, stop_epoch), the first one from its step `first_step`.
     logger_callback: job -> the Keras callback that hands `fit`'s epochs to
         the run's logger and records; it has `write_pending()` (called when
         training fails) and `loop_stats()`.
@@ -83,7 +95,7 @@ class Backend:
     always_compiles: bool
     epoch_loop: Callable[[TrainingJob, bool], EpochLoop]
     records_end_calls: bool
-    fit_inputs: Callable[[TrainingJob], FitInputs]
+    fit_inputs: Callable[[TrainingJob, int, int, int], FitInputs]
     logger_callback: Callable[[TrainingJob], keras.callbacks.Callback]
     write_errors: tuple[type[BaseException], ...]
     run_functions_eagerly: Callable[[bool], None]

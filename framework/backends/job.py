@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import keras
+import numpy as np
 
 from framework.backends.record_schedule import RecordSchedule
+from framework.checkpoints.step_checkpoints import StepCheckpoints
 from framework.data.source import DataSource
 from framework.errors import NonFiniteLossError
 from framework.loggers.base import RunLogger
@@ -33,6 +35,12 @@ class TrainingJob:
             console to the callbacks (the epoch report).
         initial_epoch: Epochs already done (a resumed run), also the optimizer's
             position: every epoch has the same number of steps.
+        initial_step: Steps of epoch `initial_epoch` already done (a run resumed
+            from a checkpoint saved inside an epoch); training starts at the next.
+        epoch_progress: That epoch's progress so far (framework.checkpoints.run_checkpoint):
+            its loss summed over the examples seen, their count, then the values
+            of its training metrics' variables; empty when `initial_step` is 0.
+        step_checkpoints: Checkpoints due inside epochs (checkpoint.every_n_steps), or None.
         stop_requested: Asked at epoch boundaries where the model is whole (the
             tape strategy: between graph calls); True ends training there, as
             a stop signal asks.
@@ -50,6 +58,9 @@ class TrainingJob:
     metrics: Callable[[], list[keras.metrics.Metric]] = list
     verbose: int = 0
     initial_epoch: int = 0
+    initial_step: int = 0
+    epoch_progress: list[np.ndarray] = field(default_factory=list)
+    step_checkpoints: StepCheckpoints | None = None
     stop_requested: Callable[[], bool] = lambda: False
     run_records: RunRecords | None = None
 

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from framework.callbacks.early_stopping import ResumableEarlyStopping
 from framework.callbacks.scheduled import EpochCallback
 from framework.checkpoints.finite_weights import check_finite_weights
@@ -55,13 +57,22 @@ class CheckpointSaver(EpochCallback):
         if self._epochs_done is not None and self.checkpoint.saved_epoch != self._epochs_done:
             self._save()
 
-    def _save(self) -> None:
-        check_finite_weights(self.model, self.checkpoint.optimizer, self._epochs_done)
-        state: dict[str, Any] = {
+    def save_inside_epoch(self, epochs_done: int, steps_done: int, progress: list[np.ndarray]) -> None:
+        """Writes a checkpoint `steps_done` steps into the epoch after `epochs_done` epochs
+        (checkpoint.every_n_steps), with the epoch's progress (framework.checkpoints.run_checkpoint)."""
+        check_finite_weights(self.model, self.checkpoint.optimizer, epochs_done)
+        path = self.checkpoint.save(epochs_done, self._state(), steps_done, progress)
+        log.debug("Checkpoint at step %d of epoch %d (step %d): %s", steps_done, epochs_done, self.checkpoint.global_step, path)
+
+    def _state(self) -> dict[str, Any]:
+        return {
             "logs": self._logs,
             "callbacks": {name: callback.state() for name, callback in self._resumable.items()},
             "records": self._run_records.state() if self._run_records is not None else {},
         }
-        path = self.checkpoint.save(self._epochs_done, state)
+
+    def _save(self) -> None:
+        check_finite_weights(self.model, self.checkpoint.optimizer, self._epochs_done)
+        path = self.checkpoint.save(self._epochs_done, self._state())
         log.debug("Checkpoint after epoch %d (%d epochs done, step %d): %s", self._epochs_done - 1, self._epochs_done,
                   self.checkpoint.global_step, path)

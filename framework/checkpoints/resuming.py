@@ -47,8 +47,9 @@ def resume_run(
     fingerprint: dict[str, Any],
     data: list[dict[str, Any]] | None = None,
     allow_changed_data: bool = False,
-) -> int:
-    """Restores the newest checkpoint of the run being resumed; returns the epochs it had done.
+) -> tuple[int, int]:
+    """Restores the newest checkpoint of the run being resumed; returns the epochs it had done
+    and the steps of the next one (a checkpoint saved inside an epoch, checkpoint.every_n_steps).
 
     A new run (`resume` None) records `fingerprint` and the identity of its data
     files (`data`, framework.data.identity) for later resumes and starts at epoch 0.
@@ -62,7 +63,7 @@ def resume_run(
     if resume is None:
         _write_fingerprint(run_dir, fingerprint)
         _write_record(run_dir, run_dir.data_identity, data, "the data identity")
-        return 0
+        return 0, 0
     if Path(resume).resolve() != run_dir.path.resolve():
         raise ResumeError(
             f"resume={resume}: a run is resumed in its own directory, but this one "
@@ -71,11 +72,14 @@ def resume_run(
         )
     _check_fingerprint(run_dir, fingerprint, resume, has_checkpoint=checkpoint.newest() is not None)
     _check_data(run_dir, data or [], resume, allow_changed_data)
-    epochs_done = checkpoint.restore()
-    if epochs_done:
+    epochs_done, steps_done = checkpoint.restore()
+    if steps_done:
+        log.info("Resuming inside epoch %d at its step %d (step %d) from %s.", epochs_done, steps_done,
+                 checkpoint.global_step, checkpoint.newest())
+    elif epochs_done:
         log.info("Resuming after epoch %d (%d epochs done, step %d) from %s.", epochs_done - 1, epochs_done,
                  checkpoint.global_step, checkpoint.newest())
-    return epochs_done
+    return epochs_done, steps_done
 
 
 def _check_fingerprint(run_dir: RunDirectory, fingerprint: dict[str, Any], resume: str, has_checkpoint: bool) -> None:

@@ -6,7 +6,13 @@ A checkpoint holds everything a run needs to continue as if never stopped:
     optimizer    every optimizer variable; its `iterations` is the global step
     epochs_done  with batches a pure function of (seed, epoch, step), this is
                  also the data pipeline's position
-in `checkpoints/ckpt-<epochs done>.npz`, each variable under its index with
+    steps_done   steps of the next epoch already trained (checkpoint.every_n_steps),
+                 with that epoch's progress: its running loss as a sum over the
+                 examples seen and their count, then the running values of its
+                 training metrics (their variables), so the epoch's logs come
+                 out as if never stopped
+in `checkpoints/ckpt-<epochs done>.npz` (`ckpt-<epochs>+<steps>.npz` inside an
+epoch), each variable under its index with
 its path beside it (checked on restore). The variables are read as NumPy
 arrays and assigned back, so a checkpoint written under one strategy, or on
 one backend, restores under the other.
@@ -53,19 +59,24 @@ class RunCheckpoint:
         self._variables = {"model": list(model.variables), "optimizer": list(optimizer.variables)}
         self.saved_epoch: int | None = None
         self.restored_state: dict[str, Any] = {}  # the Python-side state of the restored checkpoint
+        self.restored_progress: list[np.ndarray] = []  # the restored epoch's progress, when saved inside one
 
     @property
     def global_step(self) -> int:
         return int(self.optimizer.iterations.numpy())
 
-    def save(self, epochs_done: int, state: dict[str, Any]) -> Path:
-        """Writes a checkpoint after `epochs_done` epochs with `state` (JSON-ready) beside it; returns its path."""
-        path, state_file = self.run_dir.checkpoint(epochs_done), self.run_dir.checkpoint_state(epochs_done)
+    def save(
+        self, epochs_done: int, state: dict[str, Any], steps_done: int = 0, progress: list[np.ndarray] | None = None
+    ) -> Path:
+        """Writes a checkpoint after `epochs_done` epochs and `steps_done` steps of the next, with
+        `state` (JSON-ready) beside it and the epoch's `progress` (see above); returns its path."""
+        path, state_file = self.run_dir.checkpoint(epochs_done, steps_done), self.run_dir.checkpoint_state(epochs_done, steps_done)
         with self.run_dir.writing("the checkpoint", path):
             self.directory.mkdir(parents=True, exist_ok=True)
             with replacing(state_file) as temporary:
                 temporary.write_text(json.dumps(state, allow_nan=False) + "\n")
-            arrays = {"epochs_done": np.asarray(epochs_done, np.int64)}
+            arrays = {"epochs_done": np.asarray(epochs_done, np.int64), "steps_done": np.asarray(steps_done, np.int64)}
+            arrays.update({f"progress.{index}": np.asarray(value) for index, value in enumerate(progress or [])})
             for part, variables in self._variables.items():
                 arrays[f"{part}.paths"] = np.asarray([variable.path for variable in variables], dtype=str)
                 arrays.update({f"{part}.{index}": np.asarray(v.numpy()) for index, v in enumerate(variables)})
@@ -75,12 +86,14 @@ class RunCheckpoint:
             except OSError:
                 state_file.unlink(missing_ok=True)
                 raise
-        self.saved_epoch = epochs_done
+        if not steps_done:
+            self.saved_epoch = epochs_done
         self._remove_old()
         return path
 
-    def restore(self) -> int:
-        """Restores the newest checkpoint; returns the epochs it had completed.
+    def restore(self) -> tuple[int, int]:
+        """Restores the newest checkpoint; returns the epochs it had completed and the steps of
+        the next one (its progress is then in `restored_progress`).
 
         A run killed before its first checkpoint was complete has none: it
         starts again from its beginning (0 epochs done).
@@ -91,11 +104,13 @@ class RunCheckpoint:
         path = self.newest()
         if path is None:
             log.warning("No complete checkpoint in %s: the run starts again from its beginning.", self.directory)
-            return 0
+            return 0, 0
         try:
             with np.load(path, allow_pickle=False) as arrays:
                 values = {part: self._values(arrays, part) for part in _PARTS}
                 epochs_done = int(arrays["epochs_done"])
+                steps_done = int(arrays["steps_done"]) if "steps_done" in arrays else 0
+                progress = [arrays[f"progress.{index}"] for index in range(_count(arrays, "progress."))]
         # NumPy reports a damaged, foreign or mismatched file as any of these.
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             raise CheckpointError(
@@ -107,13 +122,14 @@ class RunCheckpoint:
             for variable, value in zip(variables, values[part]):
                 variable.assign(value)
         self.saved_epoch = epochs_done
-        self.restored_state = self._read_state(epochs_done)
-        return epochs_done
+        self.restored_state = self._read_state(epochs_done, steps_done)
+        self.restored_progress = progress
+        return epochs_done, steps_done
 
     def newest(self) -> Path | None:
         """The newest checkpoint on disk (one is written whole or not at all)."""
-        epochs = self.run_dir.checkpoint_epochs() if self.directory.is_dir() else []
-        return self.run_dir.checkpoint(epochs[-1]) if epochs else None
+        positions = self.run_dir.checkpoint_positions() if self.directory.is_dir() else []
+        return self.run_dir.checkpoint(*positions[-1]) if positions else None
 
     def _values(self, arrays: Any, part: str) -> list[np.ndarray]:
         """The saved values of `part`'s variables, checked against the variables they go into."""
@@ -127,8 +143,8 @@ class RunCheckpoint:
                 raise ValueError(f"{variable.path} has shape {value.shape} there, {tuple(variable.shape)} here")
         return values
 
-    def _read_state(self, epochs_done: int) -> dict[str, Any]:
-        state_file = self.run_dir.checkpoint_state(epochs_done)
+    def _read_state(self, epochs_done: int, steps_done: int) -> dict[str, Any]:
+        state_file = self.run_dir.checkpoint_state(epochs_done, steps_done)
         try:
             return json.loads(state_file.read_text())
         except FileNotFoundError:
@@ -136,16 +152,17 @@ class RunCheckpoint:
         except (OSError, ValueError) as error:
             raise CheckpointError(
                 f"resume: {state_file} cannot be read: {error}. If it is damaged, delete the checkpoint's "
-                f"files (ckpt-{epochs_done}.*) to resume from the checkpoint before it."
+                f"files ({state_file.name.removesuffix('.state.json')}.*) to resume from the checkpoint before it."
             ) from error
 
     def _remove_old(self) -> None:
         """Keeps the newest `keep` checkpoints and their states; states without a checkpoint go too."""
-        kept = self.run_dir.checkpoint_epochs()[-self.keep :]
-        for epoch in self.run_dir.checkpoint_epochs():
-            if epoch not in kept:
-                self.run_dir.checkpoint(epoch).unlink(missing_ok=True)
-        kept_states = {self.run_dir.checkpoint_state(epoch) for epoch in kept}
+        positions = self.run_dir.checkpoint_positions()
+        kept = positions[-self.keep :]
+        for position in positions:
+            if position not in kept:
+                self.run_dir.checkpoint(*position).unlink(missing_ok=True)
+        kept_states = {self.run_dir.checkpoint_state(*position) for position in kept}
         for state_file in self.run_dir.checkpoint_states():
             if state_file not in kept_states:
                 state_file.unlink(missing_ok=True)
@@ -158,6 +175,10 @@ def read_checkpoint(path: str | Path) -> dict[str, dict[str, np.ndarray]]:
             part: {name: arrays[f"{part}.{index}"] for index, name in enumerate(arrays[f"{part}.paths"].tolist())}
             for part in _PARTS
         }
+
+
+def _count(arrays: Any, prefix: str) -> int:
+    return sum(1 for name in arrays.files if name.startswith(prefix))
 
 
 def _first_line(error: BaseException) -> str:

@@ -45,6 +45,11 @@ class CheckpointSettings(ComponentConfig):
         training (and when a signal stops it); 0 picks N so a run saves about
         ten checkpoints (every epoch for runs of up to ten epochs). Under the
         tape strategy each checkpoint ends a graph call, so small N costs speed.
+    every_n_steps: Also saves a checkpoint every N optimizer steps (the global
+        step) that falls inside an epoch, with the position in it, so a run
+        killed mid-epoch resumes at the next step without reading again the
+        batches it trained; 0 (the default) saves at epoch ends only. Under the
+        tape strategy each such checkpoint ends a graph call.
     keep: How many of the newest checkpoints stay on disk.
     best: Also keeps model_best.keras, saved at the end of every epoch where
         `best.monitor` improves (under the tape strategy each epoch then ends
@@ -52,6 +57,7 @@ class CheckpointSettings(ComponentConfig):
     """
 
     every_n_epochs: Annotated[int, pydantic.Field(ge=0, le=INT32_MAX)]
+    every_n_steps: Annotated[int, pydantic.Field(ge=0, le=INT32_MAX)]
     keep: Annotated[int, pydantic.Field(ge=1, le=INT32_MAX)]
     best: BestModelSettings
 

@@ -46,22 +46,44 @@ class FitStrategy(TrainingStrategy):
         if self.jit_compile and job.model.jit_compile:
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
         logger_callback = self._logger_callback = backend.logger_callback(job)
-        inputs = backend.fit_inputs(job)
-        try:
-            history = job.model.fit(
-                inputs.x,
-                epochs=job.epochs,
-                initial_epoch=job.initial_epoch,
-                steps_per_epoch=inputs.steps_per_epoch,
-                validation_data=inputs.validation_data,
+        history = keras.callbacks.History()
+        callbacks = _OneTraining(
+            [
+                *([_RestoreEpochProgress(job)] if job.initial_step else []),
                 # The NaN check first: nothing after it sees a non-finite epoch.
-                callbacks=[_StopOnNonFiniteLoss(job), logger_callback, _StopWhenRequested(job), *job.callbacks],
-                verbose=1 if job.verbose == 1 else 0,  # other levels: the epoch report speaks
-                shuffle=False,  # the data source orders each epoch, seeded
-            )
+                _StopOnNonFiniteLoss(job), logger_callback, _StopWhenRequested(job), *job.callbacks,
+                *([_SaveInsideEpochs(job)] if job.step_checkpoints else []),
+                history,
+            ],
+            add_progbar=job.verbose == 1,  # other levels: the epoch report speaks
+            model=job.model, verbose=1 if job.verbose == 1 else 0, epochs=job.epochs, steps=job.data.steps_per_epoch,
+        )
+        try:
+            epoch = job.initial_epoch
+            if job.initial_step:  # resumed inside an epoch: its remaining steps first, as epoch `epoch` still
+                self._fit(job, callbacks, epoch, job.initial_step, epoch + 1)
+                epoch += 1
+            if epoch < job.epochs and not job.model.stop_training:
+                self._fit(job, callbacks, epoch, 0, job.epochs)
+            callbacks.end_training({name: values[-1] for name, values in history.history.items()})
         finally:
             logger_callback.write_pending()  # Keras skips on_train_end when training fails
         return history
+
+    def _fit(self, job: TrainingJob, callbacks: keras.callbacks.CallbackList, first_epoch: int, first_step: int,
+             stop_epoch: int) -> None:
+        """model.fit over epochs [first_epoch, stop_epoch), the first from its step `first_step`."""
+        inputs = selected().fit_inputs(job, first_epoch, first_step, stop_epoch)
+        job.model.fit(
+            inputs.x,
+            epochs=stop_epoch,
+            initial_epoch=first_epoch,
+            steps_per_epoch=inputs.steps_per_epoch,
+            validation_data=inputs.validation_data,
+            callbacks=callbacks,
+            verbose=callbacks.params["verbose"],
+            shuffle=False,  # the data source orders each epoch, seeded
+        )
 
     def loop_stats(self) -> dict[str, int]:
         if self._logger_callback is None:
@@ -96,3 +118,70 @@ class _StopWhenRequested(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.job.stop_requested():
             self.model.stop_training = True
+
+
+class _OneTraining(keras.callbacks.CallbackList):
+    """The run's callbacks across the `fit` calls of one training: a run resumed inside an
+    epoch fits the rest of that epoch, then the epochs after it, and its callbacks hear of
+    one training (one `on_train_begin`, one `on_train_end`) with its epochs numbered as ever."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._began = False
+
+    def on_train_begin(self, logs=None):
+        if not self._began:
+            self._began = True
+            super().on_train_begin(logs)
+
+    def on_train_end(self, logs=None):
+        pass  # when the last fit call has ended: end_training
+
+    def end_training(self, logs: dict[str, float]) -> None:
+        super().on_train_end(logs)
+
+
+def _metric_variables(model: keras.Model) -> list:
+    """What fit keeps of an epoch so far: its loss tracker's sum and count, then the compiled
+    metrics' variables, in the order the hand-written loop keeps the same values."""
+    return [variable for metric in model.metrics for variable in metric.variables]
+
+
+class _RestoreEpochProgress(keras.callbacks.Callback):
+    """Puts back the running loss and metrics of the epoch a run resumes inside, after fit
+    reset them as the epoch began, so the epoch's logs count its steps before the checkpoint."""
+
+    def __init__(self, job: TrainingJob):
+        super().__init__()
+        self.job = job
+
+    def on_train_begin(self, logs=None):
+        # Some compiled metrics create their variables at their first update: created now.
+        x, y = self.job.data.sample(1)
+        self.model.compute_metrics(x, y, self.model(x, training=False))
+        self.model.reset_metrics()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.job.initial_epoch:
+            for variable, value in zip(_metric_variables(self.model), self.job.epoch_progress, strict=True):
+                variable.assign(value)
+
+
+class _SaveInsideEpochs(keras.callbacks.Callback):
+    """Writes the checkpoints due inside epochs (checkpoint.every_n_steps) after their step."""
+
+    def __init__(self, job: TrainingJob):
+        super().__init__()
+        self.job = job
+        self._first_step = 0  # the global step of the epoch's first batch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        steps_done = self.job.initial_step if epoch == self.job.initial_epoch else 0
+        self._first_step = epoch * self.job.data.steps_per_epoch + steps_done
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Counted here, not read from the optimizer: on JAX reading the model waits for its state.
+        step = self._first_step + batch + 1
+        if self.job.step_checkpoints.due(step):
+            progress = [keras.ops.convert_to_numpy(v.value) for v in _metric_variables(self.model)]
+            self.job.step_checkpoints.save(step, progress)

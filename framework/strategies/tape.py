@@ -6,6 +6,7 @@ import logging
 from typing import Annotated
 
 import keras
+import numpy as np
 import pydantic
 
 from framework.backends import EpochLoop, selected
@@ -70,23 +71,27 @@ class TapeStrategy(TrainingStrategy):
         model.stop_training = False
         callbacks.on_train_begin()
         history.on_train_begin()
-        epoch, logs = job.initial_epoch, {}
+        position, logs = _Position.resumed(job, self.compiled), {}
         epochs_per_call = max(1, self.steps_per_call // job.data.steps_per_epoch)
-        while epoch < job.epochs and not model.stop_training and not job.stop_requested():
-            end = plan.call_end(epoch, limit=epoch + epochs_per_call)
-            hearing = plan.hearing(epoch, end)
-            for callback in hearing.get(epoch, []):  # the model is as the first epoch begins
-                callback.on_epoch_begin(epoch)
-            results, recorded, finite = self.compiled.run(epoch, end - epoch)
+        # Training stops only where an epoch ends: a call may end inside one (a step checkpoint).
+        while position.epoch < job.epochs and (position.step or not (model.stop_training or job.stop_requested())):
+            epoch = position.epoch
+            end, end_step = position.call_end(plan.call_end(epoch, limit=epoch + epochs_per_call))
+            complete = end if end_step is None else end - 1  # the epochs this call ends
+            hearing = plan.hearing(epoch, max(complete, epoch + 1))
+            if position.begins_epoch:
+                for callback in hearing.get(epoch, []):  # the model is as the first epoch begins
+                    callback.on_epoch_begin(epoch)
+            results, recorded, finite = self.compiled.run(epoch, end - epoch, position.step, end_step, position.loss)
             if self.jit_compile and self.compiled.calls == 1:
                 log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
-            ran = len(results["loss"]) - (0 if finite else 1)
+            ran = min(len(results["loss"]) - (0 if finite else 1), complete - epoch)
             job.run_records.add_columns(epoch, {name: values[:ran] for name, values in {**results, **recorded}.items()})
-            logs = _replay(hearing, epoch, {name: values[:ran] for name, values in results.items()}, history)
+            logs = _replay(hearing, epoch, {name: values[:ran] for name, values in results.items()}, history) or logs
             if not finite:
-                raise non_finite_loss_error(job, epoch + ran, results["loss"][-1])
+                raise non_finite_loss_error(job, epoch + len(results["loss"]) - 1, results["loss"][-1])
             job.logger.flush()
-            epoch = end
+            position = position.after_call(end, end_step, results["loss"][-1])
         callbacks.on_train_end(logs)
         log.debug("Tape loop: %d graph call(s), traced %d time(s).", self.compiled.calls, self.compiled.tracing_count)
         return history
@@ -95,6 +100,49 @@ class TapeStrategy(TrainingStrategy):
         if self.compiled is None:
             return {}
         return {"graph_calls": self.compiled.calls, "traces": self.compiled.tracing_count}
+
+
+class _Position:
+    """Where the loop stands: `step` steps into epoch `epoch`, with that epoch's loss so far
+    (its sum over the examples seen, and their count)."""
+
+    def __init__(self, job: TrainingJob, loop: EpochLoop, epoch: int, step: int, loss: tuple[float, float], begins: bool):
+        self.job, self.loop = job, loop
+        self.epoch, self.step, self.loss = epoch, step, loss
+        self.begins_epoch = begins  # whether the epoch's callbacks have yet to hear it begin
+
+    @classmethod
+    def resumed(cls, job: TrainingJob, loop: EpochLoop) -> _Position:
+        """Where the job starts; inside an epoch, the loop's metrics are put back as the checkpoint kept them."""
+        if not job.initial_step:
+            return cls(job, loop, job.initial_epoch, 0, (0.0, 0.0), begins=True)
+        total, count, *metric_values = job.epoch_progress
+        for variable, value in zip([v for m in loop.metrics for v in m.variables], metric_values, strict=True):
+            variable.assign(value)
+        return cls(job, loop, job.initial_epoch, job.initial_step, (float(total), float(count)), begins=True)
+
+    def call_end(self, end: int) -> tuple[int, int | None]:
+        """The end of a call planned to run up to epoch `end` (exclusive): (epochs it touches,
+        the step its last one stops at, or None for its end), ending at the next step checkpoint."""
+        steps_per_epoch = self.job.data.steps_per_epoch
+        due = self.job.step_checkpoints.next_due(self.global_step) if self.job.step_checkpoints else None
+        if due is None or due >= end * steps_per_epoch:
+            return end, None
+        return due // steps_per_epoch + 1, due % steps_per_epoch
+
+    def after_call(self, end: int, end_step: int | None, last_loss: float) -> _Position:
+        """Where a call that ended there leaves the loop; inside an epoch, its checkpoint is written."""
+        if end_step is None:
+            return _Position(self.job, self.loop, end, 0, (0.0, 0.0), begins=True)
+        count = float(min(end_step * self.job.data.batch_size, self.job.data.num_train_examples))
+        after = _Position(self.job, self.loop, end - 1, end_step, (last_loss * count, count), begins=False)
+        metric_values = [variable.numpy() for metric in self.loop.metrics for variable in metric.variables]
+        self.job.step_checkpoints.save(after.global_step, [np.float32(last_loss * count), np.float32(count), *metric_values])
+        return after
+
+    @property
+    def global_step(self) -> int:
+        return self.epoch * self.job.data.steps_per_epoch + self.step
 
 
 def _replay(

@@ -18,19 +18,19 @@ from framework.data.batches import PartBatches
 use_tensorboard_without_tensorflow()
 
 
-def _fit_inputs(job) -> FitInputs:
-    """Every epoch's batches; with several processes (distribution=data_parallel) each feeds its share."""
+def _fit_inputs(job, first_epoch: int, first_step: int, stop_epoch: int) -> FitInputs:
+    """The epochs' batches; with several processes (distribution=data_parallel) each feeds its share."""
     data = job.data
 
-    def training_batches():  # every epoch of the run, one after another, as the data source orders them
-        for epoch in range(job.initial_epoch, job.epochs):
-            for step in range(data.steps_per_epoch):
+    def training_batches():  # the epochs one after another, as the data source orders them
+        for epoch in range(first_epoch, stop_epoch):
+            for step in range(first_step if epoch == first_epoch else 0, data.steps_per_epoch):
                 yield process_share(data.train_batch(epoch, step))
 
     return FitInputs(
         x=training_batches(),
         validation_data=ProcessShares(PartBatches(data, "validation")) if data.validation_steps else None,
-        steps_per_epoch=data.steps_per_epoch,
+        steps_per_epoch=data.steps_per_epoch - first_step,
     )
 
 

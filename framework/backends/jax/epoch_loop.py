@@ -59,7 +59,10 @@ class JaxEpochs:
         self._scalars = [index for index, v in enumerate(model.trainable_variables) if math.prod(v.shape) == 1]
         self.recorded_names = [LEARNING_RATE, *(f"{VARIABLES}{model.trainable_variables[i].path}" for i in self._scalars)]
         self._sharding = LoopSharding()  # under distribution=data_parallel: each batch split over the devices
-        held = data.held if model.count_params() < _PARAMETERS_STEPPED_FROM_THE_HOST else None
+        # Calls that start or end inside an epoch (checkpoint.every_n_steps, or a run resumed from
+        # such a checkpoint) step from the host, whose loop can stop at any step.
+        inside_epochs = job.step_checkpoints is not None or bool(job.initial_step)
+        held = data.held if model.count_params() < _PARAMETERS_STEPPED_FROM_THE_HOST and not inside_epochs else None
         self._held = None if held is None else {
             part: tuple(self._sharding.whole(a) for a in arrays) for part, arrays in held.parts.items()
         }
@@ -94,19 +97,25 @@ class JaxEpochs:
             for variable, value in zip(variables, values):
                 variable.assign(value)
 
-    def run(self, first_epoch: int, num_epochs: int):
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return self._metrics
+
+    def run(self, first_epoch: int, num_epochs: int, start_step: int = 0, end_step: int | None = None,
+            start_loss: tuple[float, float] = (0.0, 0.0)):
         self.calls += 1
         steps_before = int(self.job.optimizer.iterations.numpy())
-        if self._held is not None:
+        if self._held is not None:  # whole epochs only (see __init__)
             rows, finite, state, step_losses = self._run_held(first_epoch, num_epochs)
         else:
-            rows, finite, state, step_losses = self._run_fetched(first_epoch, num_epochs)
+            rows, finite, state, step_losses = self._run_fetched(first_epoch, num_epochs, start_step, end_step, start_loss)
         self._assign(state)
         self._write_step_records(steps_before, step_losses[: int(self.job.optimizer.iterations.numpy()) - steps_before])
         columns = rows.T.tolist()
         epoch_logs = dict(zip(self.names, columns))
         recorded = dict(zip(self.recorded_names, columns[len(self.names) :]))
-        self._write_record(first_epoch + len(rows) - 1, rows[-1], finite)
+        if end_step is None:  # an epoch a call ends inside gets no record
+            self._write_record(first_epoch + len(rows) - 1, rows[-1], finite)
         return epoch_logs, recorded, finite
 
     def _write_step_records(self, steps_before: int, step_losses: np.ndarray) -> None:
@@ -241,13 +250,16 @@ class JaxEpochs:
 
     # Data fetched per batch: the same compiled step, called from Python.
 
-    def _run_fetched(self, first_epoch: int, num_epochs: int):
+    def _run_fetched(self, first_epoch: int, num_epochs: int, start_step: int, end_step: int | None, start_loss):
         data = self.job.data
         state, rows, finite, step_losses = self._state(), [], True, []
         for epoch in range(first_epoch, first_epoch + num_epochs):
-            state = (*state[:3], self._metrics_reset)
-            total, seen = 0.0, 0
-            for step in range(data.steps_per_epoch):
+            begin = start_step if epoch == first_epoch else 0
+            stop = end_step if end_step is not None and epoch == first_epoch + num_epochs - 1 else data.steps_per_epoch
+            if not begin:  # else the metrics carry on from the call that began the epoch
+                state = (*state[:3], self._metrics_reset)
+            total, seen = start_loss if begin else (0.0, 0)
+            for step in range(begin, stop):
                 x, y = data.train_batch(epoch, step)
                 state, loss, step_finite = self._step_function(state, self._sharding.batch(x), self._sharding.batch(y))
                 total, seen = total + float(loss) * len(x), seen + len(x)
@@ -256,7 +268,7 @@ class JaxEpochs:
                     finite = False
                     break
             logs = {"loss": total / seen, **{k: float(v) for k, v in _results(self._metrics, state[3]).items()}}
-            if data.validation_steps and finite:
+            if data.validation_steps and finite and stop == data.steps_per_epoch:
                 x, y = data.examples("validation")
                 whole = self._sharding.whole
                 batches = [(whole(xs), whole(ys)) for xs, ys in _held_out_batches(np.asarray(x), np.asarray(y), data.batch_size)]

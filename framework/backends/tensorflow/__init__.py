@@ -16,14 +16,14 @@ from framework.backends.tensorflow.examples import (
 from framework.backends.tensorflow.fit_logging import LoggerCallback
 
 
-def _fit_inputs(job) -> FitInputs:
+def _fit_inputs(job, first_epoch: int, first_step: int, stop_epoch: int) -> FitInputs:
     # One pipeline over all epochs with `steps_per_epoch` spares Keras from rebuilding
     # its iterator each epoch, the main per-epoch cost of fit(x, y) on small data.
     examples = TensorFlowExamples(job.data)
     return FitInputs(
-        x=training_dataset(examples, job.epochs, job.initial_epoch),
+        x=training_dataset(examples, stop_epoch, first_epoch, first_step),
         validation_data=held_out_dataset(examples, "validation"),
-        steps_per_epoch=job.data.steps_per_epoch,
+        steps_per_epoch=job.data.steps_per_epoch - first_step,
     )
 
 

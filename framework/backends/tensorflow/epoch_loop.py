@@ -30,7 +30,8 @@ from framework.loggers.run_records import LEARNING_RATE, VARIABLES
 
 
 class CompiledEpochs:
-    """`run(first_epoch, num_epochs) -> (per-epoch logs, finite)` for one job.
+    """`run(first_epoch, num_epochs, ...) -> (per-epoch logs, recorded, finite)` for one job
+    (see framework.backends.EpochLoop).
 
     The logs hold one value per epoch run; `finite` is False when a loss
     stopped being finite, in which case the last epoch in the logs is the one
@@ -53,6 +54,9 @@ class CompiledEpochs:
         # objects after reading the training results; two sets need no ordering).
         self._metrics = self._new_metrics()
         self._validation_metrics = self._new_metrics() if job.data.validation_steps else []
+        # Calls that start or end inside an epoch (checkpoint.every_n_steps, or a run resumed from
+        # such a checkpoint) keep the epoch's metrics across calls and validate complete epochs only.
+        self._inside_epochs = job.step_checkpoints is not None or bool(job.initial_step)
         self.names = logged_values([metric.name for metric in self._metrics], validation=bool(job.data.validation_steps))
         # The learning rate and the scalar variables at each epoch's end, for the run's records.
         self._scalars = [v for v in job.model.trainable_variables if v.shape.num_elements() == 1]
@@ -62,7 +66,10 @@ class CompiledEpochs:
         self._function = tf.function(
             functools.partial(CompiledEpochs._run_epochs, self),
             # The orders' shape varies with the epochs per call: traced once for any.
-            input_signature=[tf.TensorSpec([], tf.int64), tf.TensorSpec([], tf.int64), tf.TensorSpec([None, None], tf.int64)],
+            input_signature=[
+                tf.TensorSpec([], tf.int64), tf.TensorSpec([], tf.int64), tf.TensorSpec([None, None], tf.int64),
+                tf.TensorSpec([], tf.int64), tf.TensorSpec([], tf.int64), tf.TensorSpec([2], tf.float32),
+            ],
             autograph=False,
         )
 
@@ -70,10 +77,21 @@ class CompiledEpochs:
     def tracing_count(self) -> int:
         return self._function.experimental_get_tracing_count()
 
-    def run(self, first_epoch: int, num_epochs: int) -> tuple[dict[str, list[float]], dict[str, list[float]], bool]:
+    @property
+    def metrics(self) -> list:
+        return self._metrics
+
+    def run(
+        self, first_epoch: int, num_epochs: int, start_step: int = 0, end_step: int | None = None,
+        start_loss: tuple[float, float] = (0.0, 0.0),
+    ) -> tuple[dict[str, list[float]], dict[str, list[float]], bool]:
         self.calls += 1
         orders = self._examples.orders(first_epoch, num_epochs)
-        rows, finite = self._function(tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64), orders)
+        end_step = self.job.data.steps_per_epoch if end_step is None else end_step
+        rows, finite = self._function(
+            tf.constant(first_epoch, tf.int64), tf.constant(num_epochs, tf.int64), orders,
+            tf.constant(start_step, tf.int64), tf.constant(end_step, tf.int64), tf.constant(start_loss, tf.float32),
+        )
         # A row per epoch: its logs in the order fit logs them, then what the run's records keep.
         columns = rows.numpy().T.tolist()
         epoch_logs = dict(zip(self.names, columns))
@@ -110,18 +128,26 @@ class CompiledEpochs:
         )
         return {"val_loss": total / count, **_results(self._validation_metrics, prefix="val_")}
 
+    def _no_validation_logs(self):
+        """Zeros in place of the validation logs of an epoch a call ends inside (its row is dropped)."""
+        return {name: tf.constant(0.0) for name in ("val_loss", *(f"val_{metric.name}" for metric in self._validation_metrics))}
+
     def _train_step(self, x, y):
         loss, outputs = self._step.train(x, y)
         _update(self._metrics, y, outputs)
         return loss
 
-    def _epoch_loss(self, order):
-        """Trains one epoch ordered by `order`; returns its loss (the running mean Keras
-        reports) and whether every step's loss was finite."""
+    def _epoch_loss(self, order, begin, end, start_loss):
+        """Trains steps [begin, end) of an epoch ordered by `order`, after steps whose loss sums
+        and counts to `start_loss`; returns its loss (the running mean Keras reports) and
+        whether every step's loss was finite."""
         data, records, examples = self.job.data, self.job.records, self._examples
         iterations = self.job.optimizer.iterations
-        _reset(self._metrics)
-        if data.steps_per_epoch == 1:  # decided when tracing: no inner loop
+        if self._inside_epochs:  # the metrics of an epoch begun in an earlier call carry on
+            _when(tf.equal(begin, 0), lambda: _reset(self._metrics))
+        else:
+            _reset(self._metrics)
+        if data.steps_per_epoch == 1:  # decided when tracing: no inner loop (no step falls inside an epoch)
             loss = self._train_step(*examples.train_batch(order, 0))
             _when(records.step_due(iterations), lambda: self._log_step(iterations, loss))
             return loss, tf.math.is_finite(loss)
@@ -135,9 +161,9 @@ class CompiledEpochs:
             return step + 1, total, count, tf.math.is_finite(loss)
 
         _, total, count, finite = tf.while_loop(
-            lambda step, total, count, finite: tf.logical_and(step < data.steps_per_epoch, finite),
+            lambda step, total, count, finite: tf.logical_and(step < end, finite),
             step_body,
-            (tf.constant(0, tf.int64), tf.constant(0.0), tf.constant(0.0), tf.constant(True)),
+            (begin, start_loss[0], start_loss[1], tf.constant(True)),
         )
         return total / count, finite
 
@@ -150,8 +176,8 @@ class CompiledEpochs:
             optimizer.iterations, epoch, logs, optimizer.learning_rate, [v.value for v in model.trainable_variables]
         )
 
-    def _run_epochs(self, first_epoch, num_epochs, orders):
-        records, names = self.job.records, self.names
+    def _run_epochs(self, first_epoch, num_epochs, orders, start_step, end_step, start_loss):
+        records, names, steps_per_epoch = self.job.records, self.names, self.job.data.steps_per_epoch
         # One row per epoch, one write (a write per value costs a few us each).
         rows = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[len(names) + len(self.recorded_names)])
         logs = {name: tf.constant(0.0) for name in names}
@@ -159,10 +185,24 @@ class CompiledEpochs:
         def running(index, finite, *_):
             return tf.logical_and(index < num_epochs, finite)
 
+        def completes(index):  # whether the epoch before `index` ran to its end
+            return tf.logical_or(index < num_epochs, tf.equal(end_step, steps_per_epoch))
+
+        def due_and_complete(due, index):
+            if not self._inside_epochs:
+                return due
+            return completes(index) if due is True else tf.logical_and(due, completes(index))
+
         def train_epoch(index, finite, rows, logs):
-            epoch_loss, finite = self._epoch_loss(orders[index])
+            first, last = tf.equal(index, 0), tf.equal(index, num_epochs - 1)
+            epoch_loss, finite = self._epoch_loss(
+                orders[index], tf.where(first, start_step, 0), tf.where(last, end_step, steps_per_epoch),
+                tf.where(first, start_loss, tf.zeros([2])),
+            )
             logs = {"loss": epoch_loss, **_results(self._metrics)}
-            if self.job.data.validation_steps:  # decided when tracing
+            if self.job.data.validation_steps and self._inside_epochs:  # decided when tracing
+                logs.update(tf.cond(completes(index + 1), self._validation_logs, self._no_validation_logs))
+            elif self.job.data.validation_steps:
                 logs.update(self._validation_logs())
             recorded = [self.job.optimizer.learning_rate, *(variable.value for variable in self._scalars)]
             row = [logs[name] for name in names] + [tf.cast(tf.reshape(value, ()), tf.float32) for value in recorded]
@@ -173,7 +213,8 @@ class CompiledEpochs:
 
             def body(*state):
                 index, finite, rows, logs = train_epoch(*state)
-                _when(records.epoch_due(first_epoch + index - 1), lambda: self._log_epoch(first_epoch + index - 1, logs))
+                due = due_and_complete(records.epoch_due(first_epoch + index - 1), index)
+                _when(due, lambda: self._log_epoch(first_epoch + index - 1, logs))
                 return index, finite, rows, logs
 
         else:  # rare records, or none: the epochs up to the next record run without asking
@@ -186,6 +227,7 @@ class CompiledEpochs:
                 )
                 due = records.epoch_due(first_epoch + index - 1)
                 if due is not False:  # a logger that records some epochs
+                    due = due_and_complete(due, index)
                     _when(tf.logical_and(due, finite), lambda: self._log_epoch(first_epoch + index - 1, logs))
                 return index, finite, rows, logs
 

@@ -81,13 +81,15 @@ class TensorFlowExamples:
         return x, y
 
 
-def training_dataset(examples: TensorFlowExamples, epochs: int, initial_epoch: int = 0) -> tf.data.Dataset:
-    """The training batches of epochs `initial_epoch` .. `epochs - 1`, one epoch after another."""
+def training_dataset(examples: TensorFlowExamples, epochs: int, initial_epoch: int = 0, initial_step: int = 0) -> tf.data.Dataset:
+    """The training batches of epochs `initial_epoch` .. `epochs - 1`, one epoch after another,
+    the first from its step `initial_step` (no earlier batch is read)."""
     data = examples.data
 
     def epoch_batches(epoch):
         order = examples.order(epoch)
-        return tf.data.Dataset.range(data.steps_per_epoch).map(lambda step: examples.train_batch(order, step))
+        first = tf.where(epoch == initial_epoch, tf.constant(initial_step, tf.int64), tf.constant(0, tf.int64))
+        return tf.data.Dataset.range(first, data.steps_per_epoch).map(lambda step: examples.train_batch(order, step))
 
     return tf.data.Dataset.range(initial_epoch, epochs).flat_map(epoch_batches).prefetch(tf.data.AUTOTUNE)
 
