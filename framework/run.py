@@ -138,16 +138,13 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
     fingerprint = experiment_fingerprint(plan.config)
     data_files = data_identity(data.data_files)  # what the run trains on; a resume refuses changed files
-    initial_epoch, initial_step = resume_run(
-        checkpoint, run_dir, settings.resume, fingerprint, data_files, settings.allow_changed_data
-    )
+    initial_epoch, initial_step = resume_run(checkpoint, run_dir, settings.resume, fingerprint, data_files, settings.allow_changed_data)
     init_from = start_from_trained_run(model, settings, run_dir, initial_epoch)
-    # After resuming: a logger continues where the checkpoint left off.
     with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
         logger = FanOutLogger.build(
             plan.components["logger"], run_dir, _with_data_identity(plan.config, data_files), initial_epoch, data.num_train_examples,
             group=sweep.sweep_dir if sweep else None,
-        )
+        )  # after resuming: a logger continues where the checkpoint left off
     run_records = _run_records(settings.epochs, checkpoint, model, initial_epoch)
     trial = sweep.trial if sweep else None
     with ending_run(logger, run_dir):  # trackers see the run finish, fail or stop, after the report
