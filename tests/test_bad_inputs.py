@@ -307,6 +307,12 @@ MATRIX = [
     ("bad logger cadence", ["logger.log_every_n_epochs=-1"], 2,
      r"logger.log_every_n_epochs=-1 is invalid: input should be greater than or equal to 0"),
     ("bad profile length", ["profile.epochs=-1"], 2, r"profile.epochs=-1 is invalid: input should be greater than or equal to 0"),
+    ("bad step checkpoint interval", ["checkpoint.every_n_steps=-1"], 2,
+     r"checkpoint.every_n_steps=-1 is invalid: input should be greater than or equal to 0"),
+    ("step checkpoints on epoch ends only", ["checkpoint.every_n_steps=2"], 2,
+     r"checkpoint.every_n_steps=2 saves checkpoints inside epochs, but an epoch here has 1 step\(s\) \(\d+ training "
+     r"examples in batches of \d+\), so each step it names \(every multiple of 2\) ends an epoch.*Use checkpoint.every_n_epochs=2, or a "
+     r"checkpoint.every_n_steps that is not a multiple of 1"),
     ("MLflow store unusable", ["logger=mlflow", "logger.mlflow.tracking_uri=nosuch://x"], 2,
      r"logger.mlflow.tracking_uri=nosuch://x: MLflow cannot record at nosuch://x: .* Set logger.mlflow.tracking_uri"),
     ("unknown callback", ["callbacks=[terminate_on_nam]"], 2,

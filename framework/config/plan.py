@@ -190,6 +190,7 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
             f"(data.batch_size, at most the training examples). Use a data.batch_size divisible "
             f"by {replicas}, or strategy=tape, which splits any batch."
         )
+    _check_steps_fall_inside_epochs(plan.settings.checkpoint.every_n_steps, data)
     if data.validation_steps:
         return
     for key, name in monitored_values(plan.settings).items():
@@ -199,6 +200,20 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
                 f"Set data.val_fraction above 0 (e.g. data.val_fraction=0.2) or use the "
                 f"training value: {key}={name.removeprefix('val_')}."
             )
+
+
+def _check_steps_fall_inside_epochs(every_n_steps: int, data: Any) -> None:
+    """checkpoint.every_n_steps saves inside epochs: an interval of whole epochs would never."""
+    steps = data.steps_per_epoch
+    if not every_n_steps or every_n_steps % steps:
+        return
+    raise ConfigError(
+        f"checkpoint.every_n_steps={every_n_steps} saves checkpoints inside epochs, but an epoch here has "
+        f"{steps} step(s) ({data.num_train_examples} training examples in batches of {data.batch_size}), so each step "
+        f"it names (every multiple of {every_n_steps}) ends an epoch, where the epoch's own checkpoint is. Use "
+        f"checkpoint.every_n_epochs={every_n_steps // steps}, or a checkpoint.every_n_steps that is not a multiple "
+        f"of {steps} (with smaller batches, data.batch_size, epochs have more steps)."
+    )
 
 
 def _check_batches_split_evenly(distribution: str, data: Any, devices: int) -> None:
