@@ -17,6 +17,7 @@ import keras
 from omegaconf import DictConfig
 
 from framework.backends import Backend, selected
+from framework.backends.step_validation import StepValidation
 from framework.callbacks import (
     CheckpointSaver,
     EpochReport,
@@ -52,6 +53,7 @@ from framework.models.summary import ModelSummary
 from framework.reports.run_report import write_run_report
 from framework.result import RunResult
 from framework.run_directory import RunDirectory
+from framework.schedules import EveryNStepsInsideEpochs
 from framework.saving import export_saved_model, save_input_and_class_names, save_model
 from framework.strategies import TrainingJob
 from framework.sweeps.job import SweepJob
@@ -155,7 +157,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
                 metrics=functools.partial(_build_metrics, plan), verbose=settings.verbose,
                 initial_epoch=initial_epoch, stop_requested=stop_signal.requested, run_records=run_records,
                 initial_step=initial_step, epoch_progress=checkpoint.restored_progress,
-                step_checkpoints=_step_checkpoints(settings.checkpoint.every_n_steps, data, callbacks.saver),
+                **_due_inside_epochs(settings, data, callbacks.saver, logger),
             )
             with reraising_data_errors(data):  # a file that vanished mid-run: its own error, not the backend's
                 epoch_logs = _trained(strategy, job, run_dir, write_errors)
@@ -240,9 +242,16 @@ class _RunCallbacks:
         return self.pruning[0].pruned_at_epoch if self.pruning else None
 
 
-def _step_checkpoints(every_n_steps: int, data: DataSource, saver: CheckpointSaver) -> StepCheckpoints | None:
-    """Checkpoints inside epochs (checkpoint.every_n_steps), written by the run's checkpoint saver."""
-    return StepCheckpoints(every_n_steps, data.steps_per_epoch, saver.save_inside_epoch) if every_n_steps else None
+def _due_inside_epochs(settings, data: DataSource, saver: CheckpointSaver, logger: FanOutLogger) -> dict:
+    """The job's checkpoints (checkpoint.every_n_steps, written by the run's checkpoint saver) and
+    validation (validation.every_n_steps, handed to its loggers) due inside epochs, if any."""
+    checkpoints, validation = settings.checkpoint.every_n_steps, settings.validation.every_n_steps
+    return {
+        "step_checkpoints": StepCheckpoints(EveryNStepsInsideEpochs(checkpoints, data.steps_per_epoch), saver.save_inside_epoch)
+        if checkpoints else None,
+        "step_validation": StepValidation(EveryNStepsInsideEpochs(validation, data.steps_per_epoch), data, logger)
+        if validation else None,
+    }
 
 
 def _trained(strategy, job: TrainingJob, run_dir: RunDirectory, write_errors) -> dict[str, list[float]]:

@@ -96,6 +96,36 @@ class At:
 
 Schedule = Every | At
 
+
+@dataclass(frozen=True)
+class EveryNStepsInsideEpochs:
+    """Every `n`-th optimizer step (the global step, counted from 1) that falls inside an
+    epoch of `steps_per_epoch` steps: a step that ends an epoch has the epoch's own work there.
+
+    Attributes:
+        n: The interval, at least 1.
+        steps_per_epoch: Steps in one epoch (every epoch has as many).
+    """
+
+    n: int
+    steps_per_epoch: int
+
+    def __post_init__(self):
+        if self.n < 1:
+            raise ValueError(f"EveryNStepsInsideEpochs(n): expected an interval of at least 1. Received: n={self.n}")
+
+    def due(self, step: int) -> bool:
+        return step % self.n == 0 and step % self.steps_per_epoch != 0
+
+    def next_due(self, step: int) -> int | None:
+        """The first due step after `step`; None when none ever is (n a multiple of the epoch)."""
+        if self.n % self.steps_per_epoch == 0:
+            return None
+        candidate = (step // self.n + 1) * self.n
+        # Multiples of n that end epochs recur every steps_per_epoch / gcd(n, steps_per_epoch)
+        # multiples, so no two follow each other: the next multiple is inside an epoch.
+        return candidate if candidate % self.steps_per_epoch else candidate + self.n
+
 EVERY_EPOCH = Every(1)
 NEVER = At()
 

@@ -22,6 +22,7 @@ from helpers.runs import run_in
 from framework.checkpoints.step_checkpoints import StepCheckpoints
 from framework.data.streamed import StreamedExamples
 from framework.run_directory import RunDirectory
+from framework.schedules import EveryNStepsInsideEpochs
 
 STREAMED = ("data=csv", "data.target=y", "data.features=[a,b]", "data.stream=true", "data.val_fraction=0.1",
             "data.test_fraction=0", "data.normalize=false", "model=sequential",
@@ -38,14 +39,14 @@ def write_table(path: Path, rows: int) -> Path:
     return path
 
 
-def test_step_checkpoints_fall_every_n_steps_inside_epochs_only():
-    saved = []
-    steps = StepCheckpoints(every_n_steps=4, steps_per_epoch=6, save=lambda *position: saved.append(position[:2]))
+def test_work_inside_epochs_falls_every_n_steps_except_where_an_epoch_ends():
+    steps = EveryNStepsInsideEpochs(4, steps_per_epoch=6)
     assert [step for step in range(1, 25) if steps.due(step)] == [4, 8, 16, 20]  # 12 and 24 end epochs
     assert [steps.next_due(step) for step in (0, 4, 8, 11, 12)] == [4, 8, 16, 16, 16]
-    steps.save(16, [])
+    assert EveryNStepsInsideEpochs(12, 6).next_due(0) is None  # every multiple of 12 ends an epoch
+    saved = []
+    StepCheckpoints(steps, save=lambda *position: saved.append(position[:2])).save(16, [])
     assert saved == [(2, 4)]  # two epochs done, four steps into the third
-    assert StepCheckpoints(12, 6, saved.append).next_due(0) is None  # every multiple of 12 ends an epoch
 
 
 def test_checkpoint_names_order_positions_inside_and_at_the_end_of_epochs(tmp_path):
@@ -106,6 +107,48 @@ def test_resume_inside_an_epoch_reads_only_the_batches_left_and_logs_the_epoch_w
     assert len(resumed_rows) == len(whole_rows) == 4  # the header and one row per epoch, the cut epoch once
     for mine, theirs in zip(resumed_rows[1:], whole_rows[1:]):
         np.testing.assert_allclose(_numbers(mine), _numbers(theirs), atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def validated_runs(tmp_path_factory):
+    """Per strategy, a streamed run (about 20 steps an epoch) validated every 7 steps, and the same run
+    validated at epoch ends only."""
+    folder = tmp_path_factory.mktemp("validated")
+    run = (*STREAMED, f"data.path={write_table(folder / 'table.csv', 356)}", "data.batch_size=16", "epochs=2",
+           "logger=tensorboard")
+    return {
+        (strategy, every): (folder / f"{strategy}-{every}", run_in(folder / f"{strategy}-{every}", *run,
+                                                                 f"strategy={strategy}", f"validation.every_n_steps={every}"))
+        for strategy in ("tape", "fit") for every in (0, 7)
+    }
+
+
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_validation_every_n_steps_extends_the_epoch_validation_curves_and_changes_no_training(validated_runs, strategy):
+    from helpers.events import read_scalars
+
+    run_dir, result = validated_runs[strategy, 7]
+    _, plain = validated_runs[strategy, 0]
+    steps_per_epoch = result.global_step // 2
+    inside = [step for step in range(7, 2 * steps_per_epoch, 7) if step % steps_per_epoch]
+    curves = read_scalars(run_dir / "tensorboard")
+    for tag in ("epoch/val_loss", "epoch/val_mae"):  # one curve: the steps inside epochs and the epochs' ends
+        assert [step for step, _ in curves[tag]] == sorted([*inside, steps_per_epoch, 2 * steps_per_epoch])
+    assert [step for step, _ in curves["epoch/loss"]] == [steps_per_epoch, 2 * steps_per_epoch]  # training: per epoch
+    losses = [value for _, value in curves["epoch/val_loss"]]
+    assert losses[0] > losses[-1] and len(set(losses)) == len(losses)  # each on the weights of its step
+    # Validating evaluates the model; the epoch's running loss and metrics, and training, are as without it.
+    assert result.metrics == pytest.approx(plain.metrics, abs=1e-6)
+    for name, value in plain.variables.items():
+        np.testing.assert_allclose(result.variables[name], value, atol=1e-6, err_msg=name)
+
+
+def test_validation_inside_epochs_is_the_same_under_both_strategies(validated_runs):
+    from helpers.events import read_scalars
+
+    tape, fit = (read_scalars(validated_runs[strategy, 7][0] / "tensorboard")["epoch/val_loss"] for strategy in ("tape", "fit"))
+    assert [step for step, _ in tape] == [step for step, _ in fit]
+    np.testing.assert_allclose([value for _, value in tape], [value for _, value in fit], atol=1e-5)
 
 
 def _numbers(row: str) -> list[float]:

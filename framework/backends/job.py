@@ -10,6 +10,7 @@ import keras
 import numpy as np
 
 from framework.backends.record_schedule import RecordSchedule
+from framework.backends.step_validation import StepValidation
 from framework.checkpoints.step_checkpoints import StepCheckpoints
 from framework.data.source import DataSource
 from framework.errors import NonFiniteLossError
@@ -41,6 +42,7 @@ class TrainingJob:
             its loss summed over the examples seen, their count, then the values
             of its training metrics' variables; empty when `initial_step` is 0.
         step_checkpoints: Checkpoints due inside epochs (checkpoint.every_n_steps), or None.
+        step_validation: Validation due inside epochs (validation.every_n_steps), or None.
         stop_requested: Asked at epoch boundaries where the model is whole (the
             tape strategy: between graph calls); True ends training there, as
             a stop signal asks.
@@ -61,12 +63,24 @@ class TrainingJob:
     initial_step: int = 0
     epoch_progress: list[np.ndarray] = field(default_factory=list)
     step_checkpoints: StepCheckpoints | None = None
+    step_validation: StepValidation | None = None
     stop_requested: Callable[[], bool] = lambda: False
     run_records: RunRecords | None = None
 
     def __post_init__(self):
         if self.run_records is None:
             self.run_records = RunRecords(self.epochs)
+
+    @property
+    def stops_inside_epochs(self) -> bool:
+        """Whether a loop must be able to stop and start inside an epoch: something is due at
+        steps inside epochs, or the run resumes from a checkpoint saved inside one."""
+        return self.step_checkpoints is not None or self.step_validation is not None or bool(self.initial_step)
+
+    def next_step_inside_epochs(self, step: int) -> int | None:
+        """The first step after `step` where a step checkpoint or validation is due; None if none ever is."""
+        due = [work.steps.next_due(step) for work in (self.step_checkpoints, self.step_validation) if work is not None]
+        return min((candidate for candidate in due if candidate is not None), default=None)
 
     @functools.cached_property
     def records(self) -> RecordSchedule:

@@ -15,7 +15,7 @@ import framework
 # Top-level keys a resume may change: when and how to train, log and save,
 # not the model, data, loss, optimizer or seed.
 RESUMABLE_KEYS = (
-    "epochs", "verbose", "resume", "logger", "checkpoint", "early_stopping", "strategy", "plots", "pruning", "callbacks",
+    "epochs", "verbose", "resume", "logger", "checkpoint", "validation", "early_stopping", "strategy", "plots", "pruning", "callbacks",
     "allow_changed_data",
 )
 

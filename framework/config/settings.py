@@ -69,6 +69,19 @@ class CheckpointSettings(ComponentConfig):
         return Every.about(_CHECKPOINTS_PER_RUN, epochs)
 
 
+class ValidationSettings(ComponentConfig):
+    """Attributes:
+    every_n_steps: Also validates every N optimizer steps (the global step) that
+        fall inside an epoch, on the weights then, and logs it at that step under
+        the epoch validation's names (epoch/val_loss...), so TensorBoard draws
+        one curve on the step axis; 0 (the default) validates at epoch ends
+        only. Needs validation data (data.val_fraction > 0). Under the tape
+        strategy each such validation ends a graph call.
+    """
+
+    every_n_steps: Annotated[int, pydantic.Field(ge=0, le=INT32_MAX)]
+
+
 class EarlyStoppingSettings(ComponentConfig):
     """Attributes:
     enabled: Stops training early when `monitor` stops improving.
@@ -176,6 +189,7 @@ class RunSettings(ComponentConfig):
     plots: Saves the end-of-run plots (they read the run's events back, which
         for long runs logged every epoch takes longer than training).
     checkpoint: When checkpoints are saved and how many are kept.
+    validation: Validation inside epochs, besides each epoch's.
     early_stopping: Whether and when to stop before `epochs`.
     profile: Whether to write a profiler trace of a few epochs.
     lr_on_plateau: Whether and when to lower the learning rate when the loss stalls.
@@ -208,6 +222,7 @@ class RunSettings(ComponentConfig):
     device: Literal["auto", "cpu", "gpu"]
     plots: bool
     checkpoint: CheckpointSettings
+    validation: ValidationSettings
     early_stopping: EarlyStoppingSettings
     profile: ProfileSettings
     lr_on_plateau: LROnPlateauSettings

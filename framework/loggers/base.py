@@ -103,6 +103,12 @@ class RunLogger:
                 `takes_variables` is False may be given none).
         """
 
+    def write_validation(self, step: int, values: dict[str, float]) -> None:
+        """Inside an epoch, after optimizer step `step` (validation.every_n_steps): the validation
+        logs (val_loss, val_<metric>) of the weights then, under the names the epoch's validation
+        values have, so they extend the same curves on the step axis. A logger of one row per
+        epoch keeps none."""
+
     def flush(self) -> None:
         """Makes what was recorded durable, at most about once a second (strategies call it often)."""
 

@@ -61,6 +61,10 @@ class FanOutLogger(RunLogger):
         for logger in self.epoch_loggers:
             logger.write_epoch(step, epoch, values, variables if logger.takes_variables else ())
 
+    def write_validation(self, step: int, values: dict[str, float]) -> None:
+        for logger in self.epoch_loggers:
+            logger.write_validation(step, values)
+
     def flush(self) -> None:
         for logger in self.loggers:
             logger.flush()

@@ -112,6 +112,10 @@ class MlflowLogger(PythonSideLogger):
         self._pending.extend((name, value, timestamp, step) for name, value in {**values, "epoch": epoch}.items())
         self._epochs_done, self._last_step = epoch + 1, step
 
+    def write_validation(self, step: int, values: dict[str, float]) -> None:
+        timestamp = _now_ms()
+        self._pending.extend((name, value, timestamp, step) for name, value in values.items())
+
     def flush(self) -> None:
         if time.monotonic() - self._last_send >= _SEND_SECONDS:
             self._send()

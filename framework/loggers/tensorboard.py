@@ -116,6 +116,10 @@ class TensorBoardLogger(RunLogger):
             self.events.scalar(f"epoch/{name}", value, step)
         self._write_variables(step, variables)
 
+    def write_validation(self, step: int, values: dict[str, float]) -> None:
+        for name, value in values.items():  # the epoch's tags: one curve on the step axis
+            self.events.scalar(f"epoch/{name}", value, step)
+
     def variable_records(self) -> list[tuple[int, str, bool]]:
         """(index in the model's trainable variables, tag, is a scalar) of each variable
         written: scalars as scalars, tensors as histograms when `histograms` is on."""

@@ -104,6 +104,9 @@ class WandbLogger(PythonSideLogger):
     def write_epoch(self, step: int, epoch: int, values: dict[str, float], variables: Sequence[np.ndarray]) -> None:
         self._record(lambda: self._run.log({**values, "epoch": epoch, _STEP: step}))
 
+    def write_validation(self, step: int, values: dict[str, float]) -> None:
+        self._record(lambda: self._run.log({**values, _STEP: step}))
+
     def end(self, outcome: RunOutcome, run_dir: RunDirectory) -> None:
         if outcome is RunOutcome.FINISHED:
             self._record(lambda: self._attach_results(run_dir))

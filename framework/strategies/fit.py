@@ -52,7 +52,7 @@ class FitStrategy(TrainingStrategy):
                 *([_RestoreEpochProgress(job)] if job.initial_step else []),
                 # The NaN check first: nothing after it sees a non-finite epoch.
                 _StopOnNonFiniteLoss(job), logger_callback, _StopWhenRequested(job), *job.callbacks,
-                *([_SaveInsideEpochs(job)] if job.step_checkpoints else []),
+                *([_InsideEpochs(job)] if job.step_checkpoints or job.step_validation else []),
                 history,
             ],
             add_progbar=job.verbose == 1,  # other levels: the epoch report speaks
@@ -167,8 +167,9 @@ class _RestoreEpochProgress(keras.callbacks.Callback):
                 variable.assign(value)
 
 
-class _SaveInsideEpochs(keras.callbacks.Callback):
-    """Writes the checkpoints due inside epochs (checkpoint.every_n_steps) after their step."""
+class _InsideEpochs(keras.callbacks.Callback):
+    """Validates and writes the checkpoints due inside epochs (validation.every_n_steps,
+    checkpoint.every_n_steps) after their step."""
 
     def __init__(self, job: TrainingJob):
         super().__init__()
@@ -181,7 +182,9 @@ class _SaveInsideEpochs(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         # Counted here, not read from the optimizer: on JAX reading the model waits for its state.
-        step = self._first_step + batch + 1
-        if self.job.step_checkpoints.due(step):
+        step, job = self._first_step + batch + 1, self.job
+        if job.step_validation is not None and job.step_validation.steps.due(step):
+            job.step_validation.validate(self.model, step, running=_metric_variables(self.model))
+        if job.step_checkpoints is not None and job.step_checkpoints.steps.due(step):
             progress = [keras.ops.convert_to_numpy(v.value) for v in _metric_variables(self.model)]
-            self.job.step_checkpoints.save(step, progress)
+            job.step_checkpoints.save(step, progress)

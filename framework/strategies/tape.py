@@ -123,21 +123,26 @@ class _Position:
 
     def call_end(self, end: int) -> tuple[int, int | None]:
         """The end of a call planned to run up to epoch `end` (exclusive): (epochs it touches,
-        the step its last one stops at, or None for its end), ending at the next step checkpoint."""
+        the step its last one stops at, or None for its end), ending at the next step where a
+        checkpoint or validation is due."""
         steps_per_epoch = self.job.data.steps_per_epoch
-        due = self.job.step_checkpoints.next_due(self.global_step) if self.job.step_checkpoints else None
+        due = self.job.next_step_inside_epochs(self.global_step)
         if due is None or due >= end * steps_per_epoch:
             return end, None
         return due // steps_per_epoch + 1, due % steps_per_epoch
 
     def after_call(self, end: int, end_step: int | None, last_loss: float) -> _Position:
-        """Where a call that ended there leaves the loop; inside an epoch, its checkpoint is written."""
+        """Where a call that ended there leaves the loop; inside an epoch, what is due there is done."""
         if end_step is None:
             return _Position(self.job, self.loop, end, 0, (0.0, 0.0), begins=True)
         count = float(min(end_step * self.job.data.batch_size, self.job.data.num_train_examples))
         after = _Position(self.job, self.loop, end - 1, end_step, (last_loss * count, count), begins=False)
-        metric_values = [variable.numpy() for metric in self.loop.metrics for variable in metric.variables]
-        self.job.step_checkpoints.save(after.global_step, [np.float32(last_loss * count), np.float32(count), *metric_values])
+        job, step = self.job, after.global_step
+        if job.step_validation is not None and job.step_validation.steps.due(step):
+            job.step_validation.validate(job.model, step)  # the loop's metrics are its own: evaluate leaves them
+        if job.step_checkpoints is not None and job.step_checkpoints.steps.due(step):
+            metric_values = [variable.numpy() for metric in self.loop.metrics for variable in metric.variables]
+            job.step_checkpoints.save(step, [np.float32(last_loss * count), np.float32(count), *metric_values])
         return after
 
     @property

@@ -59,10 +59,9 @@ class JaxEpochs:
         self._scalars = [index for index, v in enumerate(model.trainable_variables) if math.prod(v.shape) == 1]
         self.recorded_names = [LEARNING_RATE, *(f"{VARIABLES}{model.trainable_variables[i].path}" for i in self._scalars)]
         self._sharding = LoopSharding()  # under distribution=data_parallel: each batch split over the devices
-        # Calls that start or end inside an epoch (checkpoint.every_n_steps, or a run resumed from
-        # such a checkpoint) step from the host, whose loop can stop at any step.
-        inside_epochs = job.step_checkpoints is not None or bool(job.initial_step)
-        held = data.held if model.count_params() < _PARAMETERS_STEPPED_FROM_THE_HOST and not inside_epochs else None
+        # Calls that start or end inside an epoch (checkpoint.every_n_steps, validation.every_n_steps, or
+        # a run resumed from a checkpoint inside one) step from the host, whose loop can stop at any step.
+        held = data.held if model.count_params() < _PARAMETERS_STEPPED_FROM_THE_HOST and not job.stops_inside_epochs else None
         self._held = None if held is None else {
             part: tuple(self._sharding.whole(a) for a in arrays) for part, arrays in held.parts.items()
         }

@@ -54,9 +54,9 @@ class CompiledEpochs:
         # objects after reading the training results; two sets need no ordering).
         self._metrics = self._new_metrics()
         self._validation_metrics = self._new_metrics() if job.data.validation_steps else []
-        # Calls that start or end inside an epoch (checkpoint.every_n_steps, or a run resumed from
-        # such a checkpoint) keep the epoch's metrics across calls and validate complete epochs only.
-        self._inside_epochs = job.step_checkpoints is not None or bool(job.initial_step)
+        # Calls that start or end inside an epoch (checkpoint.every_n_steps, validation.every_n_steps,
+        # or a run resumed from a checkpoint inside one) keep the epoch's metrics across calls and validate complete epochs only.
+        self._inside_epochs = job.stops_inside_epochs
         self.names = logged_values([metric.name for metric in self._metrics], validation=bool(job.data.validation_steps))
         # The learning rate and the scalar variables at each epoch's end, for the run's records.
         self._scalars = [v for v in job.model.trainable_variables if v.shape.num_elements() == 1]
