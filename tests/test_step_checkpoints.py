@@ -1,9 +1,11 @@
-"""checkpoint.every_n_steps: checkpoints inside epochs, and a resume that starts at the next step.
+"""Work inside epochs: checkpoint.every_n_steps (and a resume that starts at the next step)
+and validation.every_n_steps.
 
 On the backend KERAS_BACKEND names (TensorFlow by default; the JAX environment
 runs this file too): a streamed CSV run killed with SIGKILL inside an epoch
-and resumed ends as the uninterrupted run, and the resume reads only the
-batches it has left.
+and resumed ends as the uninterrupted run, the resume reads only the batches
+it has left, and validation inside epochs extends the epoch validation's
+curves without changing training.
 """
 
 import collections
@@ -59,12 +61,13 @@ def test_checkpoint_names_order_positions_inside_and_at_the_end_of_epochs(tmp_pa
     assert run_dir.checkpoint_epochs() == [1, 2]
 
 
-@pytest.mark.parametrize("strategy", ["tape", "fit"])
-def test_resume_inside_an_epoch_reads_only_the_batches_left_and_logs_the_epoch_whole(tmp_path, monkeypatch, strategy):
+@pytest.mark.parametrize("first, then", [("tape", "tape"), ("fit", "fit"), ("tape", "fit")])
+def test_resume_inside_an_epoch_reads_only_the_batches_left_and_logs_the_epoch_whole(tmp_path, monkeypatch, first, then):
     """A run cut at a checkpoint inside its second epoch resumes there: the training batches it
     reads are the rest of that epoch from the next step, then the last epoch (the first is that
     step's, none twice), besides the reads every start makes (examples to build the model from);
-    the second epoch's logs (metrics.csv) and the end equal the uninterrupted run's."""
+    the second epoch's logs (metrics.csv) and the end equal the uninterrupted run's, also when
+    a checkpoint of one strategy is resumed under the other."""
     reads = {"training": [], "start-up": []}  # the steps read of training batches (an epoch's order), of others
     real_train_batch = StreamedExamples.train_batch
 
@@ -74,12 +77,12 @@ def test_resume_inside_an_epoch_reads_only_the_batches_left_and_logs_the_epoch_w
 
     monkeypatch.setattr(StreamedExamples, "train_batch", counted)
     run = (*STREAMED, f"data.path={write_table(tmp_path / 'table.csv', 356)}", "data.batch_size=16", "epochs=3",
-           f"strategy={strategy}", "checkpoint.keep=20")
-    whole = run_in(tmp_path / "whole", *run)
+           "checkpoint.keep=20")
+    whole = run_in(tmp_path / "whole", *run, f"strategy={then}")
     steps_per_epoch = whole.global_step // 3  # about 20 (the split is drawn per block of rows)
     start_up_reads = list(reads["start-up"])
     cut = tmp_path / "cut"
-    run_in(cut, *run, "checkpoint.every_n_steps=7")
+    run_in(cut, *run, "checkpoint.every_n_steps=7", f"strategy={first}")
     positions = RunDirectory(cut).checkpoint_positions()
     inside = {divmod(step, steps_per_epoch) for step in range(7, 3 * steps_per_epoch, 7) if step % steps_per_epoch}
     assert positions == sorted({*inside, (1, 0), (2, 0), (3, 0)})
@@ -89,7 +92,7 @@ def test_resume_inside_an_epoch_reads_only_the_batches_left_and_logs_the_epoch_w
     (cut / "summary.json").unlink()
 
     reads = {"training": [], "start-up": []}
-    resumed = run_in(cut, *run, "checkpoint.every_n_steps=7", f"resume={cut}")
+    resumed = run_in(cut, *run, "checkpoint.every_n_steps=7", f"resume={cut}", f"strategy={then}")
     assert resumed.global_step == whole.global_step
     left = [*range(step, steps_per_epoch), *range(steps_per_epoch)]  # the rest of epoch 1, then epoch 2
     assert collections.Counter(reads["training"]) == collections.Counter(left)

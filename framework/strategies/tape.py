@@ -73,7 +73,7 @@ class TapeStrategy(TrainingStrategy):
         history.on_train_begin()
         position, logs = _Position.resumed(job, self.compiled), {}
         epochs_per_call = max(1, self.steps_per_call // job.data.steps_per_epoch)
-        # Training stops only where an epoch ends: a call may end inside one (a step checkpoint).
+        # Training stops only where an epoch ends: a call may end inside one (work due at a step).
         while position.epoch < job.epochs and (position.step or not (model.stop_training or job.stop_requested())):
             epoch = position.epoch
             end, end_step = position.call_end(plan.call_end(epoch, limit=epoch + epochs_per_call))
