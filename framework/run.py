@@ -49,7 +49,7 @@ from framework.models.freezing import freeze_layers
 from framework.models.init_from import start_from_trained_run
 from framework.models.summary import ModelSummary
 from framework.reports.run_report import write_run_report
-from framework.result import RunResult
+from framework.result import RunResult, final_variables
 from framework.run_directory import RunDirectory
 from framework.saving import export_saved_model, save_input_and_class_names, save_model
 from framework.strategies import TrainingJob
@@ -164,6 +164,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
         epochs_done = initial_epoch + len(next(iter(epoch_logs.values()), []))
         check_finite_weights(model, optimizer, epochs_done)  # the last update's loss is never computed
         from_logits = _save_model(plan, model, data, run_dir, write_errors)
+        variables, large_variables = final_variables(model.trainable_variables)
         result = RunResult(
             run_dir=str(run_dir.path),
             strategy=plan.components["strategy"].key,
@@ -172,7 +173,8 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             global_step=int(optimizer.iterations.numpy()),
             metrics={**_final_metrics(epoch_logs, checkpoint), **_test_metrics(model, data)},
             objective_metric=settings.objective.metric,
-            variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
+            variables=variables,
+            large_variables=large_variables,
             loop=strategy.loop_stats(),
             parameters=model_summary.parameters,
             init_from=init_from,
