@@ -41,9 +41,12 @@ def trained(tmp_path_factory):
     """A run on shops.csv whose city column carries the class, normalized numbers beside it."""
     folder = tmp_path_factory.mktemp("shops")
     path = shops_csv(folder)
-    result = run_in(folder / "run", "data=csv", f"data.path={path}", "data.target=label", "data.features=[size,city]",
-                    "data.normalize=true", "epochs=8", *CLASSIFIER)
-    return folder, result
+    return folder, run_in(folder / "run", *_run_overrides(path))
+
+
+def _run_overrides(path: Path) -> tuple[str, ...]:
+    return ("data=csv", f"data.path={path}", "data.target=label", "data.features=[size,city]", "data.normalize=true",
+            "epochs=8", *CLASSIFIER)
 
 
 def test_a_text_column_that_carries_the_signal_is_learned(trained):
@@ -162,3 +165,17 @@ def test_a_streamed_table_with_text_trains_with_either_strategy_and_predicts_raw
     rows = write_csv(tmp_path / "raw.csv", "city,size,zip\nrome,0.1,10003\nquito,0.1,99999\n")
     examples, scores = predict(PredictArguments(run=result.run_dir, csv=rows))
     assert [row[1] for row in examples.labels] == ["rome", "quito"] and scores.argmax(axis=1).tolist() == [1, 0]
+
+
+def test_evaluate_codes_other_data_with_the_runs_vocabulary(trained, tmp_path):
+    """Rows of two cities only: coded by their own vocabulary, pune would take berlin's code and quito
+    lima's, flipping the classes; framework.evaluate codes them with the run's."""
+    from framework.config import compose
+    from framework.inference.evaluation import evaluate_run
+
+    _, result = trained
+    lines = ["size,city,label"] + [f"{i / 40:.3f},{city},{label}" for i in range(20) for city, label in (("pune", "low"), ("quito", "high"))]
+    path = write_csv(tmp_path / "two_cities.csv", "\n".join(lines) + "\n")
+    cfg = compose([*_run_overrides(path), "data.val_fraction=0", "data.shuffle=false"])  # what the run's .hydra/ would give
+    evaluation = evaluate_run(Path(result.run_dir), cfg, "all")
+    assert evaluation.examples == 40 and evaluation.metrics["accuracy"] > 0.9

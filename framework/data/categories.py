@@ -107,6 +107,17 @@ class Categories:
         return "\n".join(f"  {column.describe()}; {how} in the model" for column in self.columns)
 
 
+def known_or_learned(modes: dict[str, Mode], features: list[str], known: dict[str, CategoricalColumn] | None,
+                     learn: Callable[[str, int, Mode], CategoricalColumn]) -> tuple[CategoricalColumn, ...]:
+    """Each categorical column: a trained model's (`known`: scoring data with the vocabulary the model
+    was trained with, framework.evaluate) where it has one, else learned from the training rows by `learn`."""
+    known = known or {}
+    return tuple(
+        dataclasses.replace(known[name], position=features.index(name)) if name in known else learn(name, features.index(name), mode)
+        for name, mode in modes.items()
+    )
+
+
 def categorical_modes(features: list[str], is_text: Callable[[str], bool], chosen: dict[str, str] | None,
                       targets: list[str]) -> dict[str, Mode]:
     """Each categorical feature's mode: those data.categorical names, and every other text feature (lookup).

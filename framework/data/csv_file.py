@@ -10,7 +10,7 @@ import numpy as np
 import pydantic
 
 from framework.data.arrays import ArrayData, ArrayDataConfig, encode_classes, split_order
-from framework.data.categories import CategoricalColumn, Categories, Encoding, Mode, categorical_modes
+from framework.data.categories import CategoricalColumn, Categories, Encoding, Mode, categorical_modes, known_or_learned
 from framework.data.extras import import_for
 from framework.data.files import (
     CELLS_NAMED,
@@ -54,21 +54,21 @@ class TableRows(ArrayData):
 
     Float32 features [N, features] (a categorical column's codes in its place, described by
     `categories`); float32 targets [N, targets], or int32 class ids [N] for class-name targets
-    (names sorted, in `class_names`). `where` names the table in messages.
+    (names sorted, in `class_names`). `where` names the table in messages; `known_categories`
+    are a trained model's columns, whose vocabularies are used instead of learning them.
     """
 
     def __init__(self, table, where: str, target: str | list[str], features: list[str] | None, target_type: str,
-                 categorical: dict[str, str] | None, categorical_encoding: str, embedding_dim: int, hash_bins: int, **common):
+                 categorical: dict[str, str] | None, categorical_encoding: str, embedding_dim: int, hash_bins: int,
+                 known_categories: dict[str, CategoricalColumn] | None = None, **common):
         targets = [target] if isinstance(target, str) else list(target)
         features = _feature_columns(table, targets, features, categorical, where)
         self.feature_names = tuple(str(name) for name in features)
         _check_cells(table[features + targets], where)
         modes = categorical_modes(features, lambda name: not _is_numeric(table[name]), categorical, targets)
         rows = _training_rows(len(table), common)
-        columns = tuple(
-            CategoricalColumn.learned(name, features.index(name), mode, [table[name].to_numpy()[rows]], hash_bins)
-            for name, mode in modes.items()
-        )
+        columns = known_or_learned(modes, features, known_categories, lambda name, position, mode: CategoricalColumn.learned(
+            name, position, mode, [table[name].to_numpy()[rows]], hash_bins))
         self.categories = Categories(columns, categorical_encoding, embedding_dim) if columns else None
         x = _numbers(table[features].assign(**{column.name: column.codes(table[column.name].to_numpy()) for column in columns}),
                      "data.features", where)

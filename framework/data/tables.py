@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from framework.data.arrays import ArrayData
-from framework.data.categories import CategoricalColumn, Categories, as_text, categorical_modes
+from framework.data.categories import CategoricalColumn, Categories, as_text, categorical_modes, known_or_learned
 from framework.data.csv_file import CsvData, CsvDataConfig, TableRows, _check_columns, check_numeric_targets
 from framework.data.random_numbers import permutation
 from framework.data.shards import ShardedTable, shard_paths
@@ -45,7 +45,7 @@ class StreamedTableData(DataSource):
     `class_names`), read a block at a time from `format` files."""
 
     def __init__(self, path, target, features, target_type, categorical, categorical_encoding, embedding_dim, hash_bins,
-                 format, num_examples, batch_size, val_fraction, test_fraction, shuffle, seed, normalize):
+                 format, num_examples, batch_size, val_fraction, test_fraction, shuffle, seed, normalize, known_categories=None):
         if num_examples is not None:
             raise ConfigError(f"data.num_examples={num_examples} takes a random subset of rows held in memory; "
                               f"with data.stream=true set it to null (every row), or write a smaller file.")
@@ -70,7 +70,9 @@ class StreamedTableData(DataSource):
         _check_shard_types(table, features + targets, types)
         labels = _labels(table, targets[0], table.pa) if classify else None
         self.class_names = None if labels is None else tuple(str(label) for label in labels)
-        columns = _learned_categories(table, modes, features, types, hash_bins, seed, val_fraction, test_fraction)
+        unknown = {name: mode for name, mode in modes.items() if name not in (known_categories or {})}
+        learned = _learned_categories(table, unknown, features, types, hash_bins, seed, val_fraction, test_fraction)
+        columns = known_or_learned(modes, features, known_categories, lambda name, *_: next(c for c in learned if c.name == name))
         self.categories = Categories(columns, categorical_encoding, embedding_dim) if columns else None
         storage = StreamedExamples(table, features + targets, types, _converter(features, targets, labels, columns, paths),
                                    val_fraction, test_fraction, batch_size, seed)
