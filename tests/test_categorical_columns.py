@@ -4,6 +4,7 @@ framework/layers/categorical_inputs.py)."""
 
 import csv
 import io
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -154,12 +155,16 @@ def test_streamed_and_held_tables_give_every_row_the_same_codes(tmp_path, monkey
 
 
 @pytest.mark.parametrize("strategy", ["tape", "fit"])
-def test_a_streamed_table_with_text_trains_with_either_strategy_and_predicts_raw_rows(tmp_path, strategy):
+def test_a_streamed_table_with_text_trains_with_either_strategy_and_predicts_raw_rows(tmp_path, caplog, strategy):
     path = shops_csv(tmp_path / "data")
-    result = run_in(tmp_path / "run", "data=csv", f"data.path={path}", "data.target=label", "data.stream=true",
-                    "data.features=[size,city,zip]", "data.categorical={zip: hashing}", "data.categorical_encoding=embedding",
-                    "data.embedding_dim=4", "epochs=8", f"strategy={strategy}", *CLASSIFIER)
+    with caplog.at_level(logging.INFO, logger="framework"):
+        result = run_in(tmp_path / "run", "data=csv", f"data.path={path}", "data.target=label", "data.stream=true",
+                        "data.features=[size,city,zip]", "data.categorical={zip: hashing}", "data.categorical_encoding=embedding",
+                        "data.embedding_dim=4", "epochs=8", f"strategy={strategy}", *CLASSIFIER)
     assert result.metrics["val_accuracy"] > 0.9
+    said = [record.getMessage() for record in caplog.records]
+    assert any("city: lookup of 6 value(s) from the training rows" in line and "zip: hashing into 64 bins" in line for line in said)
+    assert not [line for line in said if "does not scale them" in line]  # codes up to 63 are no large inputs
     from framework.predict import PredictArguments, predict
 
     rows = write_csv(tmp_path / "raw.csv", "city,size,zip\nrome,0.1,10003\nquito,0.1,99999\n")
