@@ -14,6 +14,7 @@ from helpers.runs import run_in, run_python
 
 from framework.data import shards
 from framework.data.tables import csv as table_csv
+from framework.data.tables import parquet as table_parquet
 
 CITIES = ("berlin", "lima", "oslo", "pune", "quito", "rome")
 HIGH = ("berlin", "oslo", "quito")  # the class is "high" exactly for these cities
@@ -184,3 +185,23 @@ def test_evaluate_codes_other_data_with_the_runs_vocabulary(trained, tmp_path):
     cfg = compose([*_run_overrides(path), "data.val_fraction=0", "data.shuffle=false"])  # what the run's .hydra/ would give
     evaluation = evaluate_run(Path(result.run_dir), cfg, "all")
     assert evaluation.examples == 40 and evaluation.metrics["accuracy"] > 0.9
+
+
+def test_a_parquet_table_held_in_memory_codes_its_string_columns_as_the_same_csv_file(tmp_path):
+    import pyarrow.csv
+    import pyarrow.parquet
+
+    path = shops_csv(tmp_path)
+    pyarrow.parquet.write_table(pyarrow.csv.read_csv(path), tmp_path / "shops.parquet", row_group_size=50)
+    arguments = dict(target="label", features=["size", "city", "id"], target_type="auto", **TABLE, **COMMON)
+    from_csv = table_csv(stream=False, path=str(path), **arguments)
+    from_parquet = table_parquet(stream=False, path=str(tmp_path / "shops.parquet"), **arguments)
+    assert from_parquet.categories == from_csv.categories and from_csv.categories.columns[0].vocabulary == tuple(sorted(CITIES))
+    for part in ("train", "validation"):
+        np.testing.assert_array_equal(from_parquet.examples(part)[0], from_csv.examples(part)[0])
+    # A value per row: learned from the held split's training rows (not the streamed split's), as in memory.
+    tags = pyarrow.table({"a": np.arange(50) / 10, "tag": [f"t{i}" for i in range(50)], "y": np.arange(50) % 2})
+    pyarrow.parquet.write_table(tags, tmp_path / "tags.parquet", row_group_size=10)
+    held = table_parquet(stream=False, path=str(tmp_path / "tags.parquet"), **{**arguments, "target": "y", "features": None})
+    assert len(held.categories.columns[0].vocabulary) == held.num_train_examples
+    assert (held.examples("validation")[0][:, 1] == 0).all() and (held.examples("train")[0][:, 1] >= 1).all()
