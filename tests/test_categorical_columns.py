@@ -173,7 +173,8 @@ def test_a_streamed_table_with_text_trains_with_either_strategy_and_predicts_raw
     assert [row[1] for row in examples.labels] == ["rome", "quito"] and scores.argmax(axis=1).tolist() == [1, 0]
 
 
-def test_evaluate_codes_other_data_with_the_runs_vocabulary(trained, tmp_path):
+@pytest.mark.parametrize("stream", ["false", "true"])
+def test_evaluate_codes_other_data_with_the_runs_vocabulary(trained, tmp_path, stream):
     """Rows of two cities only: coded by their own vocabulary, pune would take berlin's code and quito
     lima's, flipping the classes; framework.evaluate codes them with the run's."""
     from framework.config import compose
@@ -182,7 +183,7 @@ def test_evaluate_codes_other_data_with_the_runs_vocabulary(trained, tmp_path):
     _, result = trained
     lines = ["size,city,label"] + [f"{i / 40:.3f},{city},{label}" for i in range(20) for city, label in (("pune", "low"), ("quito", "high"))]
     path = write_csv(tmp_path / "two_cities.csv", "\n".join(lines) + "\n")
-    cfg = compose([*_run_overrides(path), "data.val_fraction=0", "data.shuffle=false"])  # what the run's .hydra/ would give
+    cfg = compose([*_run_overrides(path), "data.val_fraction=0", "data.shuffle=false", f"data.stream={stream}"])  # what the run's .hydra/ would give
     evaluation = evaluate_run(Path(result.run_dir), cfg, "all")
     assert evaluation.examples == 40 and evaluation.metrics["accuracy"] > 0.9
 

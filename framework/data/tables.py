@@ -70,9 +70,7 @@ class StreamedTableData(DataSource):
         _check_shard_types(table, features + targets, types)
         labels = _labels(table, targets[0], table.pa) if classify else None
         self.class_names = None if labels is None else tuple(str(label) for label in labels)
-        unknown = {name: mode for name, mode in modes.items() if name not in (known_categories or {})}
-        learned = _learned_categories(table, unknown, features, types, hash_bins, seed, val_fraction, test_fraction)
-        columns = known_or_learned(modes, features, known_categories, lambda name, *_: next(c for c in learned if c.name == name))
+        columns = _categories(table, modes, features, types, known_categories, hash_bins, seed, (val_fraction, test_fraction))
         self.categories = Categories(columns, categorical_encoding, embedding_dim) if columns else None
         storage = StreamedExamples(table, features + targets, types, _converter(features, targets, labels, columns, paths),
                                    val_fraction, test_fraction, batch_size, seed)
@@ -135,19 +133,19 @@ def _check_shard_types(table: ShardedTable, columns: list[str], types: dict) -> 
         table.read(index, columns, types)
 
 
-def _learned_categories(table: ShardedTable, modes: dict, features: list[str], types: dict, hash_bins: int,
-                        seed: int, val_fraction: float, test_fraction: float) -> tuple[CategoricalColumn, ...]:
-    """The categorical columns, lookup vocabularies learned in one streaming pass over those columns
-    alone, from the training rows only (the rows the seeded split gives the training part)."""
-    lookups = [name for name, mode in modes.items() if mode == "lookup"]
+def _categories(table: ShardedTable, modes: dict, features: list[str], types: dict, known: dict | None, hash_bins: int,
+                seed: int, fractions: tuple[float, float]) -> tuple[CategoricalColumn, ...]:
+    """The categorical columns; lookup vocabularies (other than `known` ones) learned in one streaming
+    pass over those columns alone, from the training rows only (those the seeded split makes training rows)."""
+    lookups = [name for name, mode in modes.items() if mode == "lookup" and name not in (known or {})]
     chunks: dict[str, list] = {name: [] for name in lookups}
     for index, block in enumerate(table.blocks if lookups else ()):
-        training = row_parts(block.num_rows, seed, index, val_fraction, test_fraction) == 0
+        training = row_parts(block.num_rows, seed, index, *fractions) == 0
         read = table.read(index, lookups, {name: types[name] for name in lookups if name in types})
         for name in lookups:
             chunks[name].append(np.unique(as_text(_category_values(read, name, table.paths[block.shard]))[training]))
-    return tuple(CategoricalColumn.learned(name, features.index(name), mode, chunks.get(name, []), hash_bins)
-                 for name, mode in modes.items())
+    return known_or_learned(modes, features, known, lambda name, position, mode: CategoricalColumn.learned(
+        name, position, mode, chunks.get(name, []), hash_bins))
 
 
 def _converter(features: list[str], targets: list[str], labels: np.ndarray | None, categories, paths):
