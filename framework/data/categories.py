@@ -12,7 +12,8 @@ saved model carries it and framework.predict reads raw values.
 - `hashing`: the code is a stable hash of the value modulo `bins` (pandas'
   `hash_array`); no vocabulary, and different values may share a code.
 
-Values are compared as text: 94110, 94110.0 and "94110" are one category.
+Values are compared as text, whole numbers without a decimal point: the number
+94110 (or 94110.0) of one file and the text "94110" of another are one category.
 Codes are made on the host, in NumPy, on every backend: string tensors
 cannot enter JAX's compiled step, and TensorFlow's loops then get the same codes.
 """
