@@ -206,3 +206,16 @@ def test_a_parquet_table_held_in_memory_codes_its_string_columns_as_the_same_csv
     held = table_parquet(stream=False, path=str(tmp_path / "tags.parquet"), **{**arguments, "target": "y", "features": None})
     assert len(held.categories.columns[0].vocabulary) == held.num_train_examples
     assert (held.examples("validation")[0][:, 1] == 0).all() and (held.examples("train")[0][:, 1] >= 1).all()
+
+
+def test_evaluate_refuses_numbers_where_the_run_read_categories(trained, tmp_path):
+    from framework.config import compose
+    from framework.errors import InputError
+    from framework.inference.evaluation import evaluate_run
+
+    _, result = trained
+    path = write_csv(tmp_path / "numbered.csv", "size,city,label\n" + "".join(f"0.{i},{i % 3},high\n" for i in range(10)))
+    cfg = compose([*_run_overrides(path), "data.val_fraction=0"])
+    with pytest.raises(InputError, match=r"the run's model reads the column\(s\) city as categories, but the data reads them as "
+                                         r"numbers\. Name them in data.categorical as the run did: data.categorical=\{city: lookup\}"):
+        evaluate_run(Path(result.run_dir), cfg, "all")
