@@ -42,6 +42,7 @@ from framework.data.identity import data_identity, identity_params
 from framework.data.source import DataSource
 from framework.data.streamed import reraising_data_errors
 from framework.errors import ConfigError
+from framework.layers.categorical_inputs import CategoricalInputs
 from framework.loggers.fan_out import FanOutLogger, ending_run
 from framework.loggers.run_records import RunRecords
 from framework.models.for_data import build_model
@@ -194,7 +195,7 @@ def _data_and_model(plan: RunPlan, replicas: int) -> tuple[DataSource, keras.Mod
     data = plan.build("data")
     check_started_run(plan, data, replicas)
     user_callbacks = config_callbacks(plan.callbacks)
-    model = _with_normalizer(build_model(plan.components["model"], data.input_shape), data)
+    model = _with_input_layers(plan.components["model"], data)
     _build_model_for(model, data, plan.components["model"].key)
     freeze_layers(model, plan.settings.freeze)  # before the optimizer sees the trainable variables
     warn_about_settings(plan, data, model)
@@ -275,13 +276,23 @@ def _final_metrics(epoch_logs: dict[str, list[float]], checkpoint: RunCheckpoint
     return dict(checkpoint.restored_state.get("logs", {}))
 
 
-def _with_normalizer(model: keras.Model, data) -> keras.Model:
-    """`model` behind the data's Normalization layer (data.normalize=true), so the saved
-    model, framework.predict and the SavedModel all take raw inputs."""
-    normalizer = data.normalizer()
-    if normalizer is None:
+def _with_input_layers(resolved_model, data: DataSource) -> keras.Model:
+    """The configured model behind the data's Normalization layer (data.normalize=true) and the
+    encoding of its categorical columns, so the saved model, framework.predict and the
+    SavedModel all take the data's rows as they are; the model is built for what those pass on."""
+    normalizer, encoder = data.normalizer(), None
+    shape = data.input_shape
+    if data.categories is not None:
+        categories = data.categories
+        log.info("data: categorical columns, encoded inside the model:\n%s", categories.describe())
+        encoder = CategoricalInputs([column.to_config() for column in categories.columns], categories.encoding,
+                                    categories.embedding_dim, name="categorical_inputs")
+        shape = tuple(encoder.compute_output_shape((None, *shape))[1:])
+    model = build_model(resolved_model, shape)
+    front = [layer for layer in (normalizer, encoder) if layer is not None]
+    if not front:
         return model
-    return keras.Sequential([normalizer, model], name=f"normalized_{model.name}")
+    return keras.Sequential([*front, model], name=f"{'encoded' if encoder else 'normalized'}_{model.name}")
 
 
 def _test_metrics(model: keras.Model, data) -> dict[str, float]:
