@@ -55,7 +55,8 @@ def _jax_seconds(command: list[str]) -> float:
 
 
 def in_process(small: bool, repeats: int) -> dict[str, float]:
-    sizes = ("2", "6", "1", "2") if small else ("1000", "501000", "2", "12")  # a long run of about a second: compiles cancel
+    # A long run of about a second: compiles cancel. The smoke run skips warm-ups and trains on 300 digits.
+    sizes = ("2", "6", "1", "2", "smoke") if small else ("1000", "501000", "2", "12", "full")
     out = subprocess.run([sys.executable, str(_SCRIPT), *sizes, str(repeats)], env=_JAX_ENV, check=True,
                          capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -35,7 +35,9 @@ class Task:
     classification: bool
 
 
-def digits_task() -> Task:
+def digits_task(num_examples: int | None = None) -> Task:
+    """The digits CNN preset; `num_examples` a subset of the 1797 images (the smoke run's)."""
+
     def plain_model():
         import keras
 
@@ -49,7 +51,8 @@ def digits_task() -> Task:
             keras.layers.Dense(10),
         ])
 
-    return Task("digits CNN", ("+experiment=digits_cnn",), plain_model, 0.002, classification=True)
+    subset = () if num_examples is None else (f"data.num_examples={num_examples}",)
+    return Task("digits CNN", ("+experiment=digits_cnn", *subset), plain_model, 0.002, classification=True)
 
 
 _MLP_LAYERS = "[{name:dense,units:64,activation:relu},{name:dense,units:64,activation:relu},{name:dense,units:1}]"

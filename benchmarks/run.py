@@ -46,11 +46,12 @@ class Sizes:
     digits_epochs: tuple[int, int]
     csv_epochs: tuple[int, int]
     csv_rows: int
+    digits_examples: int | None  # a subset of the digits images; None: all of them
 
 
 FULL = Sizes(5, (2_000, 102_000), (100, 1_100), (10, 110), (20, 3_020), 65_536, (10**5, 10**7), 5, 3, False,
-             5, (2, 32), (1, 4), real_tasks.CSV_ROWS)
-SMOKE = Sizes(1, (10, 60), (5, 15), (2, 4), (2, 4), 4_096, (10**3, 10**4), 1, 1, True, 1, (1, 2), (1, 2), 2_000)
+             5, (2, 32), (1, 4), real_tasks.CSV_ROWS, None)
+SMOKE = Sizes(1, (10, 60), (5, 15), (2, 4), (2, 4), 4_096, (10**3, 10**4), 1, 1, True, 1, (1, 2), (1, 2), 2_000, 300)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def measure_real_tasks(sizes: Sizes) -> dict[str, float]:
     values: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as scratch:
         csv_path = real_tasks.write_csv(Path(scratch) / "table.csv", sizes.csv_rows)
-        for task, epochs in ((real_tasks.digits_task(), sizes.digits_epochs), (real_tasks.csv_task(csv_path), sizes.csv_epochs)):
+        for task, epochs in ((real_tasks.digits_task(sizes.digits_examples), sizes.digits_epochs), (real_tasks.csv_task(csv_path), sizes.csv_epochs)):
             arms = {
                 f"{task.name}, fit strategy": real_tasks.framework_arm(task, "strategy=fit"),
                 f"{task.name}, tape strategy": real_tasks.framework_arm(task),

@@ -92,14 +92,16 @@ def predict(arguments: PredictArguments) -> tuple[Examples, np.ndarray]:
     check_finished_run(arguments.run, "run")  # before TensorFlow loads
     with loading_tensorflow():
         from framework.inference import examples as read
+        from framework.layers.categorical_inputs import categorical_columns
         from framework.saving import load_run_model, saved_feature_names
 
     model = load_run_model(arguments.run, plugins=tuple(arguments.plugins))
     shape, names = model_input_shape(model), saved_feature_names(arguments.run)
+    categories = categorical_columns(model)  # their vocabularies, saved in the model
     if arguments.x is not None:
-        examples = read.from_rows(arguments.x, shape, names)
+        examples = read.from_rows(arguments.x, shape, names, categories)
     elif arguments.csv is not None:
-        examples = read.read_csv(arguments.csv, shape, names)
+        examples = read.read_csv(arguments.csv, shape, names, categories)
     elif arguments.npz is not None:
         examples = read.read_npz(arguments.npz, arguments.npz_key, shape)
     else:

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -21,7 +23,11 @@ class RunResult:
         epochs: Epochs completed.
         global_step: Optimizer steps taken.
         metrics: Last epoch's logs, e.g. {"loss": ..., "val_loss": ...}.
-        variables: Final value of every trainable variable by path (lists for tensors).
+        variables: Final value of every trainable variable of up to
+            MAX_LISTED_ELEMENTS elements, by path (lists for tensors).
+        large_variables: The larger ones by path, described, not listed:
+            {"shape", "mean", "std", "min", "max"} (their values are in model.keras;
+            a 15M-parameter network listed in JSON is half a gigabyte).
         objective_metric: The metric returned as `objective` (the config's
             objective.metric); None: val_loss if measured, else loss.
         loop: How the strategy's loop ran, e.g. {"graph_calls": 2, "traces": 1}
@@ -50,6 +56,7 @@ class RunResult:
     data: list[dict[str, Any]] = field(default_factory=list)
     trial: dict[str, Any] | None = None
     backend: str = "tensorflow"
+    large_variables: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def objective(self) -> float:
@@ -76,6 +83,24 @@ class RunResult:
             temporary.replace(path)
         finally:
             temporary.unlink(missing_ok=True)  # a failed write leaves nothing behind
+
+
+MAX_LISTED_ELEMENTS = 2**16  # the digits CNN's largest kernel, 1024 x 64, is listed whole
+
+
+def final_variables(variables) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """(`variables`, `large_variables`) of a RunResult: Keras variables listed by path up to
+    MAX_LISTED_ELEMENTS elements each, the larger ones described by shape and statistics."""
+    listed, described = {}, {}
+    for variable in variables:
+        value = np.asarray(variable.numpy())
+        if value.size <= MAX_LISTED_ELEMENTS:
+            listed[variable.path] = value.tolist()
+        else:
+            statistics = (value.mean(), value.std(), value.min(), value.max())
+            described[variable.path] = {"shape": list(value.shape),
+                                        **dict(zip(("mean", "std", "min", "max"), map(float, statistics)))}
+    return listed, described
 
 
 def objective_value(logs: Mapping[str, float], metric: str | None) -> float:

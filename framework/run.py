@@ -44,6 +44,7 @@ from framework.data.identity import data_identity, identity_params
 from framework.data.source import DataSource
 from framework.data.streamed import reraising_data_errors
 from framework.errors import ConfigError
+from framework.layers.categorical_inputs import CategoricalInputs
 from framework.loggers.fan_out import FanOutLogger, ending_run
 from framework.loggers.run_records import RunRecords
 from framework.models.for_data import build_model
@@ -51,10 +52,10 @@ from framework.models.freezing import freeze_layers
 from framework.models.init_from import start_from_trained_run
 from framework.models.summary import ModelSummary
 from framework.reports.run_report import write_run_report
-from framework.result import RunResult
+from framework.result import RunResult, final_variables
 from framework.run_directory import RunDirectory
-from framework.schedules import EveryNStepsInsideEpochs
 from framework.saving import export_saved_model, save_input_and_class_names, save_model
+from framework.schedules import EveryNStepsInsideEpochs
 from framework.strategies import TrainingJob
 from framework.sweeps.job import SweepJob
 
@@ -168,6 +169,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
         epochs_done = initial_epoch + len(next(iter(epoch_logs.values()), []))
         check_finite_weights(model, optimizer, epochs_done)  # the last update's loss is never computed
         from_logits = _save_model(plan, model, data, run_dir, write_errors)
+        variables, large_variables = final_variables(model.trainable_variables)
         result = RunResult(
             run_dir=str(run_dir.path),
             strategy=plan.components["strategy"].key,
@@ -176,7 +178,8 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             global_step=int(optimizer.iterations.numpy()),
             metrics={**_final_metrics(epoch_logs, checkpoint), **_test_metrics(model, data)},
             objective_metric=settings.objective.metric,
-            variables={v.path: v.numpy().tolist() for v in model.trainable_variables},
+            variables=variables,
+            large_variables=large_variables,
             loop=strategy.loop_stats(),
             parameters=model_summary.parameters,
             init_from=init_from,
@@ -196,7 +199,7 @@ def _data_and_model(plan: RunPlan, replicas: int) -> tuple[DataSource, keras.Mod
     data = plan.build("data")
     check_started_run(plan, data, replicas)
     user_callbacks = config_callbacks(plan.callbacks)
-    model = _with_normalizer(build_model(plan.components["model"], data.input_shape), data)
+    model = _with_input_layers(plan.components["model"], data)
     _build_model_for(model, data, plan.components["model"].key)
     freeze_layers(model, plan.settings.freeze)  # before the optimizer sees the trainable variables
     warn_about_settings(plan, data, model)
@@ -290,13 +293,23 @@ def _final_metrics(epoch_logs: dict[str, list[float]], checkpoint: RunCheckpoint
     return dict(checkpoint.restored_state.get("logs", {}))
 
 
-def _with_normalizer(model: keras.Model, data) -> keras.Model:
-    """`model` behind the data's Normalization layer (data.normalize=true), so the saved
-    model, framework.predict and the SavedModel all take raw inputs."""
-    normalizer = data.normalizer()
-    if normalizer is None:
+def _with_input_layers(resolved_model, data: DataSource) -> keras.Model:
+    """The configured model behind the data's Normalization layer (data.normalize=true) and the
+    encoding of its categorical columns, so the saved model, framework.predict and the
+    SavedModel all take the data's rows as they are; the model is built for what those pass on."""
+    normalizer, encoder = data.normalizer(), None
+    shape = data.input_shape
+    if data.categories is not None:
+        categories = data.categories
+        log.info("data: categorical columns, encoded inside the model:\n%s", categories.describe())
+        encoder = CategoricalInputs([column.to_config() for column in categories.columns], categories.encoding,
+                                    categories.embedding_dim, name="categorical_inputs")
+        shape = tuple(encoder.compute_output_shape((None, *shape))[1:])
+    model = build_model(resolved_model, shape)
+    front = [layer for layer in (normalizer, encoder) if layer is not None]
+    if not front:
         return model
-    return keras.Sequential([normalizer, model], name=f"normalized_{model.name}")
+    return keras.Sequential([*front, model], name=f"{'encoded' if encoder else 'normalized'}_{model.name}")
 
 
 def _test_metrics(model: keras.Model, data) -> dict[str, float]:

@@ -171,6 +171,29 @@ def _parquet_shards(run_dir: Path, tmp_path: Path, second: str) -> Path:
     return folder
 
 
+def _shops_csv(run_dir: Path, tmp_path: Path) -> Path:
+    """20 rows of a number, a city name and a class."""
+    path = tmp_path / "shops.csv"
+    path.write_text("size,city,label\n" + "".join(f"{i / 10},{('oslo', 'rome')[i % 2]},{i % 2}\n" for i in range(20)))
+    return path
+
+
+def _text_npz(run_dir: Path, tmp_path: Path) -> Path:
+    import numpy as np
+
+    np.savez(tmp_path / "text.npz", x=np.array([["oslo"], ["rome"]] * 10), y=np.ones(20, np.float32))
+    return tmp_path / "text.npz"
+
+
+def _changed_type_shards(run_dir: Path, tmp_path: Path) -> Path:
+    """Two CSV shards: `size` holds numbers in the first, text in the second."""
+    folder = tmp_path / "csv_shards"
+    folder.mkdir()
+    (folder / "part0.csv").write_text("size,city,label\n0.1,oslo,1\n0.2,rome,0\n")
+    (folder / "part1.csv").write_text("size,city,label\nbig,oslo,1\n0.3,rome,0\n")
+    return folder
+
+
 def _blank_line_csv(run_dir: Path, tmp_path: Path) -> Path:
     path = _numbers_csv(run_dir, tmp_path)
     path.write_text(path.read_text().replace("\n1.0,", "\n\n1.0,"))
@@ -421,6 +444,22 @@ MATRIX = [
     ("class ids for a regression loss", ["data=csv", "data.path={numbers}", "data.target=y", "data.target_type=regression",
                                          "loss=sparse_categorical_crossentropy"], 2,
      r"loss=sparse_categorical_crossentropy takes class ids, but the data's targets are numbers to predict"),
+    ("a categorical column that does not exist", ["data=csv", "data.path={shops}", "data.target=label", "data.categorical={cty: lookup}"], 2,
+     r"data.categorical: 'cty' is not a column of .*shops\.csv.*Its columns: size, city, label\. Did you mean 'city'\?"),
+    ("the target named as a categorical column", ["data=csv", "data.path={shops}", "data.target=label", "data.categorical={label: lookup}"], 2,
+     r"data.categorical names the column 'label', which is the target; it lists input columns only"),
+    ("a text target for regression", ["data=csv", "data.path={shops}", "data.target=city", "data.target_type=regression"], 2,
+     r"data.target_type=regression, but the target column 'city' of .*shops\.csv holds text \(e\.g\. 'oslo'\); regression predicts "
+     r"numbers\. Use data.target_type=auto or classification"),
+    ("a streamed text target for regression", ["data=csv", "data.path={shops}", "data.target=city", "data.target_type=regression",
+                                               "data.stream=true"], 2,
+     r"data.target_type=regression, but the target column 'city' of .*shops\.csv holds text \(e\.g\. 'oslo'\)"),
+    ("a column whose type changes between CSV shards", ["data=csv", "data.path={changed_shards}", "data.target=label", "data.stream=true"], 2,
+     r"data.path: column 'size' of .*part1\.csv holds 'big', but the table's first block holds numbers \(double\) there; a column "
+     r"keeps one type in every shard and block\. Fix those rows, or name the column in data.categorical"),
+    ("text inputs in a NumPy file", ["data=numpy", "data.path={text_npz}"], 2,
+     r"data: the inputs are text \(type <U4\); data=numpy takes numbers only\. Text features are categories of a table's columns: "
+     r"write them as columns of a CSV or Parquet file and train with data=csv or data=parquet"),
     ("non-finite cells in a CSV file", ["data=csv", "data.path={gaps_csv}", "data.target=y"], 2,
      r"has 3 cell\(s\) that are not finite numbers or labels: row 2, column 'b': empty or NaN; row 3, column 'b': inf; "
      r"row 4, column 'y': empty or NaN \(rows count the data rows"),
@@ -461,6 +500,9 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "blank_line_csv": lambda: _blank_line_csv(finished_run, tmp_path),
         "no_shards": lambda: tmp_path / "none" / "*.parquet",
         "gaps_csv": lambda: _gaps_csv(finished_run, tmp_path),
+        "shops": lambda: _shops_csv(finished_run, tmp_path),
+        "text_npz": lambda: _text_npz(finished_run, tmp_path),
+        "changed_shards": lambda: _changed_type_shards(finished_run, tmp_path),
         "gaps_npz": lambda: _gaps_npz(finished_run, tmp_path),
         "images_npz": lambda: _images_npz(finished_run, tmp_path),
     }

@@ -96,7 +96,6 @@ def test_csv_relative_path_resolves_against_the_launch_directory(tmp_path, monke
         ("a,kind\n1,x\n2,y,3\n", InputError, r"is not a well-formed CSV file \(.*Expected 2 fields in line 3, saw 3\)"),
         ("a,kind\n1,x\n2\n", InputError, r"1 cell\(s\) that are not finite numbers or labels: row 2, column 'kind': empty or NaN .*a row shorter than the header"),
         ("a,kind\n1,x\nnan,y\n", InputError, r"row 2, column 'a': empty or NaN"),
-        ("a,colour,kind\n1,red,x\n2,blue,y\n", InputError, r"data\.features: column 'colour' of .* holds non-numeric values \(e\.g\. 'red'\); expected numbers"),
         (b"a,kind\n\xff\xfe,x\n", InputError, r"bad\.csv .* is not UTF-8 text; save the CSV file as UTF-8"),
         ("kind\nx\ny\n", InputError, r"bad\.csv .* has no column besides the target\(s\) \['kind'\]; add columns for the inputs"),
         ("a,kinds\n1,x\n", ConfigError, r"data\.target: 'kind' is not a column of .*bad\.csv.*Its columns: a, kinds\. Did you mean 'kinds'\?"),

@@ -148,7 +148,7 @@ def _monitor_server_if_named(command: str):
 
 def write_readme_data_files(folder: Path) -> None:
     """The files the README's "Data" examples name: houses.csv, shards/ (houses.csv as two Parquet shards),
-    set.npz, pets/ and flowers.csv."""
+    set.npz, pets/, flowers.csv, shops.csv (a text column decides the class) and new_shops.csv (raw rows)."""
     import numpy as np
     import pandas as pd
     from PIL import Image
@@ -175,6 +175,11 @@ def write_readme_data_files(folder: Path) -> None:
     flowers = pd.DataFrame(measures, columns=["sepal_length", "sepal_width", "petal_length", "petal_width"])
     flowers["species"] = np.array(["setosa", "versicolor", "virginica"])[species]
     flowers.to_csv(folder / "flowers.csv", index=False)
+    cities = np.array(["berlin", "lima", "oslo", "pune", "quito", "rome"])[rng.integers(0, 6, 200)]
+    shops = pd.DataFrame({"size": rng.normal(size=200), "city": cities, "zip": 10000 + rng.integers(0, 5, 200)})
+    shops["busy"] = np.where(np.isin(cities, ["berlin", "oslo", "quito"]), "yes", "no")  # the city decides
+    shops.to_csv(folder / "shops.csv", index=False)
+    shops[:3].assign(city=["oslo", "rome", "atlantis"]).drop(columns="busy").to_csv(folder / "new_shops.csv", index=False)
 
 
 def _shell(command: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -12,7 +12,8 @@ from framework.data import shards
 from framework.data.tables import csv, parquet
 from framework.errors import InputError
 
-COMMON = dict(batch_size=16, val_fraction=0.2, test_fraction=0.1, shuffle=True, seed=3, normalize=False, num_examples=None)
+COMMON = dict(batch_size=16, val_fraction=0.2, test_fraction=0.1, shuffle=True, seed=3, normalize=False, num_examples=None,
+              categorical=None, categorical_encoding="one_hot", embedding_dim=8, hash_bins=64)
 ROWS = 500
 
 

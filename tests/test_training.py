@@ -110,6 +110,23 @@ def test_tensor_variables_are_logged_as_histograms_and_scalars_as_scalars(train)
     assert plugins["epoch/loss"] == "scalars"
 
 
+def test_summary_lists_small_variables_and_describes_large_ones(train):
+    from framework.saving import load_model
+
+    result = train("model=sequential", "model.layers=[{name: dense, units: 300}, {name: dense, units: 300}, {name: dense, units: 1}]",
+                   "epochs=1", "plots=false")
+    summary = json.loads(Path(result.run_dir, "summary.json").read_text())
+    saved = [v.numpy() for v in load_model(result.run_dir).trainable_variables]  # kernel, bias of each layer
+    large = "sequential/dense_1/kernel"  # 300 x 300 = 90,000 elements
+    assert large not in summary["variables"] and set(summary["large_variables"]) == {large}
+    described = summary["large_variables"][large]
+    assert described["shape"] == [300, 300]
+    for statistic in ("mean", "std", "min", "max"):
+        assert described[statistic] == pytest.approx(float(getattr(np, statistic)(saved[2])), rel=1e-5)
+    np.testing.assert_allclose(summary["variables"]["sequential/dense/kernel"], saved[0])
+    assert len(summary["variables"]) == len(saved) - 1
+
+
 @pytest.mark.parametrize(
     "every, epochs, steps",
     [(3, 10, [3, 6, 9, 10]), (100, 250, [100, 200, 250])],  # asked inside the loop / at call ends

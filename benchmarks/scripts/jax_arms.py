@@ -7,7 +7,7 @@
 - the digits CNN: the framework's fit and tape strategies against a plain Keras
   script (model.compile + model.fit on the same arrays), examples/s.
 
-Usage: python jax_arms.py <tutorial short> <tutorial long> <digits short> <digits long> <repeats>
+Usage: python jax_arms.py <tutorial short> <tutorial long> <digits short> <digits long> smoke|full <repeats>
 """
 
 import json
@@ -71,8 +71,8 @@ def _seconds(call) -> float:
     return time.perf_counter() - start
 
 
-def epochs_per_second(arms: dict, short: int, long: int, repeats: int) -> dict[str, float]:
-    for arm in arms.values():  # compilation and first-run costs
+def epochs_per_second(arms: dict, short: int, long: int, repeats: int, warm_up: bool) -> dict[str, float]:
+    for arm in arms.values() if warm_up else ():  # compilation and first-run costs
         arm(short)
     samples = {name: [] for name in arms}
     for _ in range(repeats):
@@ -83,18 +83,19 @@ def epochs_per_second(arms: dict, short: int, long: int, repeats: int) -> dict[s
 
 
 def main() -> None:
-    tutorial_short, tutorial_long, digits_short, digits_long, repeats = (int(value) for value in sys.argv[1:6])
+    tutorial_short, tutorial_long, digits_short, digits_long = (int(value) for value in sys.argv[1:5])
+    smoke, repeats = sys.argv[5] == "smoke", int(sys.argv[6])
     values = epochs_per_second(
         {"jax tape, tutorial in-process": framework_tutorial, "hand-written Keras-on-JAX loop": hand_written_tutorial()},
-        tutorial_short, tutorial_long, repeats,
+        tutorial_short, tutorial_long, repeats, warm_up=not smoke,
     )
-    task = real_tasks.digits_task()
+    task = real_tasks.digits_task(300 if smoke else None)
     arms = {
         "digits CNN on JAX, fit strategy": real_tasks.framework_arm(task, "strategy=fit"),
         "digits CNN on JAX, tape strategy": real_tasks.framework_arm(task),
         "digits CNN on JAX, plain Keras script": real_tasks.plain_keras_arm(task),
     }
-    values.update(real_tasks.examples_per_second(arms, (digits_short, digits_long), repeats))
+    values.update(real_tasks.examples_per_second(arms, (digits_short, digits_long), repeats, warm_up=not smoke))
     print(json.dumps(values))
 
 

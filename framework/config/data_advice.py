@@ -37,6 +37,8 @@ def warn_about_settings(plan: Any, data: Any, model: Any) -> None:
             -(-steps // data.steps_per_epoch), max(1, data.num_train_examples // steps),
         )
     inputs, _ = data.sample(min(_EXAMPLES_LOOKED_AT, data.num_train_examples))
+    if data.categories is not None:  # codes of categories, which the model encodes, are no magnitudes
+        inputs = np.delete(inputs, [column.position for column in data.categories.columns], axis=-1)
     largest = float(np.max(np.abs(inputs))) if np.size(inputs) else 0.0
     scaled = any(type(layer).__name__ in _SCALING_LAYERS for layer in _layers(model))
     if largest > LARGE_INPUT and not scaled:

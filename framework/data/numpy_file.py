@@ -129,6 +129,12 @@ def _load_npz(value: str, inputs_key: str, targets_key: str) -> tuple[np.ndarray
 
 
 def _check_numbers(array: np.ndarray, what: str) -> None:
+    if array.dtype.kind in "US" and what == "inputs":
+        raise InputError(
+            f"data: the inputs are text (type {array.dtype}); data=numpy takes numbers only. Text features are "
+            f"categories of a table's columns: write them as columns of a CSV or Parquet file and train with data=csv "
+            f"or data=parquet (their text columns are encoded inside the model), or encode them as numbers before saving."
+        )
     if array.dtype.kind not in "biuf":
         raise InputError(f"data: the {what} are of type {array.dtype}; expected numbers. Convert them to a numeric array before saving.")
     if array.dtype.kind == "f" and not np.isfinite(array).all():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from framework.errors import InputError
 BLOCK_ROWS = 65536  # rows per block of a CSV file
 _INDEX_CHUNK = 16 * 2**20  # bytes read at a time while indexing a CSV file
 SUFFIXES = {"csv": (".csv",), "parquet": (".parquet", ".pq")}
+# pyarrow's words for a CSV cell that does not convert to the column's type (read from the first block)
+_CHANGED_TYPE = re.compile(r"CSV column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'")
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,14 @@ class ShardedTable:
         except FileNotFoundError:
             raise InputError(f"data.path: {path} vanished while training; restore it and resume the run.") from None
         except (self.pa.ArrowInvalid, OSError) as error:
+            changed = _CHANGED_TYPE.search(str(error)) if self.format == "csv" else None
+            if changed:
+                name = self._headers[block.shard].decode().strip().split(",")[int(changed[1])]
+                raise InputError(
+                    f"data.path: column {name!r} of {path} holds {changed[3]!r}, but the table's first block holds "
+                    f"numbers ({changed[2]}) there; a column keeps one type in every shard and block. Fix those rows, or "
+                    f"name the column in data.categorical to read its values as categories."
+                ) from None
             raise InputError(f"data.path: {path} cannot be read ({str(error).strip()}); check the file.") from None
         if table.num_rows != block.num_rows:
             raise InputError(

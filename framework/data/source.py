@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated
 import numpy as np
 import pydantic
 
+from framework.data.categories import Categories
 from framework.data.random_numbers import permutation
 from framework.data.storage import PARTS, ExampleStorage, HeldExamples
 from framework.registry.schema import ComponentConfig
@@ -80,12 +81,15 @@ class DataSource:
             source knows them ({"W": 3.0, "b": 2.0} for the linear data); empty otherwise.
         data_files: The files the examples are read from, whose identity a run
             records and a resume checks (framework.data.identity); empty for generated data.
+        categories: The input columns that hold categories' codes, and how the model
+            encodes them (framework.data.categories); None where every input is a number.
     """
 
     class_names: tuple[str, ...] | None = None
     feature_names: tuple[str, ...] | None = None
     true_variables: Mapping[str, float] = types.MappingProxyType({})
     data_files: tuple[Path, ...] = ()
+    categories: Categories | None = None
 
     def __init__(self, storage: ExampleStorage, shuffle: bool, seed: int, normalize: bool):
         self.storage = storage
@@ -188,7 +192,8 @@ class DataSource:
     def normalizer(self) -> keras.layers.Normalization | None:
         """A Normalization layer (per last-axis feature) with the mean and variance of
         the training examples only, so validation and test statistics never leak into
-        the model; None when `normalize` is false."""
+        the model; None when `normalize` is false. Categorical columns' codes pass
+        unchanged (mean 0, variance 1): only numeric columns are normalized."""
         if not self.normalize:
             return None
         import keras
@@ -203,6 +208,8 @@ class DataSource:
             squares = squares + np.square(features).sum(axis=0)
         mean = total / count
         variance = np.maximum(squares / count - np.square(mean), 0.0)
+        codes = [column.position for column in self.categories.columns] if self.categories else []
+        mean[codes], variance[codes] = 0.0, 1.0
         layer = keras.layers.Normalization(axis=-1, mean=mean.astype(np.float32), variance=variance.astype(np.float32))
         layer.build((None, *self.input_shape))
         return layer

@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from framework.data.arrays import ArrayData
-from framework.data.csv_file import CsvData, CsvDataConfig, _check_columns
+from framework.data.categories import CategoricalColumn, Categories, as_text, categorical_modes, known_or_learned
+from framework.data.csv_file import CsvData, CsvDataConfig, TableRows, _check_columns, check_numeric_targets
 from framework.data.random_numbers import permutation
 from framework.data.shards import ShardedTable, shard_paths
 from framework.data.source import DataSource
-from framework.data.streamed import StreamedExamples
+from framework.data.streamed import StreamedExamples, row_parts
 from framework.errors import ConfigError, InputError
 from framework.registry import DATA
 
@@ -39,38 +40,40 @@ class ParquetDataConfig(TableDataConfig):
 
 
 class StreamedTableData(DataSource):
-    """Float32 features [N, features]; float32 targets [N, targets], or int32 class ids [N]
-    (names sorted, in `class_names`), read a block at a time from `format` files."""
+    """Float32 features [N, features] (a categorical column's codes in its place, described by
+    `categories`); float32 targets [N, targets], or int32 class ids [N] (names sorted, in
+    `class_names`), read a block at a time from `format` files."""
 
-    def __init__(self, path, target, features, target_type, format, num_examples, batch_size,
-                 val_fraction, test_fraction, shuffle, seed, normalize):
+    def __init__(self, path, target, features, target_type, categorical, categorical_encoding, embedding_dim, hash_bins,
+                 format, num_examples, batch_size, val_fraction, test_fraction, shuffle, seed, normalize, known_categories=None):
         if num_examples is not None:
             raise ConfigError(f"data.num_examples={num_examples} takes a random subset of rows held in memory; "
                               f"with data.stream=true set it to null (every row), or write a smaller file.")
         paths = shard_paths(path, format)
         table = ShardedTable(paths, format)
         targets = [target] if isinstance(target, str) else list(target)
-        features = _columns(table.column_names(), targets, features, str(paths[0]))
+        features = _columns(table.column_names(), targets, features, categorical, str(paths[0]))
         self.feature_names = tuple(features)
         self.data_files = tuple(paths)
         first = table.read(0, features + targets)  # the first block's types, as pyarrow infers them
-        for name in features:
-            if not _numeric(first.column(name).type):
-                example = first.column(name)[0].as_py()
-                raise InputError(
-                    f"data.features: column {name!r} of {paths[0]} holds non-numeric values (e.g. {example!r}); "
-                    f"expected numbers. Leave it out of data.features, or encode it as numbers."
-                )
+        modes = categorical_modes(features, lambda name: not _numeric(first.column(name).type), categorical, targets)
         classify = target_type == "classification" or (
             target_type == "auto" and not all(_numeric(first.column(name).type) for name in targets)
         )
+        if target_type == "regression":
+            check_numeric_targets(targets, lambda name: _numeric(first.column(name).type), lambda name: first.column(name)[0].as_py(), str(paths[0]))
         if classify and len(targets) > 1:
             raise ConfigError(f"data.target={target!r}: class labels work with one target column; name one column.")
-        types = {name: table.pa.float64() for name in features + ([] if classify else targets)}
+        types = {name: table.pa.float64() for name in features + ([] if classify else targets) if name not in modes}
+        # Text stays text in every block ("01234" keeps its zero); integer codes are read as pyarrow infers them.
+        types.update({name: table.pa.string() for name in modes if not _numeric(first.column(name).type)})
+        _check_shard_types(table, features + targets, types)
         labels = _labels(table, targets[0], table.pa) if classify else None
         self.class_names = None if labels is None else tuple(str(label) for label in labels)
-        storage = StreamedExamples(table, features + targets, types,
-                                   _converter(features, targets, labels, paths), val_fraction, test_fraction, batch_size, seed)
+        columns = _categories(table, modes, features, types, known_categories, hash_bins, seed, (val_fraction, test_fraction))
+        self.categories = Categories(columns, categorical_encoding, embedding_dim) if columns else None
+        storage = StreamedExamples(table, features + targets, types, _converter(features, targets, labels, columns, paths),
+                                   val_fraction, test_fraction, batch_size, seed)
         if storage.num_train < 1:
             raise ConfigError(f"data: val_fraction={val_fraction} and test_fraction={test_fraction} leave no training rows "
                               f"out of {table.num_rows}; lower them or use more rows.")
@@ -88,8 +91,8 @@ class StreamedTableData(DataSource):
         return (x for x, _ in self.storage.part_blocks("train"))
 
 
-def _columns(names: list[str], targets: list[str], features: list[str] | None, where: str) -> list[str]:
-    for key, chosen in (("data.target", targets), ("data.features", features or [])):
+def _columns(names: list[str], targets: list[str], features: list[str] | None, categorical: dict | None, where: str) -> list[str]:
+    for key, chosen in (("data.target", targets), ("data.features", features or []), ("data.categorical", list(categorical or {}))):
         _check_columns(key, chosen, names, where)
     features = [name for name in names if name not in targets] if features is None else list(features)
     if set(features) & set(targets):
@@ -120,11 +123,40 @@ def _labels(table: ShardedTable, target: str, pa) -> np.ndarray:
     return labels
 
 
-def _converter(features: list[str], targets: list[str], labels: np.ndarray | None, paths):
+def _check_shard_types(table: ShardedTable, columns: list[str], types: dict) -> None:
+    """Each CSV shard's first block read with the first block's column types, at start-up: a column
+    that holds numbers in the first shard and text in a later one is refused before training."""
+    if table.format != "csv":
+        return  # a Parquet file states its types, compared between shards by ShardedTable
+    firsts = {block.shard: index for index, block in reversed(list(enumerate(table.blocks)))}
+    for shard, index in sorted(firsts.items())[1:]:
+        table.read(index, columns, types)
+
+
+def _categories(table: ShardedTable, modes: dict, features: list[str], types: dict, known: dict | None, hash_bins: int,
+                seed: int, fractions: tuple[float, float]) -> tuple[CategoricalColumn, ...]:
+    """The categorical columns; lookup vocabularies (other than `known` ones) learned in one streaming
+    pass over those columns alone, from the training rows only (those the seeded split makes training rows)."""
+    lookups = [name for name, mode in modes.items() if mode == "lookup" and name not in (known or {})]
+    chunks: dict[str, list] = {name: [] for name in lookups}
+    for index, block in enumerate(table.blocks if lookups else ()):
+        training = row_parts(block.num_rows, seed, index, *fractions) == 0
+        read = table.read(index, lookups, {name: types[name] for name in lookups if name in types})
+        for name in lookups:
+            chunks[name].append(np.unique(as_text(_category_values(read, name, table.paths[block.shard]))[training]))
+    return known_or_learned(modes, features, known, lambda name, position, mode: CategoricalColumn.learned(
+        name, position, mode, chunks.get(name, []), hash_bins))
+
+
+def _converter(features: list[str], targets: list[str], labels: np.ndarray | None, categories, paths):
     """A block's table -> (x float32, y): float32 [rows, targets], or int32 class ids."""
+    by_name = {column.name: column for column in categories}
 
     def convert(block):
-        x = np.column_stack([_floats(block, name, paths) for name in features])
+        x = np.column_stack([
+            by_name[name].codes(_category_values(block, name, paths[0])) if name in by_name else _floats(block, name, paths)
+            for name in features
+        ])
         if labels is None:
             return x, np.column_stack([_floats(block, name, paths) for name in targets])
         values = block.column(targets[0]).to_numpy(zero_copy_only=False)
@@ -133,6 +165,13 @@ def _converter(features: list[str], targets: list[str], labels: np.ndarray | Non
         return x, np.searchsorted(labels, values).astype(np.int32)
 
     return convert
+
+
+def _category_values(block, name: str, where) -> np.ndarray:
+    column = block.column(name)
+    if column.null_count:
+        raise InputError(f"data.path: column {name!r} of {where} (or a later shard) has empty cells; fill in or remove those rows.")
+    return column.to_numpy(zero_copy_only=False)
 
 
 def _floats(block, name: str, paths) -> np.ndarray:
@@ -163,7 +202,14 @@ def parquet(*, stream: bool, **arguments):
 
 
 def _held(data: StreamedTableData, arguments: dict) -> ArrayData:
-    """Every row of a streamed table in memory, split by the seeded shuffle of data=csv."""
+    """Every row of a streamed table in memory, split by the seeded shuffle of data=csv (with
+    categorical columns, as data=csv reads its rows: categories learned from that split's training rows)."""
+    if data.categories is not None:
+        storage = data.storage
+        rows = storage.table.pa.concat_tables([storage.table.read(i, storage.columns) for i in range(len(storage.table.blocks))])
+        held = TableRows(rows.to_pandas(), str(data.data_files[0]), **{key: value for key, value in arguments.items() if key != "path"})
+        held.data_files = data.data_files
+        return held
     blocks = [data.storage.convert(data.storage.table.read(i, data.storage.columns, data.storage.types))
               for i in range(len(data.storage.table.blocks))]
     x, y = (np.concatenate(parts) for parts in zip(*blocks))

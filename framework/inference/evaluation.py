@@ -94,14 +94,17 @@ def evaluate_run(run_dir: Path, cfg: DictConfig, split: str, plugins: tuple[str,
         InputError: The data cannot be read, does not fit the model, or has classes the run does not know.
     """
     from framework.inference.classes import saved_classes
+    from framework.layers.categorical_inputs import categorical_columns
     from framework.plugins import load_plugins
     from framework.registry import DATA, LOSSES, METRICS
     from framework.saving import load_run_model, run_plugins, saved_feature_names
 
     load_plugins((*run_plugins(run_dir), *plugins))
     data_config = _plain(cfg, "data")
-    data = DATA.resolve(data_config, "data").build()
     model = load_run_model(run_dir, plugins=plugins)
+    categories = categorical_columns(model)  # the data's values are coded with the run's vocabularies
+    data = DATA.resolve(data_config, "data").build(**({"known_categories": categories} if categories else {}))
+    _check_categories(categories, data)
     x, y = _examples(data, split)
     x = _as_run_features(x, data.feature_names, saved_feature_names(run_dir))
     expected, given = tuple(model.input_shape[1:]), tuple(x.shape[1:])
@@ -129,6 +132,17 @@ def _examples(data, split: str) -> tuple[np.ndarray, np.ndarray]:
         key = "val_fraction" if split == "validation" else "test_fraction"
         raise InputError(f"split={split}: the data holds no {split} examples (data.{key}=0). Set data.{key} above 0, or use split=all.")
     return examples
+
+
+def _check_categories(run_columns: dict, data) -> None:
+    """Every column the run's model reads as categories is one of the data's categorical columns."""
+    coded = {column.name for column in data.categories.columns} if data.categories else set()
+    numbers = [name for name in run_columns if name not in coded]
+    if numbers:
+        raise InputError(
+            f"data: the run's model reads the column(s) {', '.join(numbers)} as categories, but the data reads them as "
+            f"numbers. Name them in data.categorical as the run did: data.categorical={{{', '.join(f'{name}: {run_columns[name].mode}' for name in numbers)}}}."
+        )
 
 
 def _as_run_features(x: np.ndarray, names: tuple[str, ...] | None, run_names: list[str] | None) -> np.ndarray:

@@ -17,12 +17,13 @@ from __future__ import annotations
 import csv
 import difflib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from framework.data.categories import CategoricalColumn
 from framework.errors import InputError
 
 _IMAGE_CHANNELS = {1: "grayscale", 3: "rgb", 4: "rgba"}
@@ -43,9 +44,15 @@ class Examples:
     labels: list[list[str]]
 
 
-def from_rows(rows: list[float] | list[list[float]], input_shape: tuple[int, ...], names: list[str] | None) -> Examples:
+def from_rows(rows: list[float] | list[list[float]], input_shape: tuple[int, ...], names: list[str] | None,
+              categories: Mapping[str, CategoricalColumn] | None = None) -> Examples:
     """`x=[...]`: a flat list is one example per value for a one-feature model, else one example."""
     features = _features(input_shape, "x")
+    if categories:
+        raise InputError(
+            f"x: the run's model takes the categorical column(s) {', '.join(categories)}, whose values are "
+            f"not numbers; pass the examples as a CSV file with a header, csv=<file>."
+        )
     if not rows:
         raise InputError("x: no examples given; pass at least one, e.g. x=[1.0].")
     if not isinstance(rows[0], list):
@@ -55,17 +62,25 @@ def from_rows(rows: list[float] | list[list[float]], input_shape: tuple[int, ...
     return _table(np.array(rows, dtype=np.float32).reshape(-1, features), names)
 
 
-def read_csv(path: Path, input_shape: tuple[int, ...], names: list[str] | None) -> Examples:
+def read_csv(path: Path, input_shape: tuple[int, ...], names: list[str] | None,
+             categories: Mapping[str, CategoricalColumn] | None = None) -> Examples:
     """`csv=<file>`: one example per row. A first line that is not numbers is a header; where the
-    run knows its input columns (trained on a CSV file), they are taken from it by name."""
+    run knows its input columns (trained on a CSV file), they are taken from it by name. A
+    categorical column's values become the codes of the run's vocabulary (unseen ones code 0)."""
     features = _features(input_shape, "csv")
     lines = _csv_lines(path)
     header = None if all(_is_number(value) for value in lines[0]) else lines[0]
     body = lines[1:] if header is not None else lines
     if not body:
         raise InputError(f"csv={path}: the file holds no examples; write one row of numbers per example.")
+    if categories and (header is None or names is None):
+        raise InputError(
+            f"csv={path}: the run's model reads the categorical column(s) {', '.join(categories)} by name; "
+            f"give the file a header line naming the columns the run was trained on."
+        )
     if header is not None and names is not None:
-        return _table(_by_name(path, header, body, names), names)
+        x, cells = _by_name(path, header, body, names, categories or {})
+        return Examples(x, list(names), cells)
     rows = []
     for number, line in enumerate(body, start=2 if header is not None else 1):
         try:
@@ -153,7 +168,10 @@ def _csv_lines(path: Path) -> list[list[str]]:
     return lines
 
 
-def _by_name(path: Path, header: list[str], body: list[list[str]], names: Sequence[str]) -> np.ndarray:
+def _by_name(path: Path, header: list[str], body: list[list[str]], names: Sequence[str],
+             categories: Mapping[str, CategoricalColumn]) -> tuple[np.ndarray, list[list[str]]]:
+    """The run's columns of every row, by name: numbers, and categorical columns' codes; and
+    each row's cells of those columns as text, for the output."""
     header = [column.strip() for column in header]
     missing = [name for name in names if name not in header]
     if missing:
@@ -164,19 +182,26 @@ def _by_name(path: Path, header: list[str], body: list[list[str]], names: Sequen
             f"{', '.join(repr(name) for name in missing)} (its columns: {', '.join(header)}).{hint} "
             f"Other columns are ignored, in any order."
         )
-    positions = [header.index(name) for name in names]
-    rows = []
     for number, line in enumerate(body, start=2):
         if len(line) != len(header):
             raise InputError(f"csv={path}, line {number}: {len(line)} field(s), but the header names {len(header)} columns.")
-        try:
-            rows.append([float(line[position]) for position in positions])
-        except ValueError:
-            bad = next(name for name, position in zip(names, positions) if not _is_number(line[position]))
-            raise InputError(
-                f"csv={path}, line {number}, column {bad!r}: expected a number. Received: {line[header.index(bad)]!r}."
-            ) from None
-    return np.array(rows, dtype=np.float32)
+    cells = [[line[header.index(name)] for name in names] for line in body]
+    columns = []
+    for index, name in enumerate(names):
+        values = [row[index] for row in cells]
+        columns.append(categories[name].codes(np.asarray(values, dtype=object)) if name in categories
+                       else _numbers_of(path, name, values))
+    x = np.column_stack(columns).astype(np.float32)
+    labels = [[cell if name in categories else f"{value:.6g}" for name, cell, value in zip(names, row, numbers)]
+              for row, numbers in zip(cells, x)]
+    return x, labels
+
+
+def _numbers_of(path: Path, name: str, values: list[str]) -> np.ndarray:
+    for number, value in enumerate(values, start=2):
+        if not _is_number(value):
+            raise InputError(f"csv={path}, line {number}, column {name!r}: expected a number. Received: {value!r}.")
+    return np.asarray([float(value) for value in values], dtype=np.float32)
 
 
 def _load_array(path: Path, key: str | None) -> tuple[np.ndarray, str]:

@@ -9,6 +9,7 @@ from framework.data import CsvData, ImageFolderData, NumpyData
 
 COMMON = dict(batch_size=8, val_fraction=0.2, test_fraction=0.1, shuffle=True, seed=3, normalize=False)
 FILES = dict(num_examples=None, target_type="auto")
+TABLES = dict(categorical=None, categorical_encoding="one_hot", embedding_dim=8, hash_bins=64)  # configs/data/csv.yaml's
 
 
 def write_csv(path, text: str | bytes):
@@ -26,7 +27,7 @@ def flowers_csv(tmp_path, rows=40):
 
 
 def csv_data(path, target="kind", features=None, **overrides):
-    return CsvData(path=path, target=target, features=features, **{**FILES, **COMMON, **overrides})
+    return CsvData(path=path, target=target, features=features, **{**FILES, **TABLES, **COMMON, **overrides})
 
 
 def batches(dataset):
