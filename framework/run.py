@@ -135,7 +135,6 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     write_errors = selected().write_errors  # what writing outputs raises when the disk is full or failing
     data, model, user_callbacks = _data_and_model(plan, replicas)
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
-
     run_dir.path.mkdir(parents=True, exist_ok=True)
     model_summary = _write_model_summary(model, run_dir, shown=settings.verbose == 1)
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
@@ -157,8 +156,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
                 model, loss, optimizer, data, settings.epochs, logger, callbacks.all,
                 metrics=functools.partial(_build_metrics, plan), verbose=settings.verbose,
                 initial_epoch=initial_epoch, stop_requested=stop_signal.requested, run_records=run_records,
-                initial_step=initial_step, epoch_progress=checkpoint.restored_progress,
-                **_due_inside_epochs(settings, data, callbacks.saver, logger),
+                **_inside_epochs(settings, data, initial_step, checkpoint, callbacks.saver, logger),
             )
             with reraising_data_errors(data):  # a file that vanished mid-run: its own error, not the backend's
                 epoch_logs = _trained(strategy, job, run_dir, write_errors)
@@ -245,11 +243,15 @@ class _RunCallbacks:
         return self.pruning[0].pruned_at_epoch if self.pruning else None
 
 
-def _due_inside_epochs(settings, data: DataSource, saver: CheckpointSaver, logger: FanOutLogger) -> dict:
-    """The job's checkpoints (checkpoint.every_n_steps, written by the run's checkpoint saver) and
-    validation (validation.every_n_steps, handed to its loggers) due inside epochs, if any."""
+def _inside_epochs(settings, data: DataSource, initial_step: int, checkpoint: RunCheckpoint, saver: CheckpointSaver,
+                   logger: FanOutLogger) -> dict:
+    """The job's position inside its first epoch (a resume from a checkpoint saved inside one, with
+    the epoch's progress) and the checkpoints (checkpoint.every_n_steps, written by the run's
+    checkpoint saver) and validation (validation.every_n_steps, handed to its loggers) due inside epochs."""
     checkpoints, validation = settings.checkpoint.every_n_steps, settings.validation.every_n_steps
     return {
+        "initial_step": initial_step,
+        "epoch_progress": checkpoint.restored_progress,
         "step_checkpoints": StepCheckpoints(EveryNStepsInsideEpochs(checkpoints, data.steps_per_epoch), saver.save_inside_epoch)
         if checkpoints else None,
         "step_validation": StepValidation(EveryNStepsInsideEpochs(validation, data.steps_per_epoch), data, logger)

@@ -333,7 +333,7 @@ MATRIX = [
     ("bad step checkpoint interval", ["checkpoint.every_n_steps=-1"], 2,
      r"checkpoint.every_n_steps=-1 is invalid: input should be greater than or equal to 0"),
     ("step checkpoints on epoch ends only", ["checkpoint.every_n_steps=2"], 2,
-     r"checkpoint.every_n_steps=2 adds checkpoints inside epochs, but an epoch here has 1 step\(s\) \(\d+ training "
+     r"checkpoint.every_n_steps=2 acts inside epochs, but an epoch here has 1 step\(s\) \(\d+ training "
      r"examples in batches of \d+\), so each step it names \(every multiple of 2\) ends an epoch.*Use checkpoint.every_n_epochs=2, or a "
      r"checkpoint.every_n_steps that is not a multiple of 1"),
     ("bad step validation interval", ["validation.every_n_steps=-1"], 2,

@@ -190,8 +190,8 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
             f"(data.batch_size, at most the training examples). Use a data.batch_size divisible "
             f"by {replicas}, or strategy=tape, which splits any batch."
         )
-    _check_steps_fall_inside_epochs("checkpoint", plan.settings.checkpoint.every_n_steps, data, "checkpoints", "checkpoint")
-    _check_steps_fall_inside_epochs("validation", plan.settings.validation.every_n_steps, data, "validation", "validation")
+    _check_steps_fall_inside_epochs("checkpoint", plan.settings.checkpoint.every_n_steps, data)
+    _check_steps_fall_inside_epochs("validation", plan.settings.validation.every_n_steps, data)
     if data.validation_steps:
         return
     if plan.settings.validation.every_n_steps:
@@ -209,16 +209,16 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
             )
 
 
-def _check_steps_fall_inside_epochs(section: str, every_n_steps: int, data: Any, work: str, epoch_work: str) -> None:
+def _check_steps_fall_inside_epochs(section: str, every_n_steps: int, data: Any) -> None:
     """<section>.every_n_steps acts inside epochs: an interval of whole epochs never would."""
     steps = data.steps_per_epoch
     if not every_n_steps or every_n_steps % steps:
         return
     instead = f"checkpoint.every_n_epochs={every_n_steps // steps}, or " if section == "checkpoint" else ""
     raise ConfigError(
-        f"{section}.every_n_steps={every_n_steps} adds {work} inside epochs, but an epoch here has "
+        f"{section}.every_n_steps={every_n_steps} acts inside epochs, but an epoch here has "
         f"{steps} step(s) ({data.num_train_examples} training examples in batches of {data.batch_size}), so each step "
-        f"it names (every multiple of {every_n_steps}) ends an epoch, where the epoch's own {epoch_work} is. Use "
+        f"it names (every multiple of {every_n_steps}) ends an epoch, where the epoch's own {section} is. Use "
         f"{instead}a {section}.every_n_steps that is not a multiple of {steps} (with smaller batches, "
         f"data.batch_size, epochs have more steps)."
     )
