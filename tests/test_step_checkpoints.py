@@ -29,7 +29,7 @@ from framework.schedules import EveryNStepsInsideEpochs
 STREAMED = ("data=csv", "data.target=y", "data.features=[a,b]", "data.stream=true", "data.val_fraction=0.1",
             "data.test_fraction=0", "data.normalize=false", "model=sequential",
             "model.layers=[{name: dense, units: 8, activation: tanh}, {name: dense, units: 1}]",
-            "optimizer=adam", "optimizer.learning_rate=0.01", "metrics=[mae]", "logger=csv", "plots=false", "verbose=0")
+            "optimizer=adam", "optimizer.learning_rate=0.01", "metrics=[mae]", "plots=false", "verbose=0")
 
 
 def write_table(path: Path, rows: int) -> Path:
@@ -77,7 +77,7 @@ def test_resume_inside_an_epoch_reads_only_the_batches_left_and_logs_the_epoch_w
 
     monkeypatch.setattr(StreamedExamples, "train_batch", counted)
     run = (*STREAMED, f"data.path={write_table(tmp_path / 'table.csv', 356)}", "data.batch_size=16", "epochs=3",
-           "checkpoint.keep=20")
+           "checkpoint.keep=20", "logger=csv")
     whole = run_in(tmp_path / "whole", *run, f"strategy={then}")
     steps_per_epoch = whole.global_step // 3  # about 20 (the split is drawn per block of rows)
     start_up_reads = list(reads["start-up"])
