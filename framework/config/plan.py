@@ -265,11 +265,13 @@ def _check_monitored_values_are_logged(settings: RunSettings, metric_names: list
             close = difflib.get_close_matches(name, logged, n=1, cutoff=0.6)
             hint = f" Did you mean {key}={close[0]}?" if close else ""
             sets = ", ".join(validation_sets) if validation_sets else "none"
+            of_a_set = any(name.startswith("val_") and name.endswith(f"_{value}") for value in ["loss", *metric_names])
+            fix = (f"To watch a validation set, name one of validation_sets in val_<set>_<value>, or add the set to validation_sets."
+                   if of_a_set else f"To watch a metric, also list it in metrics, e.g. metrics=[{name.removeprefix('val_')}].")
             raise ConfigError(
                 f"{key}={name} is not a value the run logs. It logs: {', '.join(logged)} "
                 f"(the val_ values need data.val_fraction > 0; a validation set's are val_<set>_<value>, "
-                f"and the run's validation_sets are: {sets}).{hint} To watch a metric, "
-                f"also list it in metrics, e.g. metrics=[{name.removeprefix('val_')}]."
+                f"and the run's validation_sets are: {sets}).{hint} {fix}"
             )
 
 

@@ -1,0 +1,105 @@
+"""validation_sets: extra validation data, evaluated every epoch, logged as val_<set>_<value> everywhere."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import keras
+import numpy as np
+import pytest
+import yaml
+from helpers.data_files import flowers_csv, regression_csv, write_csv
+from helpers.events import read_scalars
+from helpers.runs import run_cli
+
+from framework.run_directory import RunDirectory
+
+STRATEGIES = ["tape", "fit"]
+
+
+def _shifted_csv(folder):
+    """regression.csv's columns, with inputs shifted and scaled away from the training data's."""
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(loc=3.0, scale=2.0, size=(2, 40))
+    y = 2 * a - b + 1
+    return write_csv(folder / "shifted.csv", "a,b,y\n" + "".join(f"{p:.5f},{q:.5f},{r:.5f}\n" for p, q, r in zip(a, b, y)))
+
+
+def _evaluated(run_dir, x, y, batch_size):
+    """What Keras's own evaluate says of the saved model on these arrays."""
+    model = keras.saving.load_model(RunDirectory(run_dir).model)
+    return model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_a_set_is_logged_as_keras_evaluates_it_with_the_training_normalizer(tmp_path, train, strategy):
+    shifted = _shifted_csv(tmp_path)
+    result = train(
+        f"strategy={strategy}", "data=csv", f"data.path={regression_csv(tmp_path)}", "data.target=y", "data.val_fraction=0.25",
+        "data.normalize=true", "data.batch_size=16", "metrics=[mae]", "epochs=3", "verbose=0", "logger=[tensorboard,csv]",
+        "plots=false", f"+validation_sets.shifted={{path: {shifted}}}",
+    )
+    table = np.loadtxt(shifted, delimiter=",", skiprows=1, dtype=np.float32)
+    expected = _evaluated(result.run_dir, table[:, :2], table[:, 2:], batch_size=16)
+    logged = {"val_shifted_loss": expected["loss"], "val_shifted_mae": expected["mae"]}
+    summary = json.loads(RunDirectory(result.run_dir).summary.read_text())
+    for name, value in logged.items():
+        assert summary["metrics"][name] == pytest.approx(value, rel=1e-5, abs=1e-5)
+    scalars = read_scalars(RunDirectory(result.run_dir).events)
+    for name, value in logged.items():
+        assert len(scalars[f"epoch/{name}"]) == 3
+        assert scalars[f"epoch/{name}"][-1][1] == pytest.approx(value, rel=1e-5, abs=1e-5)
+    assert scalars["epoch/val_shifted_loss"][-1][0] == scalars["epoch/val_loss"][-1][0]  # the same step meaning
+    with RunDirectory(result.run_dir).metrics_csv.open() as file:
+        rows = list(csv.DictReader(file))
+    assert [float(row["val_shifted_loss"]) for row in rows] == pytest.approx([p[1] for p in scalars["epoch/val_shifted_loss"]])
+
+
+def test_a_set_with_some_of_the_classes_is_scored_on_the_training_class_ids(tmp_path, train):
+    training = flowers_csv(tmp_path)  # kinds rose, iris, lily: ids iris 0, lily 1, rose 2
+    lines = (tmp_path / "flowers.csv").read_text().splitlines()
+    subset = write_csv(tmp_path / "roses.csv", "\n".join([lines[0], *(line for line in lines[1:] if not line.endswith("iris"))]) + "\n")
+    result = train(
+        "data=csv", f"data.path={training}", "data.target=kind", "data.val_fraction=0", "model=sequential",
+        "model.layers=[{name: dense, units: 3}]", "loss=sparse_categorical_crossentropy", "loss.from_logits=true",
+        "metrics=[accuracy]", "epochs=2", "verbose=0", "logger=none", "plots=false", f"+validation_sets.roses={{path: {subset}}}",
+    )
+    rows = [line.split(",") for line in open(subset).read().splitlines()[1:]]
+    x = np.array([[float(v) for v in row[:3]] for row in rows], np.float32)
+    y = np.array([["iris", "lily", "rose"].index(row[3]) for row in rows], np.int32)
+    expected = _evaluated(result.run_dir, x, y, batch_size=32)
+    assert result.metrics["val_roses_loss"] == pytest.approx(expected["loss"], rel=1e-5, abs=1e-5)
+    assert result.metrics["val_roses_accuracy"] == pytest.approx(expected["accuracy"], abs=1e-6)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_early_stopping_on_a_sets_loss_stops_when_that_loss_stops_improving(train, strategy):
+    # The set is y = 3x - 2: the closer the model's b comes to the training data's (y = 3x + 2), the worse it does there.
+    shifted = "+validation_sets.shifted={true_b: -2.0}"
+    common = [f"strategy={strategy}", "data.num_examples=64", "epochs=20", "verbose=0", "logger=none", "plots=false", shifted]
+    result = train(*common, "early_stopping.enabled=true", "early_stopping.monitor=val_shifted_loss", "early_stopping.patience=2")
+    unstopped = train(*common)
+    assert unstopped.epochs == 20 and unstopped.metrics["val_shifted_loss"] > result.metrics["val_shifted_loss"]
+    assert result.epochs == 3  # best at the first epoch, then two without improvement
+    assert train(*common, "early_stopping.enabled=true", "early_stopping.monitor=loss", "early_stopping.patience=2").epochs == 20
+
+
+def test_a_set_can_be_the_objective(train):
+    result = train("epochs=2", "verbose=0", "logger=none", "plots=false", "+validation_sets.fresh={seed: 7}",
+                   "objective.metric=val_fresh_loss")
+    assert result.objective == result.metrics["val_fresh_loss"] != result.metrics["loss"]
+
+
+@pytest.mark.slow
+def test_optuna_sweep_minimizes_a_sets_loss(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    out = run_cli(
+        "-m", "sweep=optuna", f"hydra.sweep.dir={sweep_dir}", "hydra.sweeper.n_trials=2", "epochs=2", "logger=none",
+        "+validation_sets.fresh={seed: 7}", "objective.metric=val_fresh_loss", cwd=tmp_path, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    summaries = [json.loads(path.read_text()) for path in sweep_dir.glob("*/summary.json")]
+    assert len(summaries) == 2 and all(s["objective"] == s["metrics"]["val_fresh_loss"] for s in summaries)
+    results = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
+    assert results["best_value"] == pytest.approx(min(s["objective"] for s in summaries))
