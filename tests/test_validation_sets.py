@@ -103,3 +103,36 @@ def test_optuna_sweep_minimizes_a_sets_loss(tmp_path):
     assert len(summaries) == 2 and all(s["objective"] == s["metrics"]["val_fresh_loss"] for s in summaries)
     results = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
     assert results["best_value"] == pytest.approx(min(s["objective"] for s in summaries))
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_trackers_and_the_runs_records_get_the_sets_values(tmp_path, monkeypatch, strategy):
+    from helpers.runs import run_in
+    from helpers.wandb_records import offline_runs, read_offline_run
+    from mlflow import MlflowClient
+
+    monkeypatch.chdir(tmp_path)  # MLflow puts a sqlite store's artifacts under ./mlruns
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    store = tmp_path / "mlflow.db"
+    result = run_in(
+        tmp_path / "run", f"strategy={strategy}", "data.num_examples=64", "data.batch_size=16", "epochs=2", "verbose=0",
+        "logger=[mlflow,wandb]", f"logger.mlflow.tracking_uri=sqlite:///{store}", f"logger.wandb.dir={tmp_path / 'wandb'}",
+        "+validation_sets.fresh={seed: 7}",
+    )
+    client = MlflowClient(f"sqlite:///{store}")
+    run_id = (tmp_path / "run" / "mlflow_run_id").read_text().strip()
+    history = sorted(client.get_metric_history(run_id, "val_fresh_loss"), key=lambda metric: metric.step)
+    assert [metric.step for metric in history] == [4, 8]
+    assert history[-1].value == pytest.approx(result.metrics["val_fresh_loss"], rel=1e-6)
+    (folder,) = offline_runs(tmp_path / "wandb")
+    epochs = [record for record in read_offline_run(folder).history if "epoch" in record]
+    assert [record["val_fresh_loss"] for record in epochs] == pytest.approx([metric.value for metric in history], rel=1e-6)
+    assert RunDirectory(tmp_path / "run").plot("loss").is_file()
+
+
+def test_the_loss_plot_draws_each_sets_loss_and_the_metrics_plot_its_metrics():
+    from framework.reports.run_report import plotted_curves
+
+    names = ["loss", "mae", "val_loss", "val_mae", "val_fresh_loss", "val_fresh_mae", "learning_rate", "variables/W"]
+    assert plotted_curves(names) == (["loss", "val_loss", "val_fresh_loss"], ["mae", "val_mae", "val_fresh_mae"])
