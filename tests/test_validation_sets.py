@@ -136,3 +136,21 @@ def test_the_loss_plot_draws_each_sets_loss_and_the_metrics_plot_its_metrics():
 
     names = ["loss", "mae", "val_loss", "val_mae", "val_fresh_loss", "val_fresh_mae", "learning_rate", "variables/W"]
     assert plotted_curves(names) == (["loss", "val_loss", "val_fresh_loss"], ["mae", "val_mae", "val_fresh_mae"])
+
+
+def test_a_run_records_a_sets_file_and_a_resume_refuses_it_changed(tmp_path):
+    from helpers.runs import run_in
+
+    from framework.errors import ResumeError
+
+    shifted = tmp_path / "shifted.csv"
+    _shifted_csv(tmp_path)
+    overrides = ("data=csv", f"data.path={regression_csv(tmp_path)}", "data.target=y", "logger=none", "plots=false", "verbose=0",
+                 f"+validation_sets.shifted={{path: {shifted}}}")
+    first = run_in(tmp_path / "run", *overrides, "epochs=2")
+    assert [entry["path"] for entry in first.data] == [str((tmp_path / "regression.csv").resolve()), str(shifted.resolve())]
+    shifted.write_text(shifted.read_text() + "0.0,0.0,1.0\n")
+    with pytest.raises(ResumeError, match=rf"the data changed since the run read it(.|\n)*  {shifted.resolve()}: bytes \d+ -> \d+"):
+        run_in(tmp_path / "run", *overrides, "epochs=3", f"resume={tmp_path / 'run'}")
+    resumed = run_in(tmp_path / "run", *overrides, "epochs=3", f"resume={tmp_path / 'run'}", "allow_changed_data=true")
+    assert resumed.epochs == 3 and "val_shifted_loss" in resumed.metrics

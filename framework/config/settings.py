@@ -159,7 +159,8 @@ class RunSettings(ComponentConfig):
         keys that differ (`{shifted: {path: shifted.csv}}`, `{fresh: {seed: 7}}`,
         or another source: `{old: {name: parquet, path: old.parquet}}`); every
         example of it is read, with the training data's normalizer. Logged as
-        `val_<name>_loss` and `val_<name>_<metric>`.
+        `val_<name>_loss` and `val_<name>_<metric>`. On the command line:
+        `'+validation_sets.shifted={path: shifted.csv}'`.
     callbacks: Keras callbacks called at every epoch under every strategy, each
         a CALLBACKS key or a mapping `{name: <key>, ...arguments}` (e.g.
         `{name: remote_monitor, root: http://localhost:9000}`).
