@@ -38,7 +38,7 @@ def test_a_set_is_logged_as_keras_evaluates_it_with_the_training_normalizer(tmp_
     result = train(
         f"strategy={strategy}", "data=csv", f"data.path={regression_csv(tmp_path)}", "data.target=y", "data.val_fraction=0.25",
         "data.normalize=true", "data.batch_size=16", "metrics=[mae]", "epochs=3", "verbose=0", "logger=[tensorboard,csv]",
-        "plots=false", f"+validation_sets.shifted={{path: {shifted}}}",
+        "plots=false", "logger.log_every_n_steps=2", f"+validation_sets.shifted={{path: {shifted}}}",
     )
     table = np.loadtxt(shifted, delimiter=",", skiprows=1, dtype=np.float32)
     expected = _evaluated(result.run_dir, table[:, :2], table[:, 2:], batch_size=16)
@@ -51,6 +51,7 @@ def test_a_set_is_logged_as_keras_evaluates_it_with_the_training_normalizer(tmp_
         assert len(scalars[f"epoch/{name}"]) == 3
         assert scalars[f"epoch/{name}"][-1][1] == pytest.approx(value, rel=1e-5, abs=1e-5)
     assert scalars["epoch/val_shifted_loss"][-1][0] == scalars["epoch/val_loss"][-1][0]  # the same step meaning
+    assert [step for step, _ in scalars["step/loss"]] == list(range(2, 16, 2))  # 72 training rows: 5 steps an epoch
     with RunDirectory(result.run_dir).metrics_csv.open() as file:
         rows = list(csv.DictReader(file))
     assert [float(row["val_shifted_loss"]) for row in rows] == pytest.approx([p[1] for p in scalars["epoch/val_shifted_loss"]])
@@ -83,6 +84,14 @@ def test_early_stopping_on_a_sets_loss_stops_when_that_loss_stops_improving(trai
     assert unstopped.epochs == 20 and unstopped.metrics["val_shifted_loss"] > result.metrics["val_shifted_loss"]
     assert result.epochs == 3  # best at the first epoch, then two without improvement
     assert train(*common, "early_stopping.enabled=true", "early_stopping.monitor=loss", "early_stopping.patience=2").epochs == 20
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_lr_on_plateau_lowers_the_rate_when_a_sets_loss_stalls(train, strategy):
+    result = train(f"strategy={strategy}", "data.num_examples=64", "epochs=4", "verbose=0", "logger=none", "plots=false",
+                   "+validation_sets.shifted={true_b: -2.0}", "lr_on_plateau.enabled=true", "lr_on_plateau.monitor=val_shifted_loss",
+                   "lr_on_plateau.patience=1")
+    assert result.metrics["learning_rate"] < 0.1  # the set's loss rises from the first epoch on (see above)
 
 
 def test_a_set_can_be_the_objective(train):

@@ -125,9 +125,10 @@ def _set_config(data: Resolved, keys: Mapping[str, Any], where: str) -> dict[str
     source = keys.get("name", data.entry.key)
     taken = DATA.get(source, where=f"{where}.name").config
     carried = {key: value for key, value in data.kwargs.items() if taken is None or key in taken.model_fields}
-    for key in keys.keys() & _WHOLE_SOURCE.keys():
+    fixed = sorted(keys.keys() & _WHOLE_SOURCE.keys())
+    if fixed:
         raise ConfigError(
-            f"{where}.{key}: a validation set reads every example of its source as it is "
-            f"({', '.join(f'{k}={v}' for k, v in _WHOLE_SOURCE.items())}), so it takes no '{key}'. Remove it."
+            f"{where}.{fixed[0]}: a validation set reads every example of its source as it is "
+            f"({', '.join(f'{k}={v}' for k, v in _WHOLE_SOURCE.items())}), so it takes no '{fixed[0]}'. Remove it."
         )
     return {**carried, **keys, "name": source, **_WHOLE_SOURCE}
