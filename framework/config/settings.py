@@ -90,7 +90,8 @@ class ObjectiveSettings(ComponentConfig):
     """Attributes:
     metric: The last epoch's log a run returns as its objective (what a sweeper
         optimises): `loss`, `val_loss`, a metric of `metrics` or its `val_`
-        twin, or a validation set's value (`val_<set>_loss`); None is `val_loss` when the data has a validation split, else `loss`.
+        twin, or a validation set's value (`val_<set>_loss`); None is
+        `val_loss` when the data has a validation split, else `loss`.
     mode: Whether lower (min) or higher (max) is better; sweep=optuna reads it
         as its direction.
     """
@@ -103,9 +104,8 @@ class LROnPlateauSettings(ComponentConfig):
     """Attributes:
     enabled: Lowers the learning rate when `monitor` stops improving (Keras's
         ReduceLROnPlateau); needs a constant learning rate (no schedule, no warmup).
-    monitor: The epoch log watched: `loss`, `val_loss` (needs data.val_fraction > 0),
-        a metric of `metrics` or its `val_` twin, or a validation set's value
-        (`val_<set>_loss`).
+    monitor: The loss watched: `loss`, `val_loss` (needs data.val_fraction > 0),
+        or a validation set's loss (`val_<set>_loss`).
     factor: The learning rate is multiplied by this, in (0, 1), at each plateau.
     patience: Epochs without improvement before lowering the rate.
     min_delta: The smallest decrease that counts as an improvement.
