@@ -94,6 +94,24 @@ def test_lr_on_plateau_lowers_the_rate_when_a_sets_loss_stalls(train, strategy):
     assert result.metrics["learning_rate"] < 0.1  # the set's loss rises from the first epoch on (see above)
 
 
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_the_best_model_of_a_sets_loss_is_the_epoch_where_it_was_lowest(tmp_path, strategy):
+    from helpers.runs import run_in
+
+    from framework.data.linear import LinearRegressionData
+
+    result = run_in(tmp_path / "run", f"strategy={strategy}", "data.num_examples=64", "epochs=3", "verbose=0", "logger=csv",
+                    "plots=false", "+validation_sets.shifted={true_b: -2.0}", "checkpoint.best.monitor=val_shifted_loss")
+    with RunDirectory(result.run_dir).metrics_csv.open() as file:
+        curve = [float(row["val_shifted_loss"]) for row in csv.DictReader(file)]
+    assert curve[0] < curve[1] < curve[2]  # lowest at the first epoch (see the early stopping test)
+    shifted = LinearRegressionData(num_examples=64, batch_size=64, val_fraction=0.0, test_fraction=0.0, shuffle=False, seed=42,
+                                   normalize=False, streaming=False, num_features=1, true_w=3.0, true_b=-2.0, noise_std=1.0)
+    x, y = shifted.examples("train")
+    best = keras.saving.load_model(RunDirectory(result.run_dir).best_model)
+    assert best.evaluate(x, y, batch_size=64, verbose=0, return_dict=True)["loss"] == pytest.approx(curve[0], rel=1e-5)
+
+
 def test_a_set_can_be_the_objective(train):
     result = train("epochs=2", "verbose=0", "logger=none", "plots=false", "+validation_sets.fresh={seed: 7}",
                    "objective.metric=val_fresh_loss")
