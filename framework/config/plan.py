@@ -32,6 +32,7 @@ from framework.config.settings import RunSettings
 from framework.config.trained_run import check_finished_run
 from framework.config.trust import reject_code_references
 from framework.config.validation_sets import (
+    check_sets_split_evenly,
     check_validation_sets,
     resolve_validation_sets,
     validation_set_values,
@@ -191,6 +192,7 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int, validation_sets: 
     distribution = plan.components["distribution"]
     if distribution.entry.factory.splits_batches_evenly_only and replicas > 1:
         _check_batches_split_evenly(distribution.key, data, replicas)
+        check_sets_split_evenly(validation_sets or {}, distribution.key, replicas)
     strategy = plan.components["strategy"]
     if strategy.entry.factory.needs_even_replica_batches and data.batch_size % replicas:
         raise ConfigError(

@@ -94,6 +94,23 @@ def check_validation_sets(sets: Mapping[str, Any], data: Any) -> None:
         _check_targets(where, source, data)
 
 
+def check_sets_split_evenly(sets: Mapping[str, Any], distribution: str, devices: int) -> None:
+    """Under a distribution that splits every batch evenly over `devices`, each set's last batch does too.
+
+    Raises:
+        ConfigError: A set's last batch holds a number of examples `devices` does not divide.
+    """
+    for name, source in sets.items():
+        last = source.num_train_examples % source.batch_size
+        if last % devices:
+            raise ConfigError(
+                f"distribution={distribution} splits every batch evenly over its {devices} devices, but the last batch of "
+                f"validation_sets.{name} holds {last} examples ({source.num_train_examples} examples in batches of "
+                f"{source.batch_size}, data.batch_size). Give the set a number of examples that leaves a last batch "
+                f"divisible by {devices} (or none), e.g. with validation_sets.{name}.num_examples, or train on fewer devices."
+            )
+
+
 def _check_targets(where: str, source: Any, data: Any) -> None:
     if (source.class_names is None) != (data.class_names is None) or (
         data.class_names is None and source.target_shape != data.target_shape
