@@ -52,7 +52,12 @@ class ValidationSets:
         """Every set's loss and metrics for `model` as it is now: {val_<set>_<value>: value}."""
         values = {}
         for name, source in self.sources.items():
-            results = model.evaluate(_SetBatches(source, self._class_names), verbose=0, return_dict=True)
+            batches = _SetBatches(source, self._class_names)
+            if source.held is None:  # generated or streamed a batch at a time
+                results = model.evaluate(batches, verbose=0, return_dict=True)
+            else:  # Keras splits arrays over a tf.distribute strategy's replicas correctly; a PyDataset, not always
+                x, y = source.held.parts["train"]
+                results = model.evaluate(x, batches.class_ids(y), batch_size=source.batch_size, verbose=0, return_dict=True)
             values.update({set_value_name(name, value): float(result) for value, result in results.items()})
         return values
 
@@ -72,4 +77,8 @@ class _SetBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         x, y = self.source.storage.train_batch(None, index)
-        return (x, y) if self._ids is None else (x, self._ids[y])
+        return x, self.class_ids(y)
+
+    def class_ids(self, y: np.ndarray) -> np.ndarray:
+        """The set's targets, its class ids read as the training data's."""
+        return y if self._ids is None else self._ids[y]
