@@ -181,3 +181,10 @@ def test_a_run_records_a_sets_file_and_a_resume_refuses_it_changed(tmp_path):
         run_in(tmp_path / "run", *overrides, "epochs=3", f"resume={tmp_path / 'run'}")
     resumed = run_in(tmp_path / "run", *overrides, "epochs=3", f"resume={tmp_path / 'run'}", "allow_changed_data=true")
     assert resumed.epochs == 3 and "val_shifted_loss" in resumed.metrics
+
+
+def test_a_set_read_a_block_at_a_time_gives_the_values_of_the_same_file_held(tmp_path, train):
+    shifted = _shifted_csv(tmp_path)
+    result = train("data=csv", f"data.path={regression_csv(tmp_path)}", "data.target=y", "epochs=2", "verbose=0", "logger=none",
+                   "plots=false", f"+validation_sets.held={{path: {shifted}}}", f"+validation_sets.streamed={{path: {shifted}, stream: true}}")
+    assert result.metrics["val_streamed_loss"] == pytest.approx(result.metrics["val_held_loss"], rel=1e-5)
