@@ -118,6 +118,15 @@ def test_two_processes_train_as_one_device_and_only_the_chief_writes(tmp_path, o
     assert [path.name for path in tmp_path.iterdir()] == ["run"]  # and wrote nothing beside
 
 
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_two_processes_each_evaluate_their_share_of_a_validation_set(tmp_path, one_device, strategy):
+    experiment = (*SINE_MLP, "+validation_sets.fresh={seed: 7, num_examples: 32}")
+    out = _launch("--workers", "2", "backend=jax", "distribution=data_parallel", *experiment, f"strategy={strategy}",
+                  "logger=none", f"hydra.run.dir={tmp_path / 'run'}")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    _assert_same(_summary(tmp_path / "run"), one_device(experiment))
+
+
 def test_a_process_that_cannot_reach_the_coordinator_fails_within_the_join_timeout(tmp_path):
     env = {
         "KERAS_DISTRIBUTION_JOB_ADDRESSES": "127.0.0.1:9",  # the discard port: nobody listens

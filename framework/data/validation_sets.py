@@ -10,8 +10,9 @@ training data's ids (each source numbers its own sorted labels).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -28,6 +29,7 @@ class ValidationSets:
     def __init__(self, sources: Mapping[str, DataSource] | None = None, class_names: tuple[str, ...] | None = None):
         self.sources = dict(sources or {})
         self._class_names = class_names
+        self._inputs: dict[str, Any] = {}
 
     @classmethod
     def build(cls, resolved: Mapping[str, Resolved], data: DataSource) -> ValidationSets:
@@ -48,21 +50,19 @@ class ValidationSets:
         """The files the sets read, whose identity a run records and a resume checks."""
         return [path for source in self.sources.values() for path in source.data_files]
 
-    def evaluate(self, model: keras.Model) -> dict[str, float]:
-        """Every set's loss and metrics for `model` as it is now: {val_<set>_<value>: value}."""
+    def evaluate(self, model: keras.Model, feed: Callable[[SetBatches], Any]) -> dict[str, float]:
+        """Every set's loss and metrics for `model` as it is now: {val_<set>_<value>: value}.
+        `feed` turns a set's batches into what the backend's `evaluate` reads best (built once a set)."""
         values = {}
         for name, source in self.sources.items():
-            batches = _SetBatches(source, self._class_names)
-            if source.held is None:  # generated or streamed a batch at a time
-                results = model.evaluate(batches, verbose=0, return_dict=True)
-            else:  # Keras splits arrays over a tf.distribute strategy's replicas correctly; a PyDataset, not always
-                x, y = source.held.parts["train"]
-                results = model.evaluate(x, batches.class_ids(y), batch_size=source.batch_size, verbose=0, return_dict=True)
+            if name not in self._inputs:
+                self._inputs[name] = feed(SetBatches(source, self._class_names))
+            results = model.evaluate(self._inputs[name], verbose=0, return_dict=True)
             values.update({set_value_name(name, value): float(result) for value, result in results.items()})
         return values
 
 
-class _SetBatches(keras.utils.PyDataset):
+class SetBatches(keras.utils.PyDataset):
     """Every example of a set, in order, its class ids read as the training data's."""
 
     def __init__(self, source: DataSource, class_names: tuple[str, ...] | None):
@@ -77,8 +77,14 @@ class _SetBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         x, y = self.source.storage.train_batch(None, index)
-        return x, self.class_ids(y)
+        return x, self._class_ids(y)
 
-    def class_ids(self, y: np.ndarray) -> np.ndarray:
-        """The set's targets, its class ids read as the training data's."""
+    def held(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Every example as arrays when the source holds them in memory, else None."""
+        if self.source.held is None:
+            return None
+        x, y = self.source.held.parts["train"]
+        return x, self._class_ids(y)
+
+    def _class_ids(self, y: np.ndarray) -> np.ndarray:
         return y if self._ids is None else self._ids[y]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import keras
+from framework.backends import selected
 from framework.backends.job import TrainingJob
 from framework.loggers.base import Cadence, RunLogger
 from framework.loggers.run_records import LEARNING_RATE
@@ -31,7 +32,7 @@ class EvaluateValidationSets(keras.callbacks.Callback):
         self.job = job
 
     def on_epoch_end(self, epoch, logs=None):
-        logs.update(self.job.validation_sets.evaluate(self.model))
+        logs.update(self.job.validation_sets.evaluate(self.model, selected().evaluation_input))
 
 
 class ValidationSetsInLoop:
@@ -55,7 +56,8 @@ class ValidationSetsInLoop:
         if not self.active or not finite:
             return logs
         job = self.job
-        values = {name: column[-1] for name, column in logs.items()} | job.validation_sets.evaluate(job.model)
+        values = {name: column[-1] for name, column in logs.items()}
+        values |= job.validation_sets.evaluate(job.model, selected().evaluation_input)
         if job.records.epoch_due(epoch):
             variables = [keras.ops.convert_to_numpy(v.value) for v in job.model.trainable_variables] if job.logger.takes_variables else []
             step = int(job.optimizer.iterations.numpy())
