@@ -10,6 +10,7 @@ import keras
 
 from framework.backends.record_schedule import RecordSchedule
 from framework.data.source import DataSource
+from framework.data.validation_sets import ValidationSets
 from framework.errors import NonFiniteLossError
 from framework.loggers.base import RunLogger
 from framework.loggers.run_records import RunRecords
@@ -38,6 +39,8 @@ class TrainingJob:
             a stop signal asks.
         run_records: Keeps what the run logged for its reports; every strategy
             hands it the same values at the same epochs.
+        validation_sets: The extra validation sets (`validation_sets`), evaluated
+            at every epoch's end (framework.strategies.validation_sets).
     """
 
     model: keras.Model
@@ -52,6 +55,7 @@ class TrainingJob:
     initial_epoch: int = 0
     stop_requested: Callable[[], bool] = lambda: False
     run_records: RunRecords | None = None
+    validation_sets: ValidationSets = field(default_factory=ValidationSets)
 
     def __post_init__(self):
         if self.run_records is None:

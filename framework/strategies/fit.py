@@ -12,6 +12,7 @@ from framework.backends.job import TrainingJob, non_finite_loss_error
 from framework.registry import STRATEGIES
 from framework.registry.schema import ComponentConfig
 from framework.strategies.base import TrainingStrategy
+from framework.strategies.validation_sets import EvaluateValidationSets
 
 log = logging.getLogger("framework")
 
@@ -47,6 +48,7 @@ class FitStrategy(TrainingStrategy):
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
         logger_callback = self._logger_callback = backend.logger_callback(job)
         inputs = backend.fit_inputs(job)
+        validation_sets = [EvaluateValidationSets(job)] if job.validation_sets else []  # before whoever reads the logs
         try:
             history = job.model.fit(
                 inputs.x,
@@ -55,7 +57,7 @@ class FitStrategy(TrainingStrategy):
                 steps_per_epoch=inputs.steps_per_epoch,
                 validation_data=inputs.validation_data,
                 # The NaN check first: nothing after it sees a non-finite epoch.
-                callbacks=[_StopOnNonFiniteLoss(job), logger_callback, _StopWhenRequested(job), *job.callbacks],
+                callbacks=[_StopOnNonFiniteLoss(job), *validation_sets, logger_callback, _StopWhenRequested(job), *job.callbacks],
                 verbose=1 if job.verbose == 1 else 0,  # other levels: the epoch report speaks
                 shuffle=False,  # the data source orders each epoch, seeded
             )
