@@ -44,7 +44,7 @@ JAX_TESTS ?= tests/test_jax_backend.py tests/test_training.py tests/test_resume.
     tests/test_classification.py tests/test_callbacks.py tests/test_lr_on_plateau.py tests/test_signals.py \
     tests/test_loggers.py tests/test_streaming.py tests/test_data_sources.py tests/test_data_identity.py \
     tests/test_evaluate.py tests/test_fine_tuning.py tests/test_experiments.py tests/test_categorical_columns.py \
-    tests/test_step_checkpoints.py
+    tests/test_step_checkpoints.py tests/test_validation_sets.py
 test-jax: venv-jax
 	KERAS_BACKEND=jax $(JAX_BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile $(JAX_TESTS) $(PYTEST_ARGS)
 

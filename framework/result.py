@@ -88,8 +88,8 @@ class RunResult:
 MAX_LISTED_ELEMENTS = 2**16  # the digits CNN's largest kernel, 1024 x 64, is listed whole
 
 
-def final_variables(variables) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """(`variables`, `large_variables`) of a RunResult: Keras variables listed by path up to
+def final_variables(variables) -> dict[str, dict[str, Any]]:
+    """`variables` and `large_variables` of a RunResult: Keras variables listed by path up to
     MAX_LISTED_ELEMENTS elements each, the larger ones described by shape and statistics."""
     listed, described = {}, {}
     for variable in variables:
@@ -100,7 +100,7 @@ def final_variables(variables) -> tuple[dict[str, Any], dict[str, dict[str, Any]
             statistics = (value.mean(), value.std(), value.min(), value.max())
             described[variable.path] = {"shape": list(value.shape),
                                         **dict(zip(("mean", "std", "min", "max"), map(float, statistics)))}
-    return listed, described
+    return {"variables": listed, "large_variables": described}
 
 
 def objective_value(logs: Mapping[str, float], metric: str | None) -> float:

@@ -43,6 +43,7 @@ from framework.data.batches import PartBatches
 from framework.data.identity import data_identity, identity_params
 from framework.data.source import DataSource
 from framework.data.streamed import reraising_data_errors
+from framework.data.validation_sets import ValidationSets
 from framework.errors import ConfigError
 from framework.layers.categorical_inputs import CategoricalInputs
 from framework.loggers.fan_out import FanOutLogger, ending_run
@@ -133,13 +134,13 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     """Builds every component (under the distribution's scope), trains and saves into `run_dir`."""
     settings = plan.settings
     write_errors = selected().write_errors  # what writing outputs raises when the disk is full or failing
-    data, model, user_callbacks = _data_and_model(plan, replicas)
+    data, validation_sets, model, user_callbacks = _data_and_model(plan, replicas)
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
     run_dir.path.mkdir(parents=True, exist_ok=True)
     model_summary = _write_model_summary(model, run_dir, shown=settings.verbose == 1)
     checkpoint = RunCheckpoint(run_dir, model, optimizer, settings.checkpoint.keep)
     fingerprint = experiment_fingerprint(plan.config)
-    data_files = data_identity(data.data_files)  # what the run trains on; a resume refuses changed files
+    data_files = data_identity([*data.data_files, *validation_sets.data_files])  # a resume refuses changed files
     initial_epoch, initial_step = resume_run(checkpoint, run_dir, settings.resume, fingerprint, data_files, settings.allow_changed_data)
     init_from = start_from_trained_run(model, settings, run_dir, initial_epoch)
     with run_dir.writing("the TensorBoard events", run_dir.events, write_errors):
@@ -157,6 +158,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
                 metrics=functools.partial(_build_metrics, plan), verbose=settings.verbose,
                 initial_epoch=initial_epoch, stop_requested=stop_signal.requested, run_records=run_records,
                 **_inside_epochs(settings, data, initial_step, checkpoint, callbacks.saver, logger),
+                validation_sets=validation_sets,
             )
             with reraising_data_errors(data):  # a file that vanished mid-run: its own error, not the backend's
                 epoch_logs = _trained(strategy, job, run_dir, write_errors)
@@ -167,7 +169,6 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
         epochs_done = initial_epoch + len(next(iter(epoch_logs.values()), []))
         check_finite_weights(model, optimizer, epochs_done)  # the last update's loss is never computed
         from_logits = _save_model(plan, model, data, run_dir, write_errors)
-        variables, large_variables = final_variables(model.trainable_variables)
         result = RunResult(
             run_dir=str(run_dir.path),
             strategy=plan.components["strategy"].key,
@@ -176,8 +177,7 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
             global_step=int(optimizer.iterations.numpy()),
             metrics={**_final_metrics(epoch_logs, checkpoint), **_test_metrics(model, data)},
             objective_metric=settings.objective.metric,
-            variables=variables,
-            large_variables=large_variables,
+            **final_variables(model.trainable_variables),
             loop=strategy.loop_stats(),
             parameters=model_summary.parameters,
             init_from=init_from,
@@ -191,18 +191,22 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
     return result
 
 
-def _data_and_model(plan: RunPlan, replicas: int) -> tuple[DataSource, keras.Model, list[keras.callbacks.Callback]]:
-    """The data source and the model built for it (normalizer, frozen layers), checked against each
-    other and the plan, and the `callbacks` list (refused ones stop the run before it writes)."""
+def _data_and_model(
+    plan: RunPlan, replicas: int
+) -> tuple[DataSource, ValidationSets, keras.Model, list[keras.callbacks.Callback]]:
+    """The data source, its extra validation sets, and the model built for it (normalizer, frozen
+    layers), checked against each other and the plan, and the `callbacks` list (refused ones stop
+    the run before it writes)."""
     data = plan.build("data")
-    check_started_run(plan, data, replicas)
+    validation_sets = ValidationSets.build(plan.validation_sets, data)
+    check_started_run(plan, data, replicas, validation_sets.sources)
     user_callbacks = config_callbacks(plan.callbacks)
     model = _with_input_layers(plan.components["model"], data)
     _build_model_for(model, data, plan.components["model"].key)
     freeze_layers(model, plan.settings.freeze)  # before the optimizer sees the trainable variables
     warn_about_settings(plan, data, model)
     selected().log_variable_placement(model)
-    return data, model, user_callbacks
+    return data, validation_sets, model, user_callbacks
 
 
 def _run_records(epochs: int, checkpoint: RunCheckpoint, model: keras.Model, initial_epoch: int) -> RunRecords:

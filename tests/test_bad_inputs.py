@@ -207,6 +207,19 @@ def _numbers_csv(run_dir: Path, tmp_path: Path) -> Path:
     return path
 
 
+def _other_columns_csv(run_dir: Path, tmp_path: Path) -> Path:
+    """numbers.csv's rows under another feature column's name."""
+    path = tmp_path / "other_columns.csv"
+    path.write_text(_numbers_csv(run_dir, tmp_path).read_text().replace("x,y", "z,y", 1))
+    return path
+
+
+def _header_only_csv(run_dir: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "header_only.csv"
+    path.write_text("x,y\n")
+    return path
+
+
 def _gaps_csv(run_dir: Path, tmp_path: Path) -> Path:
     path = tmp_path / "gaps.csv"
     path.write_text("a,b,y\n1,2,3\n4,nan,6\n7,inf,9\n1,2,\n" + "1,2,3\n" * 10)
@@ -265,6 +278,19 @@ MATRIX = [
      r"early_stopping.monitor=accuracy is not a value the run logs. It logs: loss, val_loss .*list it in metrics, e.g. metrics=\[accuracy\]"),
     ("misspelled objective", ["metrics=[mae]", "objective.metric=val_maa"], 2,
      r"objective.metric=val_maa is not a value the run logs. It logs: loss, mae, val_loss, val_mae .*Did you mean objective.metric=val_mae\?"),
+    ("a monitor naming no validation set", ["+validation_sets.fresh={seed: 7}", "early_stopping.enabled=true", "early_stopping.monitor=val_frsh_loss"], 2,
+     r"early_stopping.monitor=val_frsh_loss is not a value the run logs. It logs: loss, .*val_fresh_loss .*the run's validation_sets are: fresh\)\. "
+     r"Did you mean early_stopping.monitor=val_fresh_loss\? To watch a validation set, name one of validation_sets"),
+    ("a validation set of other features", ["data=csv", "data.path={numbers}", "data.target=y", "+validation_sets.shifted={path: {other_columns}}"], 2,
+     r"validation_sets.shifted: its features are \['z'\], but the model is trained on \['x'\] \(data.features\). Give the set the same columns"),
+    ("an empty validation set", ["data=csv", "data.path={numbers}", "data.target=y", "+validation_sets.shifted={path: {header_only_csv}}"], 2,
+     r"validation_sets.shifted: data.path: .*header_only.csv .*has a header but no rows"),
+    ("a validation set's own split", ["+validation_sets.fresh={seed: 7, val_fraction: 0.5}"], 2,
+     r"validation_sets.fresh.val_fraction: a validation set reads every example of its source as it is .*so it takes no 'val_fraction'"),
+    ("a validation set's name that is no word", ["+validation_sets.my-set={seed: 7}"], 2,
+     r"validation_sets.my-set: a set's name becomes part of its logged values \(val_<name>_loss\), so it must be letters"),
+    ("lr_on_plateau watching a metric", ["metrics=[mae]", "lr_on_plateau.enabled=true", "lr_on_plateau.monitor=mae"], 2,
+     r"lr_on_plateau.monitor=mae: the learning rate is lowered when a loss stops decreasing, so it watches a loss. The run's losses: loss"),
     ("best model of a val_ metric without validation data", ["metrics=[mae]", "checkpoint.best.monitor=val_mae"], 2,
      r"checkpoint.best.monitor=val_mae, but the data holds no validation examples.*checkpoint.best.monitor=mae"),
     ("mode other than min or max", ["objective.mode=maximize"], 2, r"objective.mode='maximize' is invalid: input should be 'min' or 'max'"),
@@ -494,6 +520,8 @@ def test_bad_input_gives_one_clear_error(monkeypatch, tmp_path, finished_run, ov
         "confdir": lambda: _config_dir(finished_run, tmp_path),
         "flowers": lambda: _flowers_csv(finished_run, tmp_path),
         "numbers": lambda: _numbers_csv(finished_run, tmp_path),
+        "other_columns": lambda: _other_columns_csv(finished_run, tmp_path),
+        "header_only_csv": lambda: _header_only_csv(finished_run, tmp_path),
         "changed_data": lambda: _trained_on_changed_data(finished_run, tmp_path),
         "corrupt_shard": lambda: _parquet_shards(finished_run, tmp_path, "corrupt"),
         "other_shard": lambda: _parquet_shards(finished_run, tmp_path, "other"),

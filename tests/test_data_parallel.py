@@ -73,6 +73,27 @@ def test_two_devices_in_one_process_train_as_one_device(tmp_path, one_device, st
     assert "Model variables live on: cpu:0, cpu:1" in log  # replicated on both devices
 
 
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_a_validation_set_on_two_devices_gives_the_one_device_values(tmp_path, one_device, strategy):
+    experiment = (*SINE_MLP, "+validation_sets.fresh={seed: 7, num_examples: 32}")
+    two = _trained(tmp_path / "two", *experiment, f"strategy={strategy}", "logger=none",
+                   "distribution=data_parallel", "distribution.cpu_replicas=2")
+    assert "val_fresh_mae" in two["metrics"]
+    _assert_same(two, one_device(experiment))
+
+
+def test_a_validation_set_whose_last_batch_does_not_split_over_the_devices_is_one_clear_error(tmp_path):
+    out = run_cli("backend=jax", "distribution=data_parallel", "distribution.cpu_replicas=2", *SINE_MLP,
+                  "+validation_sets.fresh={seed: 7, num_examples: 33}", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert out.returncode == 2, out.stderr[-3000:]
+    assert (
+        "Error: distribution=data_parallel splits every batch evenly over its 2 devices, but the last batch of "
+        "validation_sets.fresh holds 1 examples (33 examples in batches of 16, data.batch_size)."
+    ) in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "run").exists()
+
+
 def _launch(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "framework.launch", *args], capture_output=True, text=True, timeout=timeout,
@@ -95,6 +116,15 @@ def test_two_processes_train_as_one_device_and_only_the_chief_writes(tmp_path, o
     assert len(writers) == 1, writers
     assert "this is process 1" not in (run_dir / "train.log").read_text()  # worker 1 logged elsewhere
     assert [path.name for path in tmp_path.iterdir()] == ["run"]  # and wrote nothing beside
+
+
+@pytest.mark.parametrize("strategy", ["tape", "fit"])
+def test_two_processes_each_evaluate_their_share_of_a_validation_set(tmp_path, one_device, strategy):
+    experiment = (*SINE_MLP, "+validation_sets.fresh={seed: 7, num_examples: 32}")
+    out = _launch("--workers", "2", "backend=jax", "distribution=data_parallel", *experiment, f"strategy={strategy}",
+                  "logger=none", f"hydra.run.dir={tmp_path / 'run'}")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    _assert_same(_summary(tmp_path / "run"), one_device(experiment))
 
 
 def test_a_process_that_cannot_reach_the_coordinator_fails_within_the_join_timeout(tmp_path):

@@ -137,7 +137,8 @@ ODD_BATCHES = ("data.num_examples=999", "data.batch_size=333", "data.val_fractio
 def test_two_cpu_replicas_give_the_single_device_weights_under_both_strategies(tmp_path):
     quiet = ("logger=none", "verbose=0")
     two_replicas = ("distribution=mirrored", "distribution.cpu_replicas=2", *quiet)
-    presets = {"tutorial": TUTORIAL, "minibatches": (*TUTORIAL, *MINIBATCHES), "odd": (*TUTORIAL, *ODD_BATCHES)}
+    presets = {"tutorial": TUTORIAL, "minibatches": (*TUTORIAL, *MINIBATCHES), "odd": (*TUTORIAL, *ODD_BATCHES),
+               "sets": (*TUTORIAL, *MINIBATCHES, "+validation_sets.fresh={seed: 7}")}
     runs = {f"{preset}-mirrored-{strategy}": [*overrides, *two_replicas, f"strategy={strategy}"]
             for preset, overrides in presets.items() for strategy in ("tape", "fit")}
     runs.update({f"{preset}-single": [*overrides, *quiet] for preset, overrides in presets.items()})
@@ -148,12 +149,13 @@ def test_two_cpu_replicas_give_the_single_device_weights_under_both_strategies(t
     assert completed.returncode == 0, completed.stderr[-3000:]
     results = json.loads(completed.stdout.strip().splitlines()[-1])
     for name in ("tutorial-mirrored-tape", "tutorial-mirrored-fit", "minibatches-mirrored-tape",
-                 "minibatches-mirrored-fit", "odd-mirrored-tape"):
+                 "minibatches-mirrored-fit", "odd-mirrored-tape", "sets-mirrored-tape", "sets-mirrored-fit"):
         single, replicated = results[name.split("-")[0] + "-single"], results[name]
         assert "error" not in replicated, replicated
         for path, value in single["variables"].items():
             assert replicated["variables"][path] == pytest.approx(value, abs=1e-4), (name, path)
         assert set(replicated["metrics"]) == set(single["metrics"])
+        assert ("val_fresh_loss" in single["metrics"]) == name.startswith("sets")
         for metric, value in single["metrics"].items():
             assert replicated["metrics"][metric] == pytest.approx(value, abs=1e-4), (name, metric)
     assert results["odd-mirrored-fit"]["error"].startswith(

@@ -108,7 +108,8 @@ def assert_learned(stdout: str, fine_tuned: bool = False) -> None:
     run's weights has little left to learn: its loss must not rise); a classifier's final accuracy is high."""
     lines = stdout.splitlines()
     assert not [line for line in lines if line.startswith("Warning:")], stdout[-3000:]
-    losses = [float(_TRAINING_LOSS.search(line).group(1)) for line in lines if re.match(r"Epoch\s+\d+:", line)]
+    epochs = [_TRAINING_LOSS.search(line) for line in lines if re.match(r"Epoch\s+\d+:", line)]
+    losses = [float(loss.group(1)) for loss in epochs if loss]  # not the line saying why training stopped early
     assert len(losses) >= 2, stdout[-3000:]
     falls_by = 1.0 if fine_tuned else LOSS_FALLS_BY
     assert losses[-1] * falls_by <= losses[0], f"the loss went from {losses[0]} to {losses[-1]}"

@@ -80,6 +80,8 @@ class Backend:
         variables only between calls.
     fit_inputs: (job, first_epoch, first_step, stop_epoch) -> FitInputs: the batches of
         epochs [first_epoch, stop_epoch), the first one from its step `first_step`.
+    evaluation_input: An extra validation set's batches (framework.data.validation_sets.SetBatches)
+        -> what `evaluate` reads them from best, built once a run.
     logger_callback: job -> the Keras callback that hands `fit`'s epochs to
         the run's logger and records; it has `write_pending()` (called when
         training fails) and `loop_stats()`.
@@ -96,6 +98,7 @@ class Backend:
     epoch_loop: Callable[[TrainingJob, bool], EpochLoop]
     records_end_calls: bool
     fit_inputs: Callable[[TrainingJob, int, int, int], FitInputs]
+    evaluation_input: Callable[[Any], Any]
     logger_callback: Callable[[TrainingJob], keras.callbacks.Callback]
     write_errors: tuple[type[BaseException], ...]
     run_functions_eagerly: Callable[[bool], None]

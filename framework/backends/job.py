@@ -13,6 +13,7 @@ from framework.backends.record_schedule import RecordSchedule
 from framework.backends.step_validation import StepValidation
 from framework.checkpoints.step_checkpoints import StepCheckpoints
 from framework.data.source import DataSource
+from framework.data.validation_sets import ValidationSets
 from framework.errors import NonFiniteLossError
 from framework.loggers.base import RunLogger
 from framework.loggers.run_records import RunRecords
@@ -48,6 +49,8 @@ class TrainingJob:
             a stop signal asks.
         run_records: Keeps what the run logged for its reports; every strategy
             hands it the same values at the same epochs.
+        validation_sets: The extra validation sets (`validation_sets`), evaluated
+            at every epoch's end (framework.strategies.validation_sets).
     """
 
     model: keras.Model
@@ -66,6 +69,7 @@ class TrainingJob:
     step_validation: StepValidation | None = None
     stop_requested: Callable[[], bool] = lambda: False
     run_records: RunRecords | None = None
+    validation_sets: ValidationSets = field(default_factory=ValidationSets)
 
     def __post_init__(self):
         if self.run_records is None:

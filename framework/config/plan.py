@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,12 @@ from framework.config.pruning_selection import PruningSelection, resolve_pruning
 from framework.config.settings import RunSettings
 from framework.config.trained_run import check_finished_run
 from framework.config.trust import reject_code_references
+from framework.config.validation_sets import (
+    check_sets_split_evenly,
+    check_validation_sets,
+    resolve_validation_sets,
+    validation_set_values,
+)
 from framework.errors import ConfigError, raise_together
 from framework.plugins import load_plugins
 from framework.registry import (
@@ -69,6 +75,7 @@ class RunPlan:
             resolved LoggerSelection, "pruning" -> the PruningSelection.
         metrics: The `metrics` list, each entry resolved; a metric's key is its name in the logs.
         callbacks: The `callbacks` list, each entry resolved.
+        validation_sets: Each extra validation set's data config, resolved, by name.
         config: The whole config as plain Python, interpolations resolved
             (recorded as HParams and read by the reports).
     """
@@ -78,6 +85,7 @@ class RunPlan:
     metrics: tuple[Resolved, ...]
     config: Mapping[str, Any]
     callbacks: tuple[Resolved, ...] = ()
+    validation_sets: Mapping[str, Resolved] = dataclasses.field(default_factory=dict)
 
     def build(self, group: str, **runtime: Any) -> Any:
         """Builds the component of `group`; `runtime` holds arguments from the run (a logger's run directory)."""
@@ -116,8 +124,9 @@ def plan_run(cfg: DictConfig) -> RunPlan:
             problems.append(error)
     raise_together(problems)
     components["data"] = _labels_read_for(components["data"], components["loss"])
+    validation_sets = resolve_validation_sets(settings.validation_sets, components["data"])
     _check_metric_names_are_unique(metrics)
-    _check_monitored_values_are_logged(settings, [metric.key for metric in metrics])
+    _check_monitored_values_are_logged(settings, [metric.key for metric in metrics], list(validation_sets))
     _check_strategy_runs_under_distribution(components["strategy"], components["distribution"], metrics)
     _check_backend_supports(settings, components["distribution"], components["data"])
     if settings.lr_on_plateau.enabled:
@@ -126,7 +135,7 @@ def plan_run(cfg: DictConfig) -> RunPlan:
     if settings.init_from is not None and settings.resume is None:  # a resumed run has its own weights
         check_finished_run(resolve_path(settings.init_from), "init_from")
     config = {key: _plain(cfg, key) for key in cfg}
-    return RunPlan(settings, components, tuple(metrics), config, tuple(callbacks))
+    return RunPlan(settings, components, tuple(metrics), config, tuple(callbacks), validation_sets)
 
 
 def run_settings(cfg: DictConfig) -> RunSettings:
@@ -155,10 +164,11 @@ def _check_top_level_keys(cfg: DictConfig) -> None:
         )
 
 
-def logged_values(metric_names: list[str], validation: bool = True) -> list[str]:
-    """The epoch logs of a run computing `metric_names`, in the order Keras's fit logs them."""
+def logged_values(metric_names: list[str], validation: bool = True, validation_sets: Sequence[str] = ()) -> list[str]:
+    """The epoch logs of a run computing `metric_names`, in the order Keras's fit logs them,
+    then the values of the extra `validation_sets`."""
     train = ["loss", *sorted(metric_names)]  # fit returns its compiled metrics sorted by name
-    return train + [f"val_{name}" for name in train] if validation else train
+    return [*train, *([f"val_{name}" for name in train] if validation else []), *validation_set_values(train, validation_sets)]
 
 
 def monitored_values(settings: RunSettings) -> dict[str, str]:
@@ -172,8 +182,8 @@ def monitored_values(settings: RunSettings) -> dict[str, str]:
     return {key: name for key, name in watched.items() if name is not None}
 
 
-def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
-    """The rules that need the built data source and the number of replicas.
+def check_started_run(plan: RunPlan, data: Any, replicas: int, validation_sets: Mapping[str, Any] | None = None) -> None:
+    """The rules that need the built data source (and extra validation sets) and the number of replicas.
 
     Raises:
         ConfigError: A rule is broken; nothing was trained.
@@ -182,6 +192,7 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
     distribution = plan.components["distribution"]
     if distribution.entry.factory.splits_batches_evenly_only and replicas > 1:
         _check_batches_split_evenly(distribution.key, data, replicas)
+        check_sets_split_evenly(validation_sets or {}, distribution.key, replicas)
     strategy = plan.components["strategy"]
     if strategy.entry.factory.needs_even_replica_batches and data.batch_size % replicas:
         raise ConfigError(
@@ -190,6 +201,7 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
             f"(data.batch_size, at most the training examples). Use a data.batch_size divisible "
             f"by {replicas}, or strategy=tape, which splits any batch."
         )
+    check_validation_sets(validation_sets or {}, data)
     _check_steps_fall_inside_epochs("checkpoint", plan.settings.checkpoint.every_n_steps, data)
     _check_steps_fall_inside_epochs("validation", plan.settings.validation.every_n_steps, data)
     if data.validation_steps:
@@ -200,8 +212,9 @@ def check_started_run(plan: RunPlan, data: Any, replicas: int) -> None:
             f"holds no validation examples. Set data.val_fraction above 0 (e.g. data.val_fraction=0.2), or "
             f"validation.every_n_steps=0."
         )
+    of_sets = set(validation_set_values(logged_values([metric.key for metric in plan.metrics], False), list(plan.validation_sets)))
     for key, name in monitored_values(plan.settings).items():
-        if name.startswith("val_"):
+        if name.startswith("val_") and name not in of_sets:
             raise ConfigError(
                 f"{key}={name}, but the data holds no validation examples. "
                 f"Set data.val_fraction above 0 (e.g. data.val_fraction=0.2) or use the "
@@ -258,16 +271,32 @@ def _check_metric_names_are_unique(metrics: list[Resolved]) -> None:
         )
 
 
-def _check_monitored_values_are_logged(settings: RunSettings, metric_names: list[str]) -> None:
-    logged = logged_values(metric_names)
+def _check_monitored_values_are_logged(settings: RunSettings, metric_names: list[str], validation_sets: list[str]) -> None:
+    logged = logged_values(metric_names, validation_sets=validation_sets)
+    repeated = sorted({name for name in logged if logged.count(name) > 1})
+    if repeated:
+        raise ConfigError(
+            f"validation_sets: {', '.join(repeated)} would be logged twice (a set's values are val_<set>_<value>). "
+            f"Rename the validation set(s) {', '.join(validation_sets)} so their values differ from the run's others."
+        )
+    losses = [name for name in logged if name == "loss" or (name.startswith("val_") and name.endswith("_loss"))]
+    if settings.lr_on_plateau.enabled and settings.lr_on_plateau.monitor not in losses:
+        raise ConfigError(
+            f"lr_on_plateau.monitor={settings.lr_on_plateau.monitor}: the learning rate is lowered when a loss stops "
+            f"decreasing, so it watches a loss. The run's losses: {', '.join(losses)}."
+        )
     for key, name in monitored_values(settings).items():
         if name not in logged:
             close = difflib.get_close_matches(name, logged, n=1, cutoff=0.6)
             hint = f" Did you mean {key}={close[0]}?" if close else ""
+            sets = ", ".join(validation_sets) if validation_sets else "none"
+            of_a_set = any(name.startswith("val_") and name.endswith(f"_{value}") for value in ["loss", *metric_names])
+            fix = (f"To watch a validation set, name one of validation_sets in val_<set>_<value>, or add the set to validation_sets."
+                   if of_a_set else f"To watch a metric, also list it in metrics, e.g. metrics=[{name.removeprefix('val_')}].")
             raise ConfigError(
                 f"{key}={name} is not a value the run logs. It logs: {', '.join(logged)} "
-                f"(the val_ values need data.val_fraction > 0).{hint} To watch a metric, "
-                f"also list it in metrics, e.g. metrics=[{name.removeprefix('val_')}]."
+                f"(the val_ values need data.val_fraction > 0; a validation set's are val_<set>_<value>, "
+                f"and the run's validation_sets are: {sets}).{hint} {fix}"
             )
 
 

@@ -86,7 +86,8 @@ class EarlyStoppingSettings(ComponentConfig):
     """Attributes:
     enabled: Stops training early when `monitor` stops improving.
     monitor: The epoch log watched: `loss`, `val_loss` (needs data.val_fraction > 0),
-        a metric of `metrics` or its `val_` twin.
+        a metric of `metrics` or its `val_` twin, or a validation set's value
+        (`val_<set>_loss`, `val_<set>_<metric>`).
     mode: min stops when `monitor` stops decreasing, max when it stops increasing.
     patience: Epochs without improvement before stopping.
     min_delta: The smallest change that counts as an improvement.
@@ -108,7 +109,8 @@ class ObjectiveSettings(ComponentConfig):
     """Attributes:
     metric: The last epoch's log a run returns as its objective (what a sweeper
         optimises): `loss`, `val_loss`, a metric of `metrics` or its `val_`
-        twin; None is `val_loss` when the data has a validation split, else `loss`.
+        twin, or a validation set's value (`val_<set>_loss`); None is
+        `val_loss` when the data has a validation split, else `loss`.
     mode: Whether lower (min) or higher (max) is better; sweep=optuna reads it
         as its direction.
     """
@@ -121,7 +123,8 @@ class LROnPlateauSettings(ComponentConfig):
     """Attributes:
     enabled: Lowers the learning rate when `monitor` stops improving (Keras's
         ReduceLROnPlateau); needs a constant learning rate (no schedule, no warmup).
-    monitor: The epoch log watched: `loss`, or `val_loss` (needs data.val_fraction > 0).
+    monitor: The loss watched: `loss`, `val_loss` (needs data.val_fraction > 0),
+        or a validation set's loss (`val_<set>_loss`).
     factor: The learning rate is multiplied by this, in (0, 1), at each plateau.
     patience: Epochs without improvement before lowering the rate.
     min_delta: The smallest decrease that counts as an improvement.
@@ -130,7 +133,7 @@ class LROnPlateauSettings(ComponentConfig):
     """
 
     enabled: bool
-    monitor: Literal["loss", "val_loss"]
+    monitor: str
     factor: Annotated[float, pydantic.Field(gt=0, lt=1)]
     patience: Annotated[int, pydantic.Field(ge=0, le=INT32_MAX)]
     min_delta: Annotated[float, pydantic.Field(ge=0)]
@@ -170,6 +173,13 @@ class RunSettings(ComponentConfig):
         the validation data, each a METRICS key or a mapping `{name: <key>,
         ...arguments}` (e.g. `{name: auc, curve: PR}`); logged under the key
         and `val_<key>`.
+    validation_sets: Extra validation data by name, each evaluated at every
+        epoch's end like the validation split: a mapping of the run's `data`
+        keys that differ (`{shifted: {path: shifted.csv}}`, `{fresh: {seed: 7}}`,
+        or another source: `{old: {name: parquet, path: old.parquet}}`); every
+        example of it is read, with the training data's normalizer. Logged as
+        `val_<name>_loss` and `val_<name>_<metric>`. On the command line:
+        `'+validation_sets.shifted={path: shifted.csv}'`.
     callbacks: Keras callbacks called at every epoch under every strategy, each
         a CALLBACKS key or a mapping `{name: <key>, ...arguments}` (e.g.
         `{name: remote_monitor, root: http://localhost:9000}`).
@@ -212,6 +222,7 @@ class RunSettings(ComponentConfig):
     seed: Annotated[int, pydantic.Field(ge=0, le=SEED_MAX)]
     epochs: Annotated[int, pydantic.Field(ge=1, le=INT32_MAX)]
     metrics: list[str | dict[str, Any]]
+    validation_sets: dict[str, Any]
     callbacks: list[str | dict[str, Any]]
     objective: ObjectiveSettings
     plugins: list[str]

@@ -78,11 +78,19 @@ def _pictures(records: RunRecords, data: Any, model: keras.Model, from_logits: b
     trajectories = {name.removeprefix(VARIABLES): records.curve(name) for name in names if name.startswith(VARIABLES)}
     if trajectories:
         pictures["variables"] = plots.variables_plot(trajectories, _true_values(data.true_variables, trajectories))
-    pictures["loss"] = plots.loss_plot({name: records.curve(name) for name in _LOSSES if name in names})
-    metrics = {name: records.curve(name) for name in names if name not in (*_LOSSES, LEARNING_RATE) and not name.startswith(VARIABLES)}
+    losses, metrics = plotted_curves(names)
+    pictures["loss"] = plots.loss_plot({name: records.curve(name) for name in losses})
     if metrics:
-        pictures["metrics"] = plots.metrics_plot(metrics)
+        pictures["metrics"] = plots.metrics_plot({name: records.curve(name) for name in metrics})
     return pictures
+
+
+def plotted_curves(names: list[str]) -> tuple[list[str], list[str]]:
+    """Which of the recorded `names` the loss plot draws (the loss, val_loss and each validation
+    set's val_<set>_loss), and which the metrics plot (the other epoch values)."""
+    losses = [name for name in names if name in _LOSSES or (name.startswith("val_") and name.endswith("_loss"))]
+    metrics = [name for name in names if name not in (*losses, LEARNING_RATE) and not name.startswith(VARIABLES)]
+    return losses, metrics
 
 
 def _confusion_counts(data: Any, model: keras.Model, from_logits: bool) -> tuple[np.ndarray, str]:

@@ -12,6 +12,7 @@ from framework.backends.job import TrainingJob, non_finite_loss_error
 from framework.registry import STRATEGIES
 from framework.registry.schema import ComponentConfig
 from framework.strategies.base import TrainingStrategy
+from framework.strategies.validation_sets import EvaluateValidationSets
 
 log = logging.getLogger("framework")
 
@@ -46,12 +47,13 @@ class FitStrategy(TrainingStrategy):
         if self.jit_compile and job.model.jit_compile:
             log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
         logger_callback = self._logger_callback = backend.logger_callback(job)
+        validation_sets = [EvaluateValidationSets(job)] if job.validation_sets else []  # before whoever reads the logs
         history = keras.callbacks.History()
         callbacks = _OneTraining(
             [
                 *([_RestoreEpochProgress(job)] if job.initial_step else []),
                 # The NaN check first: nothing after it sees a non-finite epoch.
-                _StopOnNonFiniteLoss(job), logger_callback, _StopWhenRequested(job), *job.callbacks,
+                _StopOnNonFiniteLoss(job), *validation_sets, logger_callback, _StopWhenRequested(job), *job.callbacks,
                 *([_InsideEpochs(job)] if job.step_checkpoints or job.step_validation else []),
                 history,
             ],

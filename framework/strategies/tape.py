@@ -15,6 +15,7 @@ from framework.registry import STRATEGIES
 from framework.registry.schema import ComponentConfig
 from framework.strategies.base import TrainingStrategy
 from framework.strategies.call_plan import CallPlan
+from framework.strategies.validation_sets import ValidationSetsInLoop
 
 log = logging.getLogger("framework")
 
@@ -59,14 +60,16 @@ class TapeStrategy(TrainingStrategy):
         model.compile(optimizer=job.optimizer, loss=job.loss, metrics=job.metrics(), jit_compile=self.jit_compile)
         job.optimizer.build(model.trainable_variables)
         backend = selected()
-        self.compiled = backend.epoch_loop(job, self.jit_compile)
+        validation_sets = ValidationSetsInLoop(job)
+        self.compiled = backend.epoch_loop(validation_sets.loop_job, self.jit_compile)
         history = keras.callbacks.History()
         history.set_model(model)
         callbacks = keras.callbacks.CallbackList(
             job.callbacks, model=model, verbose=job.verbose, epochs=job.epochs, steps=job.data.steps_per_epoch
         )
         # A backend that hands records over between calls ends a call at each.
-        plan = CallPlan(callbacks.callbacks, job.epochs, job.records.epoch_records if backend.records_end_calls else None)
+        plan = CallPlan(callbacks.callbacks, job.epochs,
+                        validation_sets.call_ends(job.records.epoch_records if backend.records_end_calls else None))
         job.logger.open(model, job.epochs)
         model.stop_training = False
         callbacks.on_train_begin()
@@ -83,6 +86,8 @@ class TapeStrategy(TrainingStrategy):
                 for callback in hearing.get(epoch, []):  # the model is as the first epoch begins
                     callback.on_epoch_begin(epoch)
             results, recorded, finite = self.compiled.run(epoch, end - epoch, position.step, end_step, position.loss)
+            if end_step is None:  # the call ended its last epoch (with validation sets, its only one)
+                results = validation_sets.with_values(epoch, results, recorded, finite)
             if self.jit_compile and self.compiled.calls == 1:
                 log.info("XLA: the training step is compiled with XLA (jit_compile=True).")
             ran = min(len(results["loss"]) - (0 if finite else 1), complete - epoch)

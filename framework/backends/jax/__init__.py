@@ -40,6 +40,7 @@ BACKEND = Backend(
     epoch_loop=JaxEpochs,
     records_end_calls=True,
     fit_inputs=_fit_inputs,
+    evaluation_input=ProcessShares,  # with several processes each feeds its share, as for validation
     logger_callback=HostLoggerCallback,
     write_errors=(OSError,),
     run_functions_eagerly=lambda eagerly: jax.config.update("jax_disable_jit", eagerly),
