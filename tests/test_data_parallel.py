@@ -149,3 +149,26 @@ def test_two_processes_killed_with_sigkill_resume_to_the_uninterrupted_result(tm
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert f"[worker 0] Epoch {done:2d}:" in out.stdout and f"[worker 0] Epoch {done - 1:2d}:" not in out.stdout
     _assert_same(_summary(run_dir), uninterrupted)
+
+
+def test_two_slurm_tasks_train_as_one_device(tmp_path, one_device):
+    """What srun gives each task of a 2-task step on one node, without SLURM: the processes join from
+    SLURM's variables alone (distribution.cluster=slurm) and train as one device."""
+    from framework.distribution.local_workers import free_ports
+
+    reference = one_device(SINE_MLP)
+    port = free_ports(1)[0]
+    slurm = {"SLURM_JOB_ID": "4242", "SLURM_STEP_NODELIST": "localhost", "SLURM_JOB_NODELIST": "localhost",
+             "SLURM_NTASKS": "2", "SLURM_TASKS_PER_NODE": "2", "SLURM_STEP_NUM_NODES": "1"}
+    tasks = []
+    for task in range(2):
+        command = [sys.executable, "-m", "framework.train", "backend=jax", "distribution=data_parallel", "distribution.cluster=slurm",
+                   f"distribution.port={port}", *SINE_MLP, "strategy=tape", "logger=none", f"hydra.run.dir={tmp_path / f'task{task}'}"]
+        env = {**os.environ, **slurm, "SLURM_PROCID": str(task), "SLURM_LOCALID": str(task), "TF_CPP_MIN_LOG_LEVEL": "2"}
+        tasks.append(subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outputs = [task.communicate(timeout=300)[0] for task in tasks]
+    assert [task.returncode for task in tasks] == [0, 0], "\n".join(output[-3000:] for output in outputs)
+    log = (tmp_path / "task0" / "train.log").read_text()
+    assert "Distribution: DataParallel, 2 device(s) over 2 process(es); this is process 0 (chief" in log
+    _assert_same(_summary(tmp_path / "task0"), reference)
+    assert not (tmp_path / "task1" / "summary.json").exists()  # task 1 wrote only Hydra's own files
