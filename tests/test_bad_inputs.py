@@ -6,6 +6,7 @@ included) inside this process, so they share one TensorFlow import;
 tests/test_cli.py runs the same path in subprocesses.
 """
 
+import importlib.util
 import io
 import re
 import shutil
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.runs import run_cli
 from hydra.core.global_hydra import GlobalHydra
 
 from framework.train import main
@@ -252,6 +254,12 @@ MATRIX = [
     ("distribution of JAX on TensorFlow", ["distribution=data_parallel"], 2,
      r"distribution=data_parallel runs on backend=jax \(keras.distribution on JAX\), not backend=tensorflow. Use distribution=none "
      r"or distribution=mirrored \(one machine\) or distribution=multi_worker strategy=tape \(several\), or backend=jax"),
+    ("model_parallel mesh without a name per axis", ["distribution=model_parallel", "distribution.mesh_shape=[1,2,1]"], 2,
+     r"distribution: mesh_shape=\[1, 2, 1\] and axis_names=\['batch', 'model'\] must name each mesh axis once, one name per size"),
+    ("model_parallel batch axis not in the mesh", ["distribution=model_parallel", "distribution.batch_axis=data"], 2,
+     r"distribution: batch_axis='data' is not a mesh axis; expected one of axis_names=\['batch', 'model'\]"),
+    ("model_parallel layout naming no mesh axis", ["distribution=model_parallel", "distribution.layout_map={.*/kernel: [null, models]}"], 2,
+     r"distribution: layout_map\['.\*/kernel'\]=\[None, 'models'\] names mesh axes that do not exist: \['models'\]"),
     ("metrics with tape under a distribution", ["metrics=[mae]", "distribution=mirrored"], 2,
      r"metrics: the tape strategy does not compute metrics under a tf.distribute strategy \(distribution=mirrored\) yet. Use strategy=fit"),
     ("accumulation of one batch", ["optimizer.gradient_accumulation_steps=1"], 2,
@@ -542,3 +550,29 @@ def test_resume_with_a_store_that_lacks_the_mlflow_run(monkeypatch, tmp_path, fi
 
 def test_the_matrix_has_at_least_twenty_cases():
     assert len(MATRIX) >= 20
+
+
+@pytest.mark.slow  # each case starts a Python process with JAX
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+@pytest.mark.parametrize("overrides, expected", [
+    pytest.param(["distribution.mesh_shape=[3,1]"], r"distribution.mesh_shape=\[3, 1\] does not fit the 2 device\(s\) this run "
+                 r"trains on: .*Use a mesh_shape whose sizes multiply to 2 .* or change distribution.cpu_replicas", id="mesh"),
+    pytest.param(["distribution.layout_map={.*conv.*/kernel: [null, model]}"], r"distribution.layout_map: '.\*conv.\*/kernel' "
+                 r"matches no variable of the model .*The model's variables: sequential/dense/kernel, ", id="no such variable"),
+    pytest.param(["distribution.layout_map={.*dense_1/kernel: [null, model]}"], r"distribution.layout_map: the layout \[None, 'model'\] of variable "
+                 r"sequential/dense_1/kernel \(shape \[8, 1\]\) splits dimension 1 \(1\) over 'model' \(2 devices\) unevenly",
+                 id="uneven"),
+    pytest.param(["distribution.layout_map={.*dense/bias: [null, model]}"], r"distribution.layout_map: the layout \[None, 'model'\] of variable "
+                 r"sequential/dense/bias \(shape \[8\]\) has 2 entries for a variable of 1 dimensions", id="rank"),
+])
+def test_a_model_parallel_layout_that_cannot_apply_is_one_clear_error(tmp_path, overrides, expected):
+    """What needs JAX's devices and the built model: checked in a process of its own (Keras loads one backend per process)."""
+    import re
+
+    out = run_cli("backend=jax", "distribution=model_parallel", "distribution.cpu_replicas=2", "data=sine", "model=sequential",
+                  "model.layers=[{name: dense, units: 8, activation: tanh}, {name: dense, units: 1}]", *overrides,
+                  f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path, timeout=120)
+    assert out.returncode == 2, out.stderr[-3000:]
+    assert re.search(r"^Error: " + expected, out.stderr, re.MULTILINE), out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "run").exists()

@@ -143,7 +143,7 @@ class DataParallelDistribution(Distribution):
     def before_backend_starts(self) -> None:
         import jax
 
-        jax.config.update("jax_num_cpu_devices", self.cpu_replicas)  # no effect on GPUs
+        set_cpu_devices(self.cpu_replicas)
         if self.job is None:
             return
         if self.job.process_id > 0:  # JAX ends the process (SIGABRT) when the coordinator is unreachable: asked first
@@ -193,14 +193,7 @@ class DataParallelDistribution(Distribution):
         import jax
         import keras
 
-        everywhere = jax.devices() if devices.gpus else jax.devices("cpu")
-        if not devices.gpus and self.cpu_replicas > 1 and jax.local_device_count("cpu") != self.cpu_replicas:
-            raise DistributionError(
-                f"distribution.cpu_replicas={self.cpu_replicas}: JAX had already started in this process with "
-                f"{jax.local_device_count('cpu')} CPU device(s). Run it in a fresh process (python -m framework.train ...)."
-            )
-        if devices.gpus and self.cpu_replicas > 1:
-            log.info("distribution.cpu_replicas=%d is ignored: training on the GPUs.", self.cpu_replicas)
+        everywhere = training_devices(devices, self.cpu_replicas)
         distribution = keras.distribution.DataParallel(devices=everywhere, auto_shard_dataset=False)
         is_chief = jax.process_index() == 0
         log.info(
@@ -210,3 +203,28 @@ class DataParallelDistribution(Distribution):
             if jax.process_count() > 1 else "",
         )
         return Placement(strategy=None, is_chief=is_chief, keras_distribution=distribution)
+
+
+def set_cpu_devices(cpu_replicas: int) -> None:
+    """Splits the CPU into `cpu_replicas` devices when JAX starts (no effect on GPUs)."""
+    import jax
+
+    jax.config.update("jax_num_cpu_devices", cpu_replicas)
+
+
+def training_devices(devices: LocalDevices, cpu_replicas: int) -> list:
+    """Every device of every process a run trains on: the GPUs, else the CPU's `cpu_replicas` devices.
+
+    Raises:
+        DistributionError: JAX started before with another number of CPU devices.
+    """
+    import jax
+
+    if not devices.gpus and cpu_replicas > 1 and jax.local_device_count("cpu") != cpu_replicas:
+        raise DistributionError(
+            f"distribution.cpu_replicas={cpu_replicas}: JAX had already started in this process with "
+            f"{jax.local_device_count('cpu')} CPU device(s). Run it in a fresh process (python -m framework.train ...)."
+        )
+    if devices.gpus and cpu_replicas > 1:
+        log.info("distribution.cpu_replicas=%d is ignored: training on the GPUs.", cpu_replicas)
+    return jax.devices() if devices.gpus else jax.devices("cpu")
