@@ -42,10 +42,16 @@ class ConfiguredModelParallel(keras.distribution.ModelParallel):
             return variable._layout
         if self.patterns is None:
             return self._default_layout(variable)
+        matching = [pattern for pattern in self.patterns if re.fullmatch(pattern, variable.path)]
+        if len(matching) > 1:
+            raise DistributionError(
+                f"distribution.layout_map: variable {variable.path} matches several patterns: "
+                f"{', '.join(repr(pattern) for pattern in matching)}. Make the patterns exclusive, so each variable has one layout."
+            )
         layout = self._layout_map[variable.path]
         if layout is None:
             return super().get_variable_layout(variable)  # replicated
-        self._matched.update(pattern for pattern in self.patterns if re.fullmatch(pattern, variable.path))
+        self._matched.update(matching)
         self._check_fits(variable, layout.axes)
         return layout
 

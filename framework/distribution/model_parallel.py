@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Annotated
 
 import pydantic
@@ -64,6 +65,10 @@ class ModelParallelConfig(ComponentConfig):
         if self.batch_axis not in self.axis_names:
             raise ValueError(f"batch_axis={self.batch_axis!r} is not a mesh axis; expected one of axis_names={self.axis_names}")
         for pattern, layout in (self.layout_map or {}).items():
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"layout_map: {pattern!r} is not a regular expression ({error}); a key is a regex of variable paths, e.g. '.*dense.*/kernel'") from None
             unknown = [axis for axis in layout if axis is not None and axis not in self.axis_names]
             repeated = {axis for axis in layout if axis is not None and layout.count(axis) > 1}
             if unknown or repeated:
