@@ -591,3 +591,17 @@ def test_a_jax_distribution_that_cannot_start_is_one_clear_error(tmp_path, overr
     assert re.search(r"^Error: " + expected, out.stderr, re.MULTILINE), out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow  # starts a Python process with JAX
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+def test_model_parallel_in_one_of_several_processes_is_one_clear_error(tmp_path):
+    env = {"KERAS_DISTRIBUTION_JOB_ADDRESSES": "127.0.0.1:9", "SLURM_NTASKS": "", "SLURM_STEP_NUM_TASKS": ""}
+    out = run_cli("backend=jax", *_MODEL_PARALLEL, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path, env=env, timeout=120)
+    assert out.returncode == 2, out.stderr[-3000:]
+    assert out.stderr.startswith(
+        "Error: distribution=model_parallel runs in one process, but this one is one of several "
+        "(KERAS_DISTRIBUTION_JOB_ADDRESSES='127.0.0.1:9', SLURM tasks: 1). Train across processes with distribution=data_parallel"
+    ), out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "run").exists()

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 from typing import Annotated
 
 import pydantic
 
 from framework.distribution.base import Distribution, LocalDevices, Placement
-from framework.distribution.data_parallel import set_cpu_devices, training_devices
+from framework.distribution.data_parallel import JOB_ADDRESSES, set_cpu_devices, training_devices
 from framework.errors import DistributionError
 from framework.registry import DISTRIBUTIONS
 from framework.registry.schema import ComponentConfig
@@ -94,6 +95,7 @@ class ModelParallelDistribution(Distribution):
         self.axis_names = list(axis_names)
         self.batch_axis = batch_axis
         self.layout_map = layout_map
+        _refuse_several_processes()
 
     def before_backend_starts(self) -> None:
         set_cpu_devices(self.cpu_replicas)
@@ -131,3 +133,15 @@ class ModelParallelDistribution(Distribution):
                 f"multiply to {count} (one entry may be -1: the devices left), or change {hint}."
             )
         return tuple(shape)
+
+
+def _refuse_several_processes() -> None:
+    """Raises DistributionError when this process is one of several (framework.launch's variables, or a SLURM step
+    of several tasks): each would train the whole model alone."""
+    tasks = os.environ.get("SLURM_STEP_NUM_TASKS") or os.environ.get("SLURM_NTASKS") or "1"
+    if JOB_ADDRESSES in os.environ or (tasks.isdigit() and int(tasks) > 1 and "SLURM_PROCID" in os.environ):
+        raise DistributionError(
+            f"distribution=model_parallel runs in one process, but this one is one of several "
+            f"({JOB_ADDRESSES}={os.environ.get(JOB_ADDRESSES)!r}, SLURM tasks: {tasks}). Train across processes with "
+            f"distribution=data_parallel, or start one process (srun --ntasks=1) for model_parallel over its devices."
+        )
