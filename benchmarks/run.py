@@ -26,6 +26,7 @@ import cli  # noqa: E402
 import jax_backend  # noqa: E402
 import processes  # noqa: E402
 import real_tasks  # noqa: E402
+import scaleout  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,13 @@ def measure_jax(sizes: Sizes) -> dict[str, float]:
     return values
 
 
+def measure_scaleout(sizes: Sizes) -> dict[str, float]:
+    """data_parallel on JAX: the digits CNN's examples/s on 1 and on 2 processes (benchmarks/scaleout.py)."""
+    values = scaleout.examples_per_second((1, 2) if sizes.smoke else (2, 32), sizes.cli_repeats)
+    print("scale-out arms done", flush=True)
+    return values
+
+
 def rows(sizes: Sizes) -> list[Row]:
     big = sizes.big_batch_examples
     small, large = sizes.rss_examples
@@ -182,6 +190,11 @@ def rows(sizes: Sizes) -> list[Row]:
         Row("digits CNN on JAX: fit strategy / plain Keras script on the same arrays, examples/s", "digits CNN on JAX, fit strategy", "digits CNN on JAX, plain Keras script", 0.97),
         Row("digits CNN on JAX: tape strategy / plain Keras script on the same arrays, examples/s", "digits CNN on JAX, tape strategy", "digits CNN on JAX, plain Keras script", 1.0),
         Row("`python -m framework.train backend=jax` (the default run) wall time / bare `import jax, keras`", "default run on JAX seconds", "import jax, keras seconds", 1.3, higher_is_better=False),
+        *(
+            Row(f"data_parallel on JAX, digits CNN, {strategy}: 2 processes / 1 process on the CPU (same global batch), examples/s",
+                f"data_parallel digits CNN, {strategy}, 2 processes", f"data_parallel digits CNN, {strategy}, 1 process", 1.0)
+            for strategy in ("tape", "fit")
+        ),
     ]
 
 
@@ -259,6 +272,7 @@ SECTIONS = {
     "cli": measure_cli,
     "real": measure_real_tasks,
     "jax": measure_jax,
+    "scaleout": measure_scaleout,
 }
 
 

@@ -34,6 +34,7 @@ BUILTIN_MODULES = (
     "framework.sweeps",
     "framework.distribution.single_device",
     "framework.distribution.data_parallel",
+    "framework.distribution.model_parallel",
     "framework.distribution.mirrored",
     "framework.distribution.multi_worker",
 )

@@ -44,6 +44,7 @@ from framework.data.identity import data_identity, identity_params
 from framework.data.source import DataSource
 from framework.data.streamed import reraising_data_errors
 from framework.data.validation_sets import ValidationSets
+from framework.distribution.base import Placement
 from framework.errors import ConfigError
 from framework.layers.categorical_inputs import CategoricalInputs
 from framework.loggers.fan_out import FanOutLogger, ending_run
@@ -105,7 +106,7 @@ def run(cfg: DictConfig, run_dir: str | Path, sweep: SweepJob | None = None) -> 
             placement = distribution.start(backend.select_devices(plan.settings.device))
             _start_keras(plan, backend)
             with placement.scope(), placement.output_dir(run_dir.path) as output_dir:
-                return _train(plan, RunDirectory(output_dir), replicas=placement.replicas, sweep=sweep)
+                return _train(plan, RunDirectory(output_dir), placement, sweep=sweep)
 
 
 def _loaded_backend(plan: RunPlan) -> Backend:
@@ -130,11 +131,11 @@ def _start_keras(plan: RunPlan, backend: Backend) -> None:
     backend.run_functions_eagerly(settings.run_eagerly)  # so breakpoints stop inside compiled steps
 
 
-def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob | None) -> RunResult:
+def _train(plan: RunPlan, run_dir: RunDirectory, placement: Placement, sweep: SweepJob | None) -> RunResult:
     """Builds every component (under the distribution's scope), trains and saves into `run_dir`."""
     settings = plan.settings
     write_errors = selected().write_errors  # what writing outputs raises when the disk is full or failing
-    data, validation_sets, model, user_callbacks = _data_and_model(plan, replicas)
+    data, validation_sets, model, user_callbacks = _data_and_model(plan, placement)
     loss, optimizer, strategy = plan.build("loss"), plan.build("optimizer"), plan.build("strategy")
     run_dir.path.mkdir(parents=True, exist_ok=True)
     model_summary = _write_model_summary(model, run_dir, shown=settings.verbose == 1)
@@ -192,18 +193,19 @@ def _train(plan: RunPlan, run_dir: RunDirectory, replicas: int, sweep: SweepJob 
 
 
 def _data_and_model(
-    plan: RunPlan, replicas: int
+    plan: RunPlan, placement: Placement
 ) -> tuple[DataSource, ValidationSets, keras.Model, list[keras.callbacks.Callback]]:
     """The data source, its extra validation sets, and the model built for it (normalizer, frozen
-    layers), checked against each other and the plan, and the `callbacks` list (refused ones stop
-    the run before it writes)."""
+    layers), checked against each other, the plan and the distribution, and the `callbacks` list
+    (refused ones stop the run before it writes)."""
     data = plan.build("data")
     validation_sets = ValidationSets.build(plan.validation_sets, data)
-    check_started_run(plan, data, replicas, validation_sets.sources)
+    check_started_run(plan, data, placement.replicas, validation_sets.sources)
     user_callbacks = config_callbacks(plan.callbacks)
     model = _with_input_layers(plan.components["model"], data)
     _build_model_for(model, data, plan.components["model"].key)
     freeze_layers(model, plan.settings.freeze)  # before the optimizer sees the trainable variables
+    placement.check_model(model)
     warn_about_settings(plan, data, model)
     selected().log_variable_placement(model)
     return data, validation_sets, model, user_callbacks

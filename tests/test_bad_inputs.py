@@ -6,6 +6,7 @@ included) inside this process, so they share one TensorFlow import;
 tests/test_cli.py runs the same path in subprocesses.
 """
 
+import importlib.util
 import io
 import re
 import shutil
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.runs import run_cli
 from hydra.core.global_hydra import GlobalHydra
 
 from framework.train import main
@@ -301,6 +303,14 @@ MATRIX = [
     ("distribution of JAX on TensorFlow", ["distribution=data_parallel"], 2,
      r"distribution=data_parallel runs on backend=jax \(keras.distribution on JAX\), not backend=tensorflow. Use distribution=none "
      r"or distribution=mirrored \(one machine\) or distribution=multi_worker strategy=tape \(several\), or backend=jax"),
+    ("model_parallel mesh without a name per axis", ["distribution=model_parallel", "distribution.mesh_shape=[1,2,1]"], 2,
+     r"distribution: mesh_shape=\[1, 2, 1\] and axis_names=\['batch', 'model'\] must name each mesh axis once, one name per size"),
+    ("model_parallel batch axis not in the mesh", ["distribution=model_parallel", "distribution.batch_axis=data"], 2,
+     r"distribution: batch_axis='data' is not a mesh axis; expected one of axis_names=\['batch', 'model'\]"),
+    ("model_parallel layout naming no mesh axis", ["distribution=model_parallel", "distribution.layout_map={.*/kernel: [null, models]}"], 2,
+     r"distribution: layout_map\['.\*/kernel'\]=\[None, 'models'\] names mesh axes that do not exist: \['models'\]"),
+    ("model_parallel layout pattern that is no regex", ["distribution=model_parallel", "distribution.layout_map={*: [model]}"], 2,
+     r"distribution: layout_map: '\*' is not a regular expression \(nothing to repeat at position 0\); a key is a regex of variable paths"),
     ("metrics with tape under a distribution", ["metrics=[mae]", "distribution=mirrored"], 2,
      r"metrics: the tape strategy does not compute metrics under a tf.distribute strategy \(distribution=mirrored\) yet. Use strategy=fit"),
     ("accumulation of one batch", ["optimizer.gradient_accumulation_steps=1"], 2,
@@ -623,3 +633,56 @@ def test_resume_with_a_store_that_lacks_the_mlflow_run(monkeypatch, tmp_path, fi
 
 def test_the_matrix_has_at_least_twenty_cases():
     assert len(MATRIX) >= 20
+
+
+# distribution=model_parallel over 2 CPU devices, for a sine MLP whose last kernel (8 x 1) cannot split.
+_MODEL_PARALLEL = ["distribution=model_parallel", "distribution.cpu_replicas=2", "data=sine", "model=sequential",
+                   "model.layers=[{name: dense, units: 8, activation: tanh}, {name: dense, units: 1}]"]
+
+
+@pytest.mark.slow  # each case starts a Python process with JAX
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+@pytest.mark.parametrize("overrides, expected", [
+    pytest.param([*_MODEL_PARALLEL, "distribution.mesh_shape=[3,1]"], r"distribution.mesh_shape=\[3, 1\] does not fit the 2 "
+                 r"device\(s\) this run trains on: .*Use a mesh_shape whose sizes multiply to 2 .* or change distribution.cpu_replicas",
+                 id="mesh"),
+    pytest.param([*_MODEL_PARALLEL, "distribution.layout_map={.*conv.*/kernel: [null, model]}"], r"distribution.layout_map: "
+                 r"'.\*conv.\*/kernel' matches no variable of the model .*The model's variables: sequential/dense/kernel, ",
+                 id="no such variable"),
+    pytest.param([*_MODEL_PARALLEL, "distribution.layout_map={.*dense_1/kernel: [null, model]}"], r"distribution.layout_map: the "
+                 r"layout \[None, 'model'\] of variable sequential/dense_1/kernel \(shape \[8, 1\]\) splits dimension 1 \(1\) "
+                 r"over 'model' \(2 devices\) unevenly", id="uneven"),
+    pytest.param([*_MODEL_PARALLEL, "distribution.layout_map={.*dense/bias: [null, model]}"], r"distribution.layout_map: the "
+                 r"layout \[None, 'model'\] of variable sequential/dense/bias \(shape \[8\]\) has 2 entries for a variable of 1 "
+                 r"dimensions", id="rank"),
+    pytest.param([*_MODEL_PARALLEL, "distribution.layout_map={.*dense/kernel: [null, model], sequential/dense/.*: [null, model]}"],
+                 r"distribution.layout_map: variable sequential/dense/kernel matches several patterns: '.\*dense/kernel', "
+                 r"'sequential/dense/.\*'. Make the patterns exclusive", id="two layouts"),
+    pytest.param(["distribution=data_parallel", "distribution.cluster=slurm"], r"distribution.cluster=slurm: this process is not "
+                 r"a task of a SLURM job step: .*Received: SLURM_STEP_NODELIST='', .*Start the processes with srun", id="slurm"),
+])
+def test_a_jax_distribution_that_cannot_start_is_one_clear_error(tmp_path, overrides, expected):
+    """What needs JAX's devices, the built model or the process's environment: checked in a process of its
+    own (Keras loads one backend per process)."""
+    import re
+
+    env = {name: "" for name in ("SLURM_STEP_NODELIST", "SLURM_JOB_NODELIST", "SLURM_NTASKS", "SLURM_PROCID")}  # even inside SLURM
+    out = run_cli("backend=jax", *overrides, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path, env=env, timeout=120)
+    assert out.returncode == 2, out.stderr[-3000:]
+    assert re.search(r"^Error: " + expected, out.stderr, re.MULTILINE), out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow  # starts a Python process with JAX
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+def test_model_parallel_in_one_of_several_processes_is_one_clear_error(tmp_path):
+    env = {"KERAS_DISTRIBUTION_JOB_ADDRESSES": "127.0.0.1:9", "SLURM_NTASKS": "", "SLURM_STEP_NUM_TASKS": ""}
+    out = run_cli("backend=jax", *_MODEL_PARALLEL, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path, env=env, timeout=120)
+    assert out.returncode == 2, out.stderr[-3000:]
+    assert out.stderr.startswith(
+        "Error: distribution=model_parallel runs in one process, but this one is one of several "
+        "(KERAS_DISTRIBUTION_JOB_ADDRESSES='127.0.0.1:9', SLURM tasks: 1). Train across processes with distribution=data_parallel"
+    ), out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "run").exists()

@@ -7,16 +7,14 @@ Keras loads one backend per process, so every run here is a process of its own.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
-import numpy as np
 import pytest
+from helpers.distributed_runs import SINE_MLP, assert_same, launch, summary, trained
 from helpers.runs import run_cli
 
 pytestmark = [
@@ -24,29 +22,7 @@ pytestmark = [
     pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed"),
 ]
 
-# Shuffled minibatches, validation with a smaller last batch, metrics and Adam.
-SINE_MLP = (
-    "data=sine", "data.num_examples=100", "data.batch_size=16", "data.val_fraction=0.2", "model=sequential",
-    "model.layers=[{name: dense, units: 8, activation: tanh}, {name: dense, units: 1}]",
-    "optimizer=adam", "optimizer.learning_rate=0.01", "metrics=[mae]", "epochs=5", "verbose=0",
-)
 TUTORIAL = ("verbose=0",)  # the default experiment: the linear tutorial, full batch
-
-
-def _summary(run_dir: Path) -> dict:
-    return json.loads((run_dir / "summary.json").read_text())
-
-
-def _trained(run_dir: Path, *overrides: str) -> dict:
-    out = run_cli("backend=jax", *overrides, f"hydra.run.dir={run_dir}", cwd=run_dir.parent, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return _summary(run_dir)
-
-
-def _assert_same(result: dict, reference: dict) -> None:
-    assert result["metrics"] == pytest.approx(reference["metrics"], abs=1e-4)
-    for path, value in reference["variables"].items():
-        np.testing.assert_allclose(result["variables"][path], value, atol=1e-4, err_msg=path)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +32,7 @@ def one_device(tmp_path_factory):
 
     def result(experiment: tuple[str, ...]) -> dict:
         if experiment not in results:
-            results[experiment] = _trained(tmp_path_factory.mktemp("one") / "run", *experiment, "strategy=tape", "logger=none")
+            results[experiment] = trained(tmp_path_factory.mktemp("one") / "run", *experiment, "strategy=tape", "logger=none")
         return results[experiment]
 
     return result
@@ -65,9 +41,9 @@ def one_device(tmp_path_factory):
 @pytest.mark.parametrize("experiment", [TUTORIAL, SINE_MLP], ids=["tutorial", "sine_mlp"])
 @pytest.mark.parametrize("strategy", ["tape", "fit"])
 def test_two_devices_in_one_process_train_as_one_device(tmp_path, one_device, strategy, experiment):
-    two = _trained(tmp_path / "two", *experiment, f"strategy={strategy}", "logger=none",
+    two = trained(tmp_path / "two", *experiment, f"strategy={strategy}", "logger=none",
                    "distribution=data_parallel", "distribution.cpu_replicas=2")
-    _assert_same(two, one_device(experiment))
+    assert_same(two, one_device(experiment))
     log = (tmp_path / "two" / "train.log").read_text()
     assert "Distribution: DataParallel, 2 device(s) over 1 process(es)" in log
     assert "Model variables live on: cpu:0, cpu:1" in log  # replicated on both devices
@@ -76,10 +52,10 @@ def test_two_devices_in_one_process_train_as_one_device(tmp_path, one_device, st
 @pytest.mark.parametrize("strategy", ["tape", "fit"])
 def test_a_validation_set_on_two_devices_gives_the_one_device_values(tmp_path, one_device, strategy):
     experiment = (*SINE_MLP, "+validation_sets.fresh={seed: 7, num_examples: 32}")
-    two = _trained(tmp_path / "two", *experiment, f"strategy={strategy}", "logger=none",
+    two = trained(tmp_path / "two", *experiment, f"strategy={strategy}", "logger=none",
                    "distribution=data_parallel", "distribution.cpu_replicas=2")
     assert "val_fresh_mae" in two["metrics"]
-    _assert_same(two, one_device(experiment))
+    assert_same(two, one_device(experiment))
 
 
 def test_a_validation_set_whose_last_batch_does_not_split_over_the_devices_is_one_clear_error(tmp_path):
@@ -94,22 +70,15 @@ def test_a_validation_set_whose_last_batch_does_not_split_over_the_devices_is_on
     assert not (tmp_path / "run").exists()
 
 
-def _launch(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "framework.launch", *args], capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-    )
-
-
 @pytest.mark.parametrize("strategy", ["tape", "fit"])
 def test_two_processes_train_as_one_device_and_only_the_chief_writes(tmp_path, one_device, strategy):
     reference = one_device(SINE_MLP)
     run_dir = tmp_path / "run"
-    out = _launch("--workers", "2", "backend=jax", "distribution=data_parallel", *SINE_MLP, f"strategy={strategy}",
+    out = launch("--workers", "2", "backend=jax", "distribution=data_parallel", *SINE_MLP, f"strategy={strategy}",
                   "logger=tensorboard", f"hydra.run.dir={run_dir}")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "[worker 0] Distribution: DataParallel, 2 device(s) over 2 process(es); this is process 0 (chief" in out.stdout
-    _assert_same(_summary(run_dir), reference)
+    assert_same(summary(run_dir), reference)
     # Events files end in .<pid>.<n> (and a suffix: .v2 from tf.summary, .report): every one is the chief's.
     events = [path for path in (run_dir / "tensorboard").rglob("events.out.tfevents.*")]
     writers = {re.search(r"\.(\d+)\.\d+(\.v2|\.report)?$", path.name).group(1) for path in events}
@@ -121,10 +90,10 @@ def test_two_processes_train_as_one_device_and_only_the_chief_writes(tmp_path, o
 @pytest.mark.parametrize("strategy", ["tape", "fit"])
 def test_two_processes_each_evaluate_their_share_of_a_validation_set(tmp_path, one_device, strategy):
     experiment = (*SINE_MLP, "+validation_sets.fresh={seed: 7, num_examples: 32}")
-    out = _launch("--workers", "2", "backend=jax", "distribution=data_parallel", *experiment, f"strategy={strategy}",
+    out = launch("--workers", "2", "backend=jax", "distribution=data_parallel", *experiment, f"strategy={strategy}",
                   "logger=none", f"hydra.run.dir={tmp_path / 'run'}")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    _assert_same(_summary(tmp_path / "run"), one_device(experiment))
+    assert_same(summary(tmp_path / "run"), one_device(experiment))
 
 
 def test_a_process_that_cannot_reach_the_coordinator_fails_within_the_join_timeout(tmp_path):
@@ -158,7 +127,7 @@ def test_a_batch_that_does_not_split_over_the_devices_is_one_clear_error(tmp_pat
 def test_two_processes_killed_with_sigkill_resume_to_the_uninterrupted_result(tmp_path):
     overrides = (*(o for o in SINE_MLP if not o.startswith(("epochs=", "verbose="))), "epochs=60", "verbose=2",
                  "strategy=fit", "logger=none", "checkpoint.every_n_epochs=1")
-    uninterrupted = _trained(tmp_path / "uninterrupted", *overrides)
+    uninterrupted = trained(tmp_path / "uninterrupted", *overrides)
     run_dir = tmp_path / "run"
     launcher = subprocess.Popen(
         [sys.executable, "-m", "framework.launch", "--workers", "2", "backend=jax", *overrides, f"hydra.run.dir={run_dir}"],
@@ -175,7 +144,30 @@ def test_two_processes_killed_with_sigkill_resume_to_the_uninterrupted_result(tm
     launcher.communicate(timeout=30)
     done = max(int(path.stem.split("-")[1]) for path in (run_dir / "checkpoints").glob("ckpt-*.npz"))
     assert 2 <= done < 60, done  # the checkpoint of epoch 2 may or may not be written when the kill comes
-    out = _launch("--workers", "2", f"resume={run_dir}")
+    out = launch("--workers", "2", f"resume={run_dir}")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert f"[worker 0] Epoch {done:2d}:" in out.stdout and f"[worker 0] Epoch {done - 1:2d}:" not in out.stdout
-    _assert_same(_summary(run_dir), uninterrupted)
+    assert_same(summary(run_dir), uninterrupted)
+
+
+def test_two_slurm_tasks_train_as_one_device(tmp_path, one_device):
+    """What srun gives each task of a 2-task step on one node, without SLURM: the processes join from
+    SLURM's variables alone (distribution.cluster=slurm) and train as one device."""
+    from framework.distribution.local_workers import free_ports
+
+    reference = one_device(SINE_MLP)
+    port = free_ports(1)[0]
+    slurm = {"SLURM_JOB_ID": "4242", "SLURM_STEP_NODELIST": "localhost", "SLURM_JOB_NODELIST": "localhost",
+             "SLURM_NTASKS": "2", "SLURM_TASKS_PER_NODE": "2", "SLURM_STEP_NUM_NODES": "1"}
+    tasks = []
+    for task in range(2):
+        command = [sys.executable, "-m", "framework.train", "backend=jax", "distribution=data_parallel", "distribution.cluster=slurm",
+                   f"distribution.port={port}", *SINE_MLP, "strategy=tape", "logger=none", f"hydra.run.dir={tmp_path / f'task{task}'}"]
+        env = {**os.environ, **slurm, "SLURM_PROCID": str(task), "SLURM_LOCALID": str(task), "TF_CPP_MIN_LOG_LEVEL": "2"}
+        tasks.append(subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outputs = [task.communicate(timeout=300)[0] for task in tasks]
+    assert [task.returncode for task in tasks] == [0, 0], "\n".join(output[-3000:] for output in outputs)
+    log = (tmp_path / "task0" / "train.log").read_text()
+    assert "Distribution: DataParallel, 2 device(s) over 2 process(es); this is process 0 (chief" in log
+    assert_same(summary(tmp_path / "task0"), reference)
+    assert not (tmp_path / "task1" / "summary.json").exists()  # task 1 wrote only Hydra's own files

@@ -53,3 +53,30 @@ def test_cfg_hydra_prints_the_preset(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert "_target_: hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher" in completed.stdout
     assert "hydra/launcher: submitit_slurm" in completed.stdout
+
+
+def test_a_jax_task_joins_the_job_of_its_slurm_step():
+    from framework.distribution.data_parallel import Job, job_from_slurm
+
+    env = {"SLURM_STEP_NODELIST": "gpu[03-04]", "SLURM_JOB_NODELIST": "gpu[01-04]", "SLURM_NTASKS": "8", "SLURM_PROCID": "5"}
+    assert job_from_slurm(env, port=29500) == Job("gpu03:29500", 8, 5)  # the step's nodes, not the allocation's
+    assert job_from_slurm({**env, "SLURM_STEP_NODELIST": ""}, port=1234) == Job("gpu01:1234", 8, 5)
+
+
+@pytest.mark.parametrize("env", [{}, {"SLURM_JOB_NODELIST": "n1", "SLURM_NTASKS": "2", "SLURM_PROCID": "2"}])
+def test_a_jax_process_outside_a_slurm_step_is_a_clear_error(env):
+    from framework.distribution.data_parallel import job_from_slurm
+
+    with pytest.raises(DistributionError, match=r"distribution.cluster=slurm: this process is not a task of a SLURM job step: "
+                       r"expected SLURM_STEP_NODELIST \(or SLURM_JOB_NODELIST\), SLURM_NTASKS and SLURM_PROCID below it. "
+                       r"Received: SLURM_STEP_NODELIST=None, .*Start the processes with srun"):
+        job_from_slurm(env, port=29500)
+
+
+def test_the_preset_on_jax_reads_the_job_from_slurm(compose_config):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="pip install -e '.[slurm]'")
+    from framework.config import compose
+
+    cfg = compose(["+cluster=slurm", "backend=jax", "distribution=data_parallel"], with_hydra=True)
+    assert cfg.hydra.launcher._target_ == "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
+    assert cfg.distribution.name == "data_parallel" and cfg.distribution.cluster == "slurm" and cfg.distribution.port == 29500

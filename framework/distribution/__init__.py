@@ -1,5 +1,5 @@
 """How one run spreads over devices and machines: the `distribution` config group
-(none, mirrored, multi_worker), device selection, every TF_CONFIG, and the
+(none, mirrored, multi_worker, data_parallel, model_parallel), device selection, every TF_CONFIG, and the
 local worker processes of `python -m framework.launch`.
 
 Importing the package imports no TensorFlow (the launcher only starts

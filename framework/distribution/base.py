@@ -8,7 +8,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -45,19 +45,24 @@ class Placement:
         keras_distribution: On JAX, the keras.distribution that lays out
             variables and batches over the devices of every process; None
             without one.
+        check_model: Called with the built model: raises if the distribution
+            was configured for variables the model does not have.
     """
 
     strategy: tf.distribute.Strategy | None
     is_chief: bool = True
     keras_distribution: keras.distribution.Distribution | None = None
+    check_model: Callable[[keras.Model], None] = lambda model: None
 
     @property
     def replicas(self) -> int:
-        """How many replicas (devices, over every process) share each training step."""
+        """How many replicas (devices, over every process) split each training step's batch:
+        under keras.distribution, the devices along its batch axis."""
         if self.strategy is not None:
             return self.strategy.num_replicas_in_sync
         if self.keras_distribution is not None:
-            return self.keras_distribution.device_mesh.devices.size
+            mesh = self.keras_distribution.device_mesh
+            return mesh.shape[mesh.axis_names.index(self.keras_distribution.batch_dim_name)]
         return 1
 
     def scope(self) -> contextlib.AbstractContextManager:

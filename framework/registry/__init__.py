@@ -319,7 +319,7 @@ STRATEGIES: Registry = Registry("strategy")  # how to loop: GradientTape, model.
 OPTIMIZERS: Registry = Registry("optimizer")  # Keras optimizers
 SCHEDULES: Registry = Registry("learning-rate schedule")  # optimizer.schedule: Keras schedules, optional warmup
 LOGGERS: Registry = Registry("logger")  # RunLoggers recording a run (TensorBoard, none)
-DISTRIBUTIONS: Registry = Registry("distribution")  # none, mirrored, multi_worker (tf.distribute), data_parallel (JAX)
+DISTRIBUTIONS: Registry = Registry("distribution")  # none, mirrored, multi_worker (tf.distribute), data_parallel, model_parallel (JAX)
 METRICS: Registry = Registry("metric")  # Keras metrics for the top-level `metrics: [...]` list
 CALLBACKS: Registry = Registry("callback")  # Keras callbacks for the top-level `callbacks: [...]` list
 PRUNERS: Registry = Registry("pruner")  # Optuna pruners stopping hopeless sweep=optuna trials (pruning=median)

@@ -1,7 +1,9 @@
-"""Where the hand-written loop's arrays live under keras.distribution (distribution=data_parallel).
+"""Where the hand-written loop's arrays live under keras.distribution (distribution=data_parallel
+or model_parallel).
 
 The variables are laid out by the distribution when they are created
-(replicated: every device holds them). The loop adds the rest: arrays every
+(data_parallel: every device holds them; model_parallel: by its layout map), and
+the compiled loop keeps each value's layout. The loop adds the rest: arrays every
 process holds whole (the held data, the epochs' orders, a fetched batch) become
 global arrays, and inside the compiled step each batch is constrained to be split
 along its first axis over the mesh, so XLA computes each device's share and sums
@@ -23,14 +25,16 @@ class LoopSharding:
     def __init__(self):
         distribution = keras.distribution.distribution()
         self.mesh = None
-        if isinstance(distribution, keras.distribution.DataParallel):
+        if isinstance(distribution, (keras.distribution.DataParallel, keras.distribution.ModelParallel)):
             self.mesh = distribution.device_mesh.backend_mesh
             self._replicated = NamedSharding(self.mesh, PartitionSpec())
             self._split = NamedSharding(self.mesh, PartitionSpec(distribution.batch_dim_name))
+            self._parts = self.mesh.shape[distribution.batch_dim_name]
 
     @property
-    def devices(self) -> int:
-        return 1 if self.mesh is None else self.mesh.devices.size
+    def parts(self) -> int:
+        """How many parts each batch is split into: the devices along the mesh's batch axis."""
+        return 1 if self.mesh is None else self._parts
 
     def whole(self, array) -> jax.Array:
         """`array`, which every process holds whole, on every device."""
@@ -47,7 +51,7 @@ class LoopSharding:
         return jax.lax.with_sharding_constraint(batch, self._layout_of(batch.shape[0]))
 
     def _layout_of(self, rows: int) -> NamedSharding:
-        return self._split if rows % self.devices == 0 else self._replicated
+        return self._split if rows % self.parts == 0 else self._replicated
 
     @staticmethod
     def _global(array, sharding: NamedSharding | None) -> jax.Array:
