@@ -54,6 +54,14 @@ def examples_per_second(epochs: tuple[int, int], repeats: int) -> dict[str, floa
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
+def each_arm_once() -> dict[str, float]:
+    """Runs every arm's command for one epoch (the smoke run's check that they run); rates NaN."""
+    for processes, strategy in arms().values():
+        with tempfile.TemporaryDirectory(prefix="scaleout-") as scratch:
+            _seconds(command(processes, strategy, 1, scratch))
+    return dict.fromkeys(arms(), float("nan"))
+
+
 def _seconds(argv: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(argv, env=_ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
