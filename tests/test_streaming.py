@@ -83,6 +83,44 @@ def test_a_batch_is_the_same_whatever_was_read_before(tmp_path):
         np.testing.assert_array_equal(y, in_order[step][1])
 
 
+# The `id`s of a few batches of write_table's rows (seed 3, blocks of 64, batches of 16), as
+# the streamed source has always read them: a faster reader must read the same batches.
+PINNED_BATCHES = {
+    ("train", 0, 0): [265, 286, 289, 313, 290, 306, 258, 283, 319, 291, 273, 292, 302, 279, 271, 304],
+    ("train", 0, 5): [113, 86, 88, 119, 110, 99, 85, 103, 100, 121, 75, 65, 122, 443, 398, 428],
+    ("train", 7, 11): [444, 384, 434, 391, 397, 410, 416, 204, 192, 244, 218, 221, 233, 197, 229, 194],
+    ("train", 2, 22): [167, 178, 131, 142, 174, 160, 132, 141, 149],
+    ("validation", None, 1): [116, 117, 118, 123, 124, 125, 134, 136, 150, 151, 152, 157, 159, 161, 169, 173],
+    ("test", None, 3): [468, 480, 493, 495],
+}
+
+
+def test_the_batches_at_an_epoch_and_step_are_pinned(tmp_path):
+    data = streamed(write_table(tmp_path))
+    for (part, epoch, step), expected in PINNED_BATCHES.items():
+        x, _ = data.train_batch(epoch, step) if part == "train" else data.storage.held_out_batch(part, step)
+        assert x[:, -1].astype(int).tolist() == expected, (part, epoch, step)
+
+
+def test_the_tensorflow_pipeline_cuts_the_same_batches_from_whole_blocks(tmp_path):
+    pytest.importorskip("tensorflow")
+    from framework.backends.tensorflow.examples import TensorFlowExamples, held_out_dataset, training_dataset
+
+    data = streamed(write_table(tmp_path))
+    examples = TensorFlowExamples(data)
+    batches = list(training_dataset(examples, epochs=3, initial_epoch=1).as_numpy_iterator())
+    assert len(batches) == 2 * data.steps_per_epoch
+    for index, (x, y) in enumerate(batches):
+        expected_x, expected_y = data.train_batch(1 + index // data.steps_per_epoch, index % data.steps_per_epoch)
+        np.testing.assert_array_equal(x, expected_x)
+        np.testing.assert_array_equal(y, expected_y)
+    assert batches[data.steps_per_epoch + 22][0][:, -1].astype(int).tolist() == PINNED_BATCHES[("train", 2, 22)]
+    validation = held_out_dataset(examples, "validation")
+    assert int(validation.cardinality()) == data.validation_steps
+    for step, (x, y) in enumerate(validation.as_numpy_iterator()):
+        np.testing.assert_array_equal(x, data.validation_batch(step)[0])
+
+
 def test_text_targets_are_class_ids_and_the_normalizer_sees_the_training_rows(tmp_path):
     path = write_table(tmp_path)
     data = csv(stream=True, path=str(path), target="kind", features=["a", "b", "id"], target_type="auto", **{**COMMON, "normalize": True})
