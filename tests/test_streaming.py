@@ -10,7 +10,7 @@ from helpers.runs import run_in
 
 from framework.data import shards
 from framework.data.tables import csv, parquet
-from framework.errors import InputError
+from framework.errors import ConfigError, InputError
 
 COMMON = dict(batch_size=16, val_fraction=0.2, test_fraction=0.1, shuffle=True, seed=3, normalize=False, num_examples=None)
 ROWS = 500
@@ -225,3 +225,50 @@ def _other_columns(tmp_path: Path) -> Path:
     table.write_text("a,b,y\n1,2,3\n")
     write_parquet(table, folder / "part1.parquet")
     return folder
+
+
+def test_an_image_folder_streams_a_block_of_images_at_a_time(tmp_path, monkeypatch):
+    from helpers.data_files import write_images
+
+    from framework.data import image_folder, streamed_images
+
+    monkeypatch.setattr(streamed_images, "BLOCK_IMAGES", 4)
+    decoded, read = [], image_folder.read_image_files
+    monkeypatch.setattr(streamed_images, "read_image_files", lambda paths, *a, **k: decoded.append(len(paths)) or read(paths, *a, **k))
+    folder = write_images(tmp_path / "pets", classes=("cat", "dog", "eel"), per_class=10)
+    arguments = dict(path=folder, image_size=(6, 4), color_mode="rgb", **{**COMMON, "batch_size": 2})
+    data = image_folder.images(stream=True, **arguments)
+    assert data.class_names == ("cat", "dog", "eel") and data.input_shape == (6, 4, 3)
+    decoded.clear()
+    data.train_batch(0, 0)
+    assert len(decoded) <= 3 and max(decoded) == 4  # of 8 blocks: the one or two the batch spans, and the next read ahead
+    # Each image is one grey level, 40 * class + index: it names the image and its class.
+    def names(part, epoch=None):
+        return np.concatenate([x[:, 0, 0, 0] for x, _ in data.batches(part, epoch)]).astype(int)
+
+    everything = np.concatenate([names(part) for part in ("train", "validation", "test")])
+    assert sorted(everything.tolist()) == sorted(40 * c + i for c in range(3) for i in range(10))
+    assert sorted(names("train", 0).tolist()) == sorted(names("train", 1).tolist()) and not np.array_equal(names("train", 0), names("train", 1))
+    for x, y in data.batches("train", 2):
+        np.testing.assert_array_equal(y, x[:, 0, 0, 0].astype(int) // 40)
+    same = image_folder.images(stream=True, **arguments)
+    np.testing.assert_array_equal(same.train_batch(3, 1)[0], data.train_batch(3, 1)[0])
+    with pytest.raises(ConfigError, match=r"data.num_examples=5 takes a random subset of images held in memory; with data.stream=true set it to null"):
+        image_folder.images(stream=True, **{**arguments, "num_examples": 5})
+
+
+def test_a_streamed_image_folder_trains_and_resumes_exactly(tmp_path):
+    from helpers.data_files import write_images
+
+    folder = write_images(tmp_path / "pets", per_class=12)
+    run = ("data=images", f"data.path={folder}", "data.image_size=[6,4]", "data.stream=true", "data.batch_size=5",
+           "model=sequential", "model.layers=[{name: flatten}, {name: dense, units: 2}]", "loss=sparse_categorical_crossentropy",
+           "optimizer=adam", "epochs=4", "checkpoint.every_n_epochs=2", "logger=none", "plots=false", "verbose=0")
+    whole = run_in(tmp_path / "whole", *run)
+    cut = tmp_path / "cut"
+    run_in(cut, *run)
+    for stale in [*Path(cut, "checkpoints").glob("ckpt-4.*"), cut / "summary.json"]:
+        stale.unlink()
+    resumed = run_in(cut, *run, f"resume={cut}")
+    for name, value in whole.variables.items():
+        np.testing.assert_allclose(resumed.variables[name], value, atol=1e-5, err_msg=name)

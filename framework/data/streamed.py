@@ -65,7 +65,7 @@ class StreamedExamples(ExampleStorage):
 
     @property
     def num_units(self) -> int:
-        """The epoch number, then the permuted blocks (see StreamedData.epoch_order)."""
+        """The epoch number, then the permuted blocks (see StreamedDataSource.epoch_order)."""
         return 1 + len(self.table.blocks)
 
     def train_batch(self, order, step):
