@@ -2,11 +2,14 @@
 
     python benchmarks/streaming.py [--scratch /tmp/streaming-bench] [--repeats 3]
 
-Writes its tables under --scratch (about 0.5 GB; removed at the end) and prints
+Writes its tables under --scratch (about 0.6 GB; removed at the end) and prints
 one line per measure, the numbers BENCHMARKS.md quotes:
 
 - examples/s of the CSV MLP (10^6 rows, batch 1024) streamed / held in memory,
-  marginal between 1 and 3 epochs, per strategy;
+  marginal between 1 and 3 epochs, from the CSV file and from the same rows as
+  Parquet, per backend and strategy (each repeat measures the two arms back to
+  back; the medians are printed; the JAX rows run in a process of their own
+  with KERAS_BACKEND=jax, as Keras loads one backend per process);
 - peak RSS of one training epoch (a whole process) on 3e6 rows streamed from
   CSV and from Parquet / on 4e4 rows streamed and held in memory;
 - seconds from nothing to the first training batch (build the source, record
@@ -16,8 +19,10 @@ one line per measure, the numbers BENCHMARKS.md quotes:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -43,25 +48,47 @@ def write_parquet(csv_path: Path, path: Path) -> Path:
     return path
 
 
-def examples_per_second(path: Path, strategy: str, stream: bool, repeats: int) -> float:
+def table_overrides(path: Path, stream: bool) -> list[str]:
+    """The CSV MLP task on `path` (a .csv or .parquet file), streamed or held in memory."""
+    data = "data=parquet" if path.suffix == ".parquet" else "data=csv"
+    return [data, *csv_task(path).overrides[1:], f"data.stream={str(stream).lower()}"]
+
+
+def examples_per_second(path: Path, strategy: str, stream: bool, backend: str) -> float:
     """Training examples/s, marginal between 1 and 3 epochs (start-up and tracing cancel out)."""
     import tempfile
 
     from framework.config import compose
     from framework.run import run
 
-    overrides = [*csv_task(path).overrides, *QUIET, f"strategy={strategy}", *([STREAM] if stream else [])]
-    rates = []
-    for _ in range(repeats):
-        seconds = {}
-        for epochs in (1, 3):
-            with tempfile.TemporaryDirectory() as run_dir:
-                start = time.perf_counter()
-                result = run(compose([*overrides, f"epochs={epochs}"]), Path(run_dir) / "run")
-                seconds[epochs] = time.perf_counter() - start
-        examples = result.global_step // 3 * 1024  # steps per epoch x batch (the last batch counted whole)
-        rates.append(2 * examples / (seconds[3] - seconds[1]))
-    return statistics.median(rates)
+    overrides = [*table_overrides(path, stream), *QUIET, f"strategy={strategy}", f"backend={backend}"]
+    seconds = {}
+    for epochs in (1, 3):
+        with tempfile.TemporaryDirectory() as run_dir:
+            start = time.perf_counter()
+            result = run(compose([*overrides, f"epochs={epochs}"]), Path(run_dir) / "run")
+            seconds[epochs] = time.perf_counter() - start
+    examples = result.global_step // 3 * 1024  # steps per epoch x batch (the last batch counted whole)
+    return 2 * examples / (seconds[3] - seconds[1])
+
+
+def print_rates(tables: list[Path], backend: str, repeats: int) -> None:
+    """One line per table and strategy: streamed / in memory examples/s, medians of `repeats` back-to-back pairs."""
+    for path in tables:
+        for strategy in ("tape", "fit"):
+            pairs = [(examples_per_second(path, strategy, True, backend), examples_per_second(path, strategy, False, backend))
+                     for _ in range(repeats)]
+            streamed, held = (statistics.median(arm) for arm in zip(*pairs))
+            ratio = statistics.median(s / h for s, h in pairs)
+            name = "Parquet" if path.suffix == ".parquet" else "CSV"
+            print(f"{name} MLP 1e6 rows, {backend} {strategy}: streamed / in memory, examples/s: "
+                  f"{streamed:.4g} / {held:.4g} = {ratio:.3f}", flush=True)
+
+
+def print_jax_rates(tables: list[Path], repeats: int) -> None:
+    """print_rates on JAX, in a process of its own."""
+    command = [sys.executable, __file__, "--jax-rates", *map(str, tables), "--repeats", str(repeats)]
+    subprocess.run(command, env={**os.environ, "KERAS_BACKEND": "jax"}, check=True, stderr=subprocess.DEVNULL)
 
 
 def first_batch_seconds(path: Path, stream: bool) -> float:
@@ -69,7 +96,7 @@ def first_batch_seconds(path: Path, stream: bool) -> float:
     from framework.config.plan import plan_run
     from framework.data.identity import data_identity
 
-    plan = plan_run(compose([*csv_task(path).overrides, *([STREAM] if stream else [])]))
+    plan = plan_run(compose(table_overrides(path, stream)))
     start = time.perf_counter()
     data = plan.build("data")
     data_identity(data.data_files)
@@ -81,15 +108,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scratch", type=Path, default=Path("/tmp/streaming-bench"))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--jax-rates", type=Path, nargs="+", help="only the JAX throughput rows of these tables")
     arguments = parser.parse_args()
+    if arguments.jax_rates:
+        print_rates(arguments.jax_rates, "jax", arguments.repeats)
+        return
     scratch = arguments.scratch
     scratch.mkdir(parents=True, exist_ok=True)
     try:
         million = write_csv(scratch / "rows_1e6.csv", 10**6)
-        for strategy in ("tape", "fit"):
-            streamed = examples_per_second(million, strategy, True, arguments.repeats)
-            held = examples_per_second(million, strategy, False, arguments.repeats)
-            print(f"CSV MLP 1e6 rows, {strategy}: streamed / in memory, examples/s: {streamed:.4g} / {held:.4g} = {streamed / held:.3f}")
+        tables = [million, write_parquet(million, scratch / "rows_1e6.parquet")]
+        print_rates(tables, "tensorflow", arguments.repeats)
+        print_jax_rates(tables, arguments.repeats)
         big, small = write_csv(scratch / "rows_3e6.csv", 3 * 10**6), write_csv(scratch / "rows_4e4.csv", 4 * 10**4)
         big_parquet = write_parquet(big, scratch / "rows_3e6.parquet")
         one_epoch = [*csv_task(big).overrides[3:], *QUIET, "epochs=1", "data.target=y"]
