@@ -141,8 +141,9 @@ class TensorFlowExamples:
 def training_dataset(examples: TensorFlowExamples, epochs: int, initial_epoch: int = 0) -> tf.data.Dataset:
     """The training batches of epochs `initial_epoch` .. `epochs - 1`, one epoch after another."""
     data = examples.data
-    if data.streamed is not None:
-        return examples.streamed_training(tf.data.Dataset.from_tensor_slices(examples.orders(initial_epoch, epochs - initial_epoch)))
+    if data.streamed is not None:  # an empty order: unshuffled
+        orders = tf.data.Dataset.range(initial_epoch, epochs).map(lambda epoch: examples.order(epoch) if data.shuffle else tf.zeros([0], tf.int64))
+        return examples.streamed_training(orders)
 
     def epoch_batches(epoch):
         order = examples.order(epoch)
