@@ -37,7 +37,8 @@ QUIET = ("logger=none", "plots=false", "verbose=0", "data.val_fraction=0.1")
 
 
 def write_parquet(csv_path: Path, path: Path) -> Path:
-    """The CSV file as Parquet, converted a block at a time (row groups of 65536 rows)."""
+    """The CSV file as Parquet, converted a block at a time (a row group per block pyarrow's
+    reader parses: about 12700 rows of the benchmark's table)."""
     import pyarrow.csv
     import pyarrow.parquet
 
