@@ -239,7 +239,7 @@ def test_an_image_folder_streams_a_block_of_images_at_a_time(tmp_path, monkeypat
     monkeypatch.setattr(streamed_images, "read_image_files", lambda paths, *a, **k: decoded.append(len(paths)) or read(paths, *a, **k))
     folder = write_images(tmp_path / "pets", classes=("cat", "dog", "eel"), per_class=10)
     arguments = dict(path=folder, image_size=(6, 4), color_mode="rgb", **{**COMMON, "batch_size": 2})
-    data = image_folder.images(stream=True, **arguments)
+    data = streamed_images.images(stream=True, **arguments)
     assert data.class_names == ("cat", "dog", "eel") and data.input_shape == (6, 4, 3)
     decoded.clear()
     data.train_batch(0, 0)
@@ -253,10 +253,10 @@ def test_an_image_folder_streams_a_block_of_images_at_a_time(tmp_path, monkeypat
     assert sorted(names("train", 0).tolist()) == sorted(names("train", 1).tolist()) and not np.array_equal(names("train", 0), names("train", 1))
     for x, y in data.batches("train", 2):
         np.testing.assert_array_equal(y, x[:, 0, 0, 0].astype(int) // 40)
-    same = image_folder.images(stream=True, **arguments)
+    same = streamed_images.images(stream=True, **arguments)
     np.testing.assert_array_equal(same.train_batch(3, 1)[0], data.train_batch(3, 1)[0])
     with pytest.raises(ConfigError, match=r"data.num_examples=5 takes a random subset of images held in memory; with data.stream=true set it to null"):
-        image_folder.images(stream=True, **{**arguments, "num_examples": 5})
+        streamed_images.images(stream=True, **{**arguments, "num_examples": 5})
 
 
 def test_a_streamed_image_folder_trains_and_resumes_exactly(tmp_path):

@@ -19,7 +19,6 @@ import pydantic
 from framework.data.arrays import ArrayData, ArrayDataConfig
 from framework.data.files import Given, describe_path, resolve_path
 from framework.errors import InputError
-from framework.registry import DATA
 
 # The formats image_dataset_from_directory decodes.
 IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -39,16 +38,6 @@ class ImageFolderConfig(ArrayDataConfig):
     image_size: tuple[Annotated[int, pydantic.Field(ge=1)], Annotated[int, pydantic.Field(ge=1)]]
     color_mode: Literal["grayscale", "rgb", "rgba"]
     stream: bool
-
-
-@DATA.register("images", config=ImageFolderConfig)
-def images(*, stream: bool, **arguments):
-    """data=images: every image held in memory (ImageFolderData), or decoded a block at a time with data.stream=true."""
-    if stream:
-        from framework.data.streamed_images import StreamedImageFolderData
-
-        return StreamedImageFolderData(**arguments)
-    return ImageFolderData(**arguments)
 
 
 class ImageFolderData(ArrayData):

@@ -5,7 +5,8 @@ one seeded order, so that a block mixes the classes, and cut into blocks of
 BLOCK_IMAGES files. A block's images are decoded (as the in-memory source
 decodes them) when a batch needs them, so memory holds a few blocks whatever
 the number of images; the split, the epoch order and resume follow the
-streamed tables' rules (framework.data.streamed).
+streamed tables' rules (framework.data.streamed). The data=images key is
+registered here, for both ways of reading a folder.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from framework.data.files import describe_path, resolve_path
-from framework.data.image_folder import class_folders, images_in, read_image_files
+from framework.data.image_folder import ImageFolderConfig, ImageFolderData, class_folders, images_in, read_image_files
 from framework.data.random_numbers import permutation
 from framework.data.shards import Block
 from framework.data.streamed import StreamedExamples
 from framework.data.streamed_source import StreamedDataSource
 from framework.errors import ConfigError
+from framework.registry import DATA
 
 BLOCK_IMAGES = 256  # images per block: a 64x64 RGB block is 12 MiB decoded
 
@@ -63,3 +65,11 @@ class StreamedImageFolderData(StreamedDataSource):
             raise ConfigError(f"data: val_fraction={val_fraction} and test_fraction={test_fraction} leave no training images "
                               f"out of {len(files)}; lower them or add images.")
         super().__init__(storage, shuffle=shuffle, seed=seed, normalize=normalize)
+
+
+@DATA.register("images", config=ImageFolderConfig)
+def images(*, stream: bool, **arguments):
+    """data=images: every image held in memory (ImageFolderData), or decoded a block at a time with data.stream=true."""
+    if stream:
+        return StreamedImageFolderData(**arguments)
+    return ImageFolderData(**arguments)
