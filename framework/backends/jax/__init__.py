@@ -24,8 +24,9 @@ def _fit_inputs(job) -> FitInputs:
 
     def training_batches():  # every epoch of the run, one after another, as the data source orders them
         for epoch in range(job.initial_epoch, job.epochs):
+            order = data.epoch_order(epoch)  # drawn once an epoch: it permutes every held example
             for step in range(data.steps_per_epoch):
-                yield process_share(data.train_batch(epoch, step))
+                yield process_share(data.storage.train_batch(order, step))
 
     return FitInputs(
         x=training_batches(),

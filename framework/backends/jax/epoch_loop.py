@@ -246,9 +246,9 @@ class JaxEpochs:
         state, rows, finite, step_losses = self._state(), [], True, []
         for epoch in range(first_epoch, first_epoch + num_epochs):
             state = (*state[:3], self._metrics_reset)
-            total, seen = 0.0, 0
+            total, seen, order = 0.0, 0, data.epoch_order(epoch)  # drawn once an epoch
             for step in range(data.steps_per_epoch):
-                x, y = data.train_batch(epoch, step)
+                x, y = data.storage.train_batch(order, step)
                 state, loss, step_finite = self._step_function(state, self._sharding.batch(x), self._sharding.batch(y))
                 total, seen = total + float(loss) * len(x), seen + len(x)
                 step_losses.append(total / seen)
