@@ -6,7 +6,7 @@ Writes its tables under --scratch (about 0.6 GB; removed at the end) and prints
 one line per measure, the numbers BENCHMARKS.md quotes:
 
 - examples/s of the CSV MLP (10^6 rows, batch 1024) streamed / held in memory,
-  marginal between 1 and 3 epochs, from the CSV file and from the same rows as
+  marginal between 1 and 6 epochs, from the CSV file and from the same rows as
   Parquet, per backend and strategy (each epoch count's fastest of --repeats
   runs: other work on a shared machine only adds time; the JAX rows run in a
   process of their own with KERAS_BACKEND=jax, as Keras loads one backend per
@@ -35,6 +35,9 @@ from processes import peak_rss_mib  # noqa: E402
 from real_tasks import csv_task, write_csv  # noqa: E402
 
 STREAM = "data.stream=true"
+# Epochs of the long run: 5 marginal epochs of an in-memory arm last 1-3 s, above the
+# spread of whole runs on a shared machine (2 marginal epochs were not).
+LONG_RUN = 6
 QUIET = ("logger=none", "plots=false", "verbose=0", "data.val_fraction=0.1")
 
 
@@ -58,7 +61,7 @@ def table_overrides(path: Path, stream: bool) -> list[str]:
 
 
 def examples_per_second(path: Path, strategy: str, stream: bool, backend: str, repeats: int) -> float:
-    """Training examples/s, marginal between 1 and 3 epochs (start-up and tracing cancel out);
+    """Training examples/s, marginal between 1 and LONG_RUN epochs (start-up and tracing cancel out);
     each length's fastest of `repeats` runs, as other work on the machine only ever adds time."""
     import tempfile
 
@@ -66,15 +69,15 @@ def examples_per_second(path: Path, strategy: str, stream: bool, backend: str, r
     from framework.run import run
 
     overrides = [*table_overrides(path, stream), *QUIET, f"strategy={strategy}", f"backend={backend}"]
-    seconds = {1: [], 3: []}
+    seconds = {1: [], LONG_RUN: []}
     for _ in range(repeats):
         for epochs in seconds:
             with tempfile.TemporaryDirectory() as run_dir:
                 start = time.perf_counter()
                 result = run(compose([*overrides, f"epochs={epochs}"]), Path(run_dir) / "run")
                 seconds[epochs].append(time.perf_counter() - start)
-    examples = result.global_step // 3 * 1024  # steps per epoch x batch (the last batch counted whole)
-    return 2 * examples / (min(seconds[3]) - min(seconds[1]))
+    examples = result.global_step // LONG_RUN * 1024  # steps per epoch x batch (the last batch counted whole)
+    return (LONG_RUN - 1) * examples / (min(seconds[LONG_RUN]) - min(seconds[1]))
 
 
 def print_rates(tables: list[Path], backend: str, repeats: int) -> None:
