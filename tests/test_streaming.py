@@ -274,3 +274,11 @@ def test_a_streamed_image_folder_trains_and_resumes_exactly(tmp_path):
     resumed = run_in(cut, *run, f"resume={cut}")
     for name, value in whole.variables.items():
         np.testing.assert_allclose(resumed.variables[name], value, atol=1e-5, err_msg=name)
+
+
+def test_both_strategies_train_the_same_on_a_streamed_table(tmp_path):
+    path = write_table(tmp_path)
+    tape, fit = (run_in(tmp_path / s, *STREAMED_RUN, f"data.path={path}", f"strategy={s}", "epochs=2") for s in ("tape", "fit"))
+    for name, value in tape.variables.items():
+        np.testing.assert_allclose(fit.variables[name], value, atol=1e-4, err_msg=name)
+    assert fit.metrics["val_loss"] == pytest.approx(tape.metrics["val_loss"], abs=1e-4)
