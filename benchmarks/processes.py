@@ -11,19 +11,24 @@ import time
 _ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
 
 
+# Runs the command given and prints its peak RSS (KiB). A process started straight from the
+# benchmark would not do: Linux keeps a process's peak across exec, so a child forked from a
+# benchmark holding gigabytes reports the benchmark's peak (every row read the same).
+_PEAK_RSS = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
 def peak_rss_mib(*args: str) -> float:
-    """Peak resident memory of `python -m framework.train ARGS`, from the kernel's own accounting."""
+    """Peak resident memory of `python -m framework.train ARGS`, from the kernel's own accounting,
+    measured by a small launcher process of its own."""
     with tempfile.TemporaryDirectory() as run_dir:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "framework.train", *args, f"hydra.run.dir={run_dir}"],
-            env=_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
+        command = [sys.executable, "-m", "framework.train", *args, f"hydra.run.dir={run_dir}"]
+        process = subprocess.run([sys.executable, "-c", _PEAK_RSS, *command], env=_ENV, capture_output=True, text=True)
         if process.returncode != 0:
-            raise RuntimeError(f"training failed: {process.stderr.read().decode()[-2000:]}")
-        process.stderr.close()
-    return usage.ru_maxrss / 1024  # Linux reports KiB
+            raise RuntimeError(f"training failed: {process.stderr[-2000:]}")
+    return int(process.stdout.split()[-1]) / 1024  # Linux reports KiB
 
 
 def seconds_to_run(*command: str) -> float:

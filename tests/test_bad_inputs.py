@@ -418,6 +418,8 @@ MATRIX = [
      r"data.path: .*numbers\.csv has 30 rows where its index found 31 lines \(a blank line, or a line break inside a quoted cell"),
     ("a subset of a streamed table", ["data=csv", "data.path={numbers}", "data.target=y", "data.stream=true", "data.num_examples=10"], 2,
      r"data.num_examples=10 takes a random subset of rows held in memory; with data.stream=true set it to null"),
+    ("a subset of a streamed image folder", ["data=images", "data.path=pets", "data.stream=true", "data.num_examples=10"], 2,
+     r"data.num_examples=10 takes a random subset of images held in memory; with data.stream=true set it to null"),
     ("resume over a data file changed since", ["resume={changed_data}", "epochs=3"], 2,
      r"resume=.*: the data changed since the run read it, so its checkpoints would continue on other data:\n"
      r"  .*numbers\.csv: bytes \d+ -> \d+, sha256 \w+ -> \w+\n\(recorded -> now\)\. Restore the data the run trained on, "

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.data_files import TABLES
 from helpers.runs import run_in
 
 from framework.data import shards
 from framework.data.tables import csv, parquet
-from framework.errors import InputError
+from framework.errors import ConfigError, InputError
 
-COMMON = dict(batch_size=16, val_fraction=0.2, test_fraction=0.1, shuffle=True, seed=3, normalize=False, num_examples=None,
-              categorical=None, categorical_encoding="one_hot", embedding_dim=8, hash_bins=64)
+SPLIT = dict(batch_size=16, val_fraction=0.2, test_fraction=0.1, shuffle=True, seed=3, normalize=False, num_examples=None)
+COMMON = {**SPLIT, **TABLES}  # a table's arguments
 ROWS = 500
 
 
@@ -82,6 +83,46 @@ def test_a_batch_is_the_same_whatever_was_read_before(tmp_path):
         x, y = jumping.train_batch(1, step)
         np.testing.assert_array_equal(x, in_order[step][0])
         np.testing.assert_array_equal(y, in_order[step][1])
+
+
+# The `id`s of a few batches of write_table's rows (seed 3, blocks of 64, batches of 16), as
+# the streamed source has always read them: a faster reader must read the same batches.
+PINNED_BATCHES = {
+    ("train", 0, 0): [265, 286, 289, 313, 290, 306, 258, 283, 319, 291, 273, 292, 302, 279, 271, 304],
+    ("train", 0, 5): [113, 86, 88, 119, 110, 99, 85, 103, 100, 121, 75, 65, 122, 443, 398, 428],
+    ("train", 7, 11): [444, 384, 434, 391, 397, 410, 416, 204, 192, 244, 218, 221, 233, 197, 229, 194],
+    ("train", 2, 22): [167, 178, 131, 142, 174, 160, 132, 141, 149],
+    ("validation", None, 1): [116, 117, 118, 123, 124, 125, 134, 136, 150, 151, 152, 157, 159, 161, 169, 173],
+    ("test", None, 3): [468, 480, 493, 495],
+}
+
+
+def test_the_batches_at_an_epoch_and_step_are_pinned(tmp_path):
+    data = streamed(write_table(tmp_path))
+    for (part, epoch, step), expected in PINNED_BATCHES.items():
+        x, _ = data.train_batch(epoch, step) if part == "train" else data.storage.held_out_batch(part, step)
+        assert x[:, -1].astype(int).tolist() == expected, (part, epoch, step)
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_the_tensorflow_pipeline_cuts_the_same_batches_from_whole_blocks(tmp_path, shuffle):
+    pytest.importorskip("tensorflow")
+    from framework.backends.tensorflow.examples import TensorFlowExamples, held_out_dataset, training_dataset
+
+    data = streamed(write_table(tmp_path), shuffle=shuffle)
+    examples = TensorFlowExamples(data)
+    batches = list(training_dataset(examples, epochs=3, initial_epoch=1).as_numpy_iterator())
+    assert len(batches) == 2 * data.steps_per_epoch
+    for index, (x, y) in enumerate(batches):
+        expected_x, expected_y = data.train_batch(1 + index // data.steps_per_epoch, index % data.steps_per_epoch)
+        np.testing.assert_array_equal(x, expected_x)
+        np.testing.assert_array_equal(y, expected_y)
+    if shuffle:
+        assert batches[data.steps_per_epoch + 22][0][:, -1].astype(int).tolist() == PINNED_BATCHES[("train", 2, 22)]
+    validation = held_out_dataset(examples, "validation")
+    assert int(validation.cardinality()) == data.validation_steps
+    for step, (x, y) in enumerate(validation.as_numpy_iterator()):
+        np.testing.assert_array_equal(x, data.validation_batch(step)[0])
 
 
 def test_text_targets_are_class_ids_and_the_normalizer_sees_the_training_rows(tmp_path):
@@ -188,3 +229,58 @@ def _other_columns(tmp_path: Path) -> Path:
     table.write_text("a,b,y\n1,2,3\n")
     write_parquet(table, folder / "part1.parquet")
     return folder
+
+
+def test_an_image_folder_streams_a_block_of_images_at_a_time(tmp_path, monkeypatch):
+    from helpers.data_files import write_images
+
+    from framework.data import image_folder, streamed_images
+
+    monkeypatch.setattr(streamed_images, "BLOCK_IMAGES", 4)
+    decoded, read = [], image_folder.read_image_files
+    monkeypatch.setattr(streamed_images, "read_image_files", lambda paths, *a, **k: decoded.append(len(paths)) or read(paths, *a, **k))
+    folder = write_images(tmp_path / "pets", classes=("cat", "dog", "eel"), per_class=10)
+    arguments = dict(path=folder, image_size=(6, 4), color_mode="rgb", **{**SPLIT, "batch_size": 2})
+    data = streamed_images.images(stream=True, **arguments)
+    assert data.class_names == ("cat", "dog", "eel") and data.input_shape == (6, 4, 3)
+    decoded.clear()
+    data.train_batch(0, 0)
+    assert len(decoded) <= 3 and max(decoded) == 4  # of 8 blocks: the one or two the batch spans, and the next read ahead
+    # Each image is one grey level, 40 * class + index: it names the image and its class.
+    def names(part, epoch=None):
+        return np.concatenate([x[:, 0, 0, 0] for x, _ in data.batches(part, epoch)]).astype(int)
+
+    everything = np.concatenate([names(part) for part in ("train", "validation", "test")])
+    assert sorted(everything.tolist()) == sorted(40 * c + i for c in range(3) for i in range(10))
+    assert sorted(names("train", 0).tolist()) == sorted(names("train", 1).tolist()) and not np.array_equal(names("train", 0), names("train", 1))
+    for x, y in data.batches("train", 2):
+        np.testing.assert_array_equal(y, x[:, 0, 0, 0].astype(int) // 40)
+    same = streamed_images.images(stream=True, **arguments)
+    np.testing.assert_array_equal(same.train_batch(3, 1)[0], data.train_batch(3, 1)[0])
+    with pytest.raises(ConfigError, match=r"data.num_examples=5 takes a random subset of images held in memory; with data.stream=true set it to null"):
+        streamed_images.images(stream=True, **{**arguments, "num_examples": 5})
+
+
+def test_a_streamed_image_folder_trains_and_resumes_exactly(tmp_path):
+    from helpers.data_files import write_images
+
+    folder = write_images(tmp_path / "pets", per_class=12)
+    run = ("data=images", f"data.path={folder}", "data.image_size=[6,4]", "data.stream=true", "data.batch_size=5",
+           "model=sequential", "model.layers=[{name: flatten}, {name: dense, units: 2}]", "loss=sparse_categorical_crossentropy",
+           "optimizer=adam", "epochs=4", "checkpoint.every_n_epochs=2", "logger=none", "plots=false", "verbose=0")
+    whole = run_in(tmp_path / "whole", *run)
+    cut = tmp_path / "cut"
+    run_in(cut, *run)
+    for stale in [*Path(cut, "checkpoints").glob("ckpt-4.*"), cut / "summary.json"]:
+        stale.unlink()
+    resumed = run_in(cut, *run, f"resume={cut}")
+    for name, value in whole.variables.items():
+        np.testing.assert_allclose(resumed.variables[name], value, atol=1e-5, err_msg=name)
+
+
+def test_both_strategies_train_the_same_on_a_streamed_table(tmp_path):
+    path = write_table(tmp_path)
+    tape, fit = (run_in(tmp_path / s, *STREAMED_RUN, f"data.path={path}", f"strategy={s}", "epochs=2") for s in ("tape", "fit"))
+    for name, value in tape.variables.items():
+        np.testing.assert_allclose(fit.variables[name], value, atol=1e-4, err_msg=name)
+    assert fit.metrics["val_loss"] == pytest.approx(tape.metrics["val_loss"], abs=1e-4)

@@ -9,6 +9,7 @@ from framework.data.numpy_file import NumpyData
 from framework.data.sine import SineData
 from framework.data.source import DataSource, DataSourceConfig
 from framework.data.spirals import SpiralsData
+from framework.data.streamed_images import StreamedImageFolderData
 from framework.data.synthetic import SyntheticData, SyntheticDataConfig
 from framework.data.tables import StreamedTableData
 
@@ -25,6 +26,7 @@ __all__ = [
     "NumpyData",
     "SineData",
     "SpiralsData",
+    "StreamedImageFolderData",
     "StreamedTableData",
     "SyntheticData",
     "SyntheticDataConfig",

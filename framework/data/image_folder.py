@@ -19,7 +19,6 @@ import pydantic
 from framework.data.arrays import ArrayData, ArrayDataConfig
 from framework.data.files import Given, describe_path, resolve_path
 from framework.errors import InputError
-from framework.registry import DATA
 
 # The formats image_dataset_from_directory decodes.
 IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -31,14 +30,16 @@ class ImageFolderConfig(ArrayDataConfig):
         path is relative to the directory you launched from.
     image_size: [height, width] every image is resized to.
     color_mode: grayscale (1 channel), rgb (3) or rgba (4).
+    stream: Decodes the images a block at a time as training needs them (memory
+        does not grow with the number of images) instead of holding them all.
     """
 
     path: Given
     image_size: tuple[Annotated[int, pydantic.Field(ge=1)], Annotated[int, pydantic.Field(ge=1)]]
     color_mode: Literal["grayscale", "rgb", "rgba"]
+    stream: bool
 
 
-@DATA.register("images", config=ImageFolderConfig)
 class ImageFolderData(ArrayData):
     """Float32 images [N, height, width, channels] with pixel values in [0, 255]
     (as Keras reads them; data.normalize=true rescales inside the model), and
@@ -47,17 +48,17 @@ class ImageFolderData(ArrayData):
     def __init__(self, path: str, image_size: tuple[int, int], color_mode: str, **common):
         folder = resolve_path(path)
         where = describe_path(folder, path)
-        class_names = _class_folders(folder, where)
-        files = [(file, label) for label, name in enumerate(class_names) for file in _images_in(folder / name)]
+        class_names = class_folders(folder, where)
+        files = [(file, label) for label, name in enumerate(class_names) for file in images_in(folder / name)]
         x = read_image_files([file for file, _ in files], image_size, color_mode, "data.path", in_folder=where)
         super().__init__(x, np.asarray([label for _, label in files], np.int32), class_names=class_names, **common)
 
 
-def _images_in(folder: Path) -> list[Path]:
+def images_in(folder: Path) -> list[Path]:
     return sorted(file for file in folder.rglob("*") if file.suffix.lower() in IMAGE_SUFFIXES and file.is_file())
 
 
-def _class_folders(folder, where: str) -> tuple[str, ...]:
+def class_folders(folder, where: str) -> tuple[str, ...]:
     if not folder.is_dir():
         raise InputError(f"data.path: no folder at {where}. Expected a folder with one subfolder of images per class.")
     classes = sorted(entry.name for entry in folder.iterdir() if entry.is_dir())

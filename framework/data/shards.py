@@ -9,9 +9,11 @@ be parsed on its own. Reading uses pyarrow; nothing holds more than a block.
 
 from __future__ import annotations
 
+import collections
 import glob
 import io
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from framework.errors import InputError
 
 BLOCK_ROWS = 65536  # rows per block of a CSV file
 _INDEX_CHUNK = 16 * 2**20  # bytes read at a time while indexing a CSV file
+_OPEN_SHARDS = 8  # Parquet files kept open per reading thread (opening one reads its footer: ms a block)
 SUFFIXES = {"csv": (".csv",), "parquet": (".parquet", ".pq")}
 # pyarrow's words for a CSV cell that does not convert to the column's type (read from the first block)
 _CHANGED_TYPE = re.compile(r"CSV column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'")
@@ -68,6 +71,7 @@ class ShardedTable:
         self.pa = import_for("pyarrow", format)
         self.paths, self.format = paths, format
         self.sizes = [path.stat().st_size for path in paths]
+        self._open = threading.local()  # each thread's open Parquet files: a file object is not shared between threads
         self.blocks: list[Block] = []
         self.columns: list[str] = []
         for shard, path in enumerate(paths):
@@ -96,7 +100,7 @@ class ShardedTable:
             if size != self.sizes[block.shard]:
                 raise InputError(f"data.path: {path} changed while training ({self.sizes[block.shard]} bytes at the start, {size} now); restore it and resume the run.")
             if self.format == "parquet":
-                table = self.pa.parquet.ParquetFile(path).read_row_group(block.row_group, columns=columns)
+                table = self._parquet_file(block.shard).read_row_group(block.row_group, columns=columns)
             else:
                 table = self._read_csv(path, block, columns, types)
         except FileNotFoundError:
@@ -117,6 +121,16 @@ class ShardedTable:
                 f"(a blank line, or a line break inside a quoted cell, which streaming does not read); remove those."
             )
         return table
+
+    def _parquet_file(self, shard: int):
+        """Shard `shard` opened for this thread; the _OPEN_SHARDS most recently read stay open."""
+        files = self._open.__dict__.setdefault("files", collections.OrderedDict())
+        if shard not in files:
+            files[shard] = self.pa.parquet.ParquetFile(self.paths[shard])
+            while len(files) > _OPEN_SHARDS:
+                files.popitem(last=False)
+        files.move_to_end(shard)
+        return files[shard]
 
     def _parquet_blocks(self, shard: int, path: Path) -> tuple[list[str], list[Block]]:
         import pyarrow.parquet  # noqa: F401  (makes self.pa.parquet available)

@@ -26,6 +26,7 @@ import pydantic
 from framework.data.categories import Categories
 from framework.data.random_numbers import permutation
 from framework.data.storage import PARTS, ExampleStorage, HeldExamples
+from framework.data.streamed import StreamedExamples
 from framework.registry.schema import ComponentConfig
 
 if TYPE_CHECKING:
@@ -137,6 +138,12 @@ class DataSource:
         """The examples as arrays when the source holds them all in memory (a backend
         may then keep them on its device and gather batches there), else None."""
         return self.storage if isinstance(self.storage, HeldExamples) else None
+
+    @property
+    def streamed(self) -> StreamedExamples | None:
+        """The storage when the source reads its examples a block at a time (a backend may then
+        hand whole blocks to its pipeline and cut batches there), else None."""
+        return self.storage if isinstance(self.storage, StreamedExamples) else None
 
     def epoch_order(self, epoch: int) -> np.ndarray | None:
         """The order of epoch `epoch` (a permutation of the storage's units), drawn from

@@ -16,14 +16,13 @@ step), so a resumed run reads exactly the batches of an uninterrupted one.
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from framework.data.random_numbers import permutation
+from framework.data.read_ahead import ReadAheadBlocks
 from framework.data.shards import ShardedTable
 from framework.data.storage import PARTS, ExampleStorage
 from framework.errors import FrameworkError
@@ -31,7 +30,7 @@ from framework.errors import FrameworkError
 # (pyarrow table of one block) -> (x float32 [rows, features], y)
 Converter = Callable[[object], tuple[np.ndarray, np.ndarray]]
 
-_CACHED_BLOCKS = 3  # decoded blocks kept: the one being read, the next, and one to spare
+_KEPT_BLOCKS = 3  # decoded blocks kept: the one being read, the next (read ahead), and one to spare
 
 
 def row_parts(num_rows: int, seed: int, block: int, val_fraction: float, test_fraction: float) -> np.ndarray:
@@ -61,13 +60,12 @@ class StreamedExamples(ExampleStorage):
             counts[index] = np.bincount(self._parts_of(index), minlength=len(PARTS))
         self.counts = counts
         super().__init__(*(int(total) for total in counts.sum(axis=0)), batch_size)
-        self._cache: collections.OrderedDict = collections.OrderedDict()
-        self._lock = threading.Lock()
+        self._blocks = ReadAheadBlocks(self._decoded, _KEPT_BLOCKS)
         self.failure: FrameworkError | None = None  # the error a read raised inside a backend's pipeline
 
     @property
     def num_units(self) -> int:
-        """The epoch number, then the permuted blocks (see StreamedData.epoch_order)."""
+        """The epoch number, then the permuted blocks (see StreamedDataSource.epoch_order)."""
         return 1 + len(self.table.blocks)
 
     def train_batch(self, order, step):
@@ -80,11 +78,27 @@ class StreamedExamples(ExampleStorage):
     def held_out_batch(self, part, step):
         return self._slice(PARTS.index(part), np.arange(len(self.table.blocks)), None, step)
 
-    def part_blocks(self, part: str):
+    @property
+    def num_blocks(self) -> int:
+        return len(self.table.blocks)
+
+    def train_block(self, order: np.ndarray | None, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """The training rows of the block at `position` of an epoch ordered by `order`, in that
+        epoch's row order: the epoch's batches are these blocks' rows, one block after another."""
+        if order is None:
+            return self._rows(np.arange(self.num_blocks), position, 0, None)
+        return self._rows(np.asarray(order[1:], np.int64), position, 0, int(order[0]))
+
+    def held_out_block(self, part: str, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """Block `position`'s rows of the "validation" or "test" part, in file order."""
+        return self._rows(np.arange(self.num_blocks), position, PARTS.index(part), None)
+
+    def part_blocks(self, part: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Every block's rows of `part`, in file order: (x, y) per block with any."""
         column = PARTS.index(part)
-        for block in np.flatnonzero(self.counts[:, column]):
-            yield self._rows(int(block), column, None)
+        blocks = np.flatnonzero(self.counts[:, column])
+        for position in range(len(blocks)):
+            yield self._rows(blocks, position, column, None)
 
     def _slice(self, column: int, blocks: np.ndarray, epoch: int | None, step: int):
         """Rows [step * batch_size, ...) of part `column` with its blocks in the order `blocks`."""
@@ -94,7 +108,7 @@ class StreamedExamples(ExampleStorage):
         pieces, position = [], int(np.searchsorted(ends, start, side="right"))
         while start < stop:
             first_row = int(ends[position] - self.counts[blocks[position], column])
-            x, y = self._rows(int(blocks[position]), column, epoch)
+            x, y = self._rows(blocks, position, column, epoch)
             take = slice(start - first_row, min(stop, int(ends[position])) - first_row)
             pieces.append((x[take], y[take]))
             start, position = first_row + take.stop, position + 1
@@ -102,27 +116,24 @@ class StreamedExamples(ExampleStorage):
             return pieces[0]
         return tuple(np.concatenate(arrays) for arrays in zip(*pieces))
 
-    def _rows(self, block: int, column: int, epoch: int | None) -> tuple[np.ndarray, np.ndarray]:
-        """Block `block`'s rows of part `column`, permuted by (seed, epoch, block) unless `epoch` is None."""
-        key = (block, column, epoch)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
+    def _rows(self, blocks: np.ndarray, position: int, column: int, epoch: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """Part `column`'s rows of block `blocks[position]`, permuted by (seed, epoch, block) unless
+        `epoch` is None; the block after it in `blocks` is read ahead."""
+        ahead = (int(blocks[position + 1]), column, epoch) if position + 1 < len(blocks) else None
         try:
-            x, y = self.convert(self.table.read(block, self.columns, self.types))
+            return self._blocks.get((int(blocks[position]), column, epoch), ahead)
         except FrameworkError as error:
             self.failure = error
             raise
+
+    def _decoded(self, key: tuple[int, int, int | None]) -> tuple[np.ndarray, np.ndarray]:
+        block, column, epoch = key
+        x, y = self.convert(self.table.read(block, self.columns, self.types))
         mask = self._parts_of(block) == column
         x, y = x[mask], y[mask]
         if epoch is not None:
             order = permutation(len(x), (self.seed, 2**20 * (epoch + 1) + block))
             x, y = np.take(x, order, axis=0), np.take(y, order, axis=0)
-        with self._lock:
-            self._cache[key] = (x, y)
-            while len(self._cache) > _CACHED_BLOCKS:
-                self._cache.popitem(last=False)
         return x, y
 
     def _parts_of(self, block: int) -> np.ndarray:

@@ -13,10 +13,9 @@ import numpy as np
 from framework.data.arrays import ArrayData
 from framework.data.categories import CategoricalColumn, Categories, as_text, categorical_modes, known_or_learned
 from framework.data.csv_file import CsvData, CsvDataConfig, TableRows, _check_columns, check_numeric_targets
-from framework.data.random_numbers import permutation
 from framework.data.shards import ShardedTable, shard_paths
-from framework.data.source import DataSource
 from framework.data.streamed import StreamedExamples, row_parts
+from framework.data.streamed_source import StreamedDataSource
 from framework.errors import ConfigError, InputError
 from framework.registry import DATA
 
@@ -39,7 +38,7 @@ class ParquetDataConfig(TableDataConfig):
     """
 
 
-class StreamedTableData(DataSource):
+class StreamedTableData(StreamedDataSource):
     """Float32 features [N, features] (a categorical column's codes in its place, described by
     `categories`); float32 targets [N, targets], or int32 class ids [N] (names sorted, in
     `class_names`), read a block at a time from `format` files."""
@@ -78,17 +77,6 @@ class StreamedTableData(DataSource):
             raise ConfigError(f"data: val_fraction={val_fraction} and test_fraction={test_fraction} leave no training rows "
                               f"out of {table.num_rows}; lower them or use more rows.")
         super().__init__(storage, shuffle=shuffle, seed=seed, normalize=normalize)
-
-    def epoch_order(self, epoch: int) -> np.ndarray | None:
-        """The epoch number, then the epoch's permutation of blocks (the rows inside each
-        block are permuted by (seed, epoch, block) when read); None when not shuffling."""
-        if not self.shuffle:
-            return None
-        blocks = self.storage.num_units - 1
-        return np.concatenate([[epoch], permutation(blocks, (self.seed, epoch))]).astype(np.int64)
-
-    def normalizer_chunks(self):
-        return (x for x, _ in self.storage.part_blocks("train"))
 
 
 def _columns(names: list[str], targets: list[str], features: list[str] | None, categorical: dict | None, where: str) -> list[str]:

@@ -24,8 +24,9 @@ def _fit_inputs(job, first_epoch: int, first_step: int, stop_epoch: int) -> FitI
 
     def training_batches():  # the epochs one after another, as the data source orders them
         for epoch in range(first_epoch, stop_epoch):
+            order = data.epoch_order(epoch)  # drawn once an epoch: it permutes every held example
             for step in range(first_step if epoch == first_epoch else 0, data.steps_per_epoch):
-                yield process_share(data.train_batch(epoch, step))
+                yield process_share(data.storage.train_batch(order, step))
 
     return FitInputs(
         x=training_batches(),

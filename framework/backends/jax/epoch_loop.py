@@ -258,8 +258,9 @@ class JaxEpochs:
             if not begin:  # else the metrics carry on from the call that began the epoch
                 state = (*state[:3], self._metrics_reset)
             total, seen = start_loss if begin else (0.0, 0)
+            order = data.epoch_order(epoch)  # drawn once an epoch: it permutes every held example
             for step in range(begin, stop):
-                x, y = data.train_batch(epoch, step)
+                x, y = data.storage.train_batch(order, step)
                 state, loss, step_finite = self._step_function(state, self._sharding.batch(x), self._sharding.batch(y))
                 total, seen = total + float(loss) * len(x), seen + len(x)
                 step_losses.append(total / seen)

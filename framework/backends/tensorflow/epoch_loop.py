@@ -109,13 +109,13 @@ class CompiledEpochs:
             metric.reset_state()
         return metrics
 
-    def _validation_logs(self):
+    def _validation_logs(self, batch):
         # As Keras's evaluate: the mean of batch losses weighted by batch size, metrics reset first.
         data = self.job.data
         _reset(self._validation_metrics)
 
         def step_body(step, total, count):
-            x, y = self._examples.validation_batch(step)
+            x, y = batch(step)
             loss, outputs = self._step.evaluate(x, y)
             _update(self._validation_metrics, y, outputs)
             size = tf.cast(tf.shape(x)[0], tf.float32)
@@ -137,23 +137,23 @@ class CompiledEpochs:
         _update(self._metrics, y, outputs)
         return loss
 
-    def _epoch_loss(self, order, begin, end, start_loss):
-        """Trains steps [begin, end) of an epoch ordered by `order`, after steps whose loss sums
-        and counts to `start_loss`; returns its loss (the running mean Keras reports) and
-        whether every step's loss was finite."""
-        data, records, examples = self.job.data, self.job.records, self._examples
+    def _epoch_loss(self, batch, begin, end, start_loss):
+        """Trains steps [begin, end) of the epoch whose batches are `batch(step)`, after steps
+        whose loss sums and counts to `start_loss`; returns its loss (the running mean Keras
+        reports) and whether every step's loss was finite."""
+        data, records = self.job.data, self.job.records
         iterations = self.job.optimizer.iterations
         if self._inside_epochs:  # the metrics of an epoch begun in an earlier call carry on
             _when(tf.equal(begin, 0), lambda: _reset(self._metrics))
         else:
             _reset(self._metrics)
         if data.steps_per_epoch == 1:  # decided when tracing: no inner loop (no step falls inside an epoch)
-            loss = self._train_step(*examples.train_batch(order, 0))
+            loss = self._train_step(*batch(0))
             _when(records.step_due(iterations), lambda: self._log_step(iterations, loss))
             return loss, tf.math.is_finite(loss)
 
         def step_body(step, total, count, finite):
-            x, y = examples.train_batch(order, step)
+            x, y = batch(step)
             loss = self._train_step(x, y)
             size = tf.cast(tf.shape(x)[0], tf.float32)
             total, count = total + loss * size, count + size
@@ -181,6 +181,9 @@ class CompiledEpochs:
         # One row per epoch, one write (a write per value costs a few us each).
         rows = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[len(names) + len(self.recorded_names)])
         logs = {name: tf.constant(0.0) for name in names}
+        # A call begun or ended inside an epoch fetches batches by step (block iterators start at step 0).
+        batches = self._examples.epoch_batches(orders, by_step=self._inside_epochs)
+        validation_batch = self._examples.validation_batches(num_epochs, self._inside_epochs) if self.job.data.validation_steps else None
 
         def running(index, finite, *_):
             return tf.logical_and(index < num_epochs, finite)
@@ -196,14 +199,14 @@ class CompiledEpochs:
         def train_epoch(index, finite, rows, logs):
             first, last = tf.equal(index, 0), tf.equal(index, num_epochs - 1)
             epoch_loss, finite = self._epoch_loss(
-                orders[index], tf.where(first, start_step, 0), tf.where(last, end_step, steps_per_epoch),
+                lambda step: batches(index, step), tf.where(first, start_step, 0), tf.where(last, end_step, steps_per_epoch),
                 tf.where(first, start_loss, tf.zeros([2])),
             )
             logs = {"loss": epoch_loss, **_results(self._metrics)}
             if self.job.data.validation_steps and self._inside_epochs:  # decided when tracing
-                logs.update(tf.cond(completes(index + 1), self._validation_logs, self._no_validation_logs))
+                logs.update(tf.cond(completes(index + 1), lambda: self._validation_logs(validation_batch), self._no_validation_logs))
             elif self.job.data.validation_steps:
-                logs.update(self._validation_logs())
+                logs.update(self._validation_logs(validation_batch))
             recorded = [self.job.optimizer.learning_rate, *(variable.value for variable in self._scalars)]
             row = [logs[name] for name in names] + [tf.cast(tf.reshape(value, ()), tf.float32) for value in recorded]
             rows = rows.write(tf.cast(index, tf.int32), tf.stack(row))
