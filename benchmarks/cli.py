@@ -60,6 +60,15 @@ def marginal_seconds_per_epoch(arms: dict[str, tuple[Command, tuple[int, int]]],
     return {name: median if median > 0 else math.nan for name, median in medians.items()}
 
 
+def each_arm_once(arms: dict[str, tuple[Command, tuple[int, int]]]) -> dict[str, float]:
+    """Runs every arm's command once, at its short epoch count: the smoke run's check that each
+    runs (a marginal rate needs two runs, so nothing is measured: NaN seconds per epoch)."""
+    for command, (short, _) in arms.values():
+        with tempfile.TemporaryDirectory() as scratch:
+            seconds(command(short, scratch))
+    return dict.fromkeys(arms, math.nan)
+
+
 def default_run_seconds(repeats: int) -> dict[str, float]:
     """Wall time of `python -m framework.train` (the default experiment) and of a bare import of TensorFlow and Keras."""
     samples: dict[str, list[float]] = {"default run seconds": [], "import tensorflow, keras seconds": []}

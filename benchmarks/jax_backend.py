@@ -63,7 +63,7 @@ def in_process(small: bool, repeats: int) -> dict[str, float]:
 
 
 def measure(small: bool, cli_repeats: int, repeats: int) -> dict[str, float]:
-    per_epoch = cli.marginal_seconds_per_epoch(cli_arms(small), cli_repeats)
+    per_epoch = cli.each_arm_once(cli_arms(small)) if small else cli.marginal_seconds_per_epoch(cli_arms(small), cli_repeats)
     values = {name: 1.0 / value for name, value in per_epoch.items()}
     values.update(default_run_seconds(cli_repeats))
     values.update(in_process(small, repeats))
