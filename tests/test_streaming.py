@@ -162,12 +162,7 @@ STREAMED_RUN = ("data=csv", "data.target=y", "data.features=[a,b]", "data.stream
 def test_a_resumed_streaming_run_equals_the_uninterrupted_one(tmp_path, strategy):
     path = write_table(tmp_path)
     run = (*STREAMED_RUN, f"data.path={path}", f"strategy={strategy}")
-    whole = run_in(tmp_path / "whole", *run)
-    cut = tmp_path / "cut"
-    run_in(cut, *run)
-    for stale in [*Path(cut, "checkpoints").glob("ckpt-4.*"), cut / "summary.json"]:
-        stale.unlink()
-    resumed = run_in(cut, *run, f"resume={cut}")
+    whole, resumed = _whole_and_resumed_from_epoch_2(tmp_path, run)
     assert resumed.epochs == 4
     for name, value in whole.variables.items():
         np.testing.assert_allclose(resumed.variables[name], value, atol=1e-5, err_msg=name)
@@ -268,14 +263,19 @@ def test_a_streamed_image_folder_trains_and_resumes_exactly(tmp_path):
     run = ("data=images", f"data.path={folder}", "data.image_size=[6,4]", "data.stream=true", "data.batch_size=5",
            "model=sequential", "model.layers=[{name: flatten}, {name: dense, units: 2}]", "loss=sparse_categorical_crossentropy",
            "optimizer=adam", "epochs=4", "checkpoint.every_n_epochs=2", "logger=none", "plots=false", "verbose=0")
+    whole, resumed = _whole_and_resumed_from_epoch_2(tmp_path, run)
+    for name, value in whole.variables.items():
+        np.testing.assert_allclose(resumed.variables[name], value, atol=1e-5, err_msg=name)
+
+
+def _whole_and_resumed_from_epoch_2(tmp_path: Path, run: tuple[str, ...]):
+    """A 4-epoch run uninterrupted, and the same run resumed from its epoch-2 checkpoint (as if killed after it)."""
     whole = run_in(tmp_path / "whole", *run)
     cut = tmp_path / "cut"
     run_in(cut, *run)
     for stale in [*Path(cut, "checkpoints").glob("ckpt-4.*"), cut / "summary.json"]:
         stale.unlink()
-    resumed = run_in(cut, *run, f"resume={cut}")
-    for name, value in whole.variables.items():
-        np.testing.assert_allclose(resumed.variables[name], value, atol=1e-5, err_msg=name)
+    return whole, run_in(cut, *run, f"resume={cut}")
 
 
 def test_both_strategies_train_the_same_on_a_streamed_table(tmp_path):
